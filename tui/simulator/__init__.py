@@ -1,0 +1,1 @@
+"""A deterministic Descript API simulator (ASGI), for the demo and every test."""
