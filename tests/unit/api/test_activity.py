@@ -1,0 +1,104 @@
+"""The activity log: a bounded ring, live subscribers, nothing secret in it."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import httpx
+import pytest
+
+from tui.api.activity import (
+    ActivityEntry,
+    ActivityLog,
+    rate_limit_headers,
+    redact,
+    redact_query,
+)
+
+AT = datetime(2026, 11, 25, 14, 32, 5, tzinfo=UTC)
+
+
+def entry(n: int = 0, status: int | None = 200, **kwargs) -> ActivityEntry:
+    return ActivityEntry(
+        at=AT, method="GET", path=f"/jobs/{n}", status=status, latency_ms=41.2, **kwargs
+    )
+
+
+def test_ring_keeps_the_newest() -> None:
+    log = ActivityLog(capacity=3)
+    for n in range(5):
+        log.record(entry(n))
+    assert [e.path for e in log] == ["/jobs/2", "/jobs/3", "/jobs/4"]
+    assert len(log) == 3 and log.total == 5
+
+
+def test_subscribers_see_entries_live_and_can_leave() -> None:
+    log = ActivityLog()
+    seen: list[ActivityEntry] = []
+    unsubscribe = log.subscribe(seen.append)
+    log.record(entry(1))
+    unsubscribe()
+    log.record(entry(2))
+    assert [e.path for e in seen] == ["/jobs/1"]
+
+
+def test_a_broken_subscriber_does_not_break_recording() -> None:
+    log = ActivityLog()
+
+    def broken(_: ActivityEntry) -> None:
+        raise RuntimeError("screen closed")
+
+    log.subscribe(broken)
+    log.record(entry(1))
+    log.record(entry(2))
+    assert len(log) == 2
+
+
+def test_errors_filter_and_summary() -> None:
+    log = ActivityLog()
+    log.record(entry(1))
+    log.record(
+        entry(
+            2,
+            status=429,
+            rate_limit={"Retry-After": "7", "X-RateLimit-Remaining": "0"},
+            note="retry 2/5 in 7.0 s (429 Retry-After)",
+            error_body='{"error": "rate_limit_exceeded"}',
+        )
+    )
+    log.record(entry(3, status=None, note="outcome unknown, not resent"))
+    assert [e.path for e in log.errors()] == ["/jobs/2", "/jobs/3"]
+    line = log.entries()[1].summary()
+    assert line == (
+        "14:32:05 GET /jobs/2 429 41 ms · Retry-After 7, X-RateLimit-Remaining 0 · "
+        "retry 2/5 in 7.0 s (429 Retry-After)"
+    )
+    assert log.entries()[2].summary().startswith("14:32:05 GET /jobs/3 --- 41 ms")
+    log.clear()
+    assert len(log) == 0
+
+
+def test_redaction_helpers() -> None:
+    assert redact("Bearer abc123 and abc123", ("abc123",)) == "Bearer **** and ****"
+    assert redact("nothing", ("",)) == "nothing"
+    masked = redact_query("limit=5&X-Goog-Signature=deadbeef&token=t0k")
+    assert "deadbeef" not in masked and "t0k" not in masked and "limit=5" in masked
+    assert redact_query("") == ""
+
+
+def test_only_rate_limit_headers_are_kept() -> None:
+    headers = {
+        "retry-after": "7",
+        "x-ratelimit-remaining": "0",
+        "set-cookie": "session=1",
+        "content-type": "application/json",
+    }
+    assert rate_limit_headers(httpx.Headers(headers)) == {
+        "Retry-After": "7",
+        "X-RateLimit-Remaining": "0",
+    }
+
+
+def test_capacity_must_be_positive() -> None:
+    with pytest.raises(ValueError):
+        ActivityLog(capacity=0)

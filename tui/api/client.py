@@ -1,0 +1,685 @@
+"""`DescriptClient`: every job and project endpoint of the Descript API, typed and careful.
+
+Each call waits for its rate-limit budget (`limits.py`), is retried only as `retry.py`
+allows, is recorded in the `ActivityLog`, and either returns a model from `models.py` or
+raises an error from `errors.py`. The token lives only in the Authorization header of the
+API client: it is never sent to upload URLs, never logged, never in a repr or an error.
+
+    async with DescriptClient(token) as client:
+        created = await client.import_media(request, upload_progress=on_progress)
+        job = await client.get_job(created.job_id)
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import AsyncIterator, Callable, Mapping
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote, urlsplit
+
+import httpx
+
+from tui.api.activity import (
+    ActivityEntry,
+    ActivityLog,
+    install_log_redaction,
+    rate_limit_headers,
+    redact,
+    redact_query,
+)
+from tui.api.clock import Clock, SystemClock
+from tui.api.errors import (
+    ApiError,
+    DescriptError,
+    InvalidRequestError,
+    MissingTokenError,
+    OutcomeUnknownError,
+    RateLimitInfo,
+    RetryAfterTooLong,
+    TransportError,
+    UnexpectedResponseError,
+    UploadError,
+    error_from_response,
+)
+from tui.api.limits import RateLimits, RequestKind
+from tui.api.models import (
+    Job,
+    JobCreated,
+    JobPage,
+    ModelError,
+    Project,
+    ProjectDetail,
+    ProjectPage,
+    format_timestamp,
+)
+from tui.api.requests import AgentRequest, ImportRequest, Problem, PublishRequest, UploadMedia
+from tui.api.retry import DEFAULT_POLICY, RetryPolicy, classify_failure, retry_delay
+
+DEFAULT_BASE_URL = "https://descriptapi.com/v1"
+DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
+# Large uploads: no read/write timeout per chunk beyond a generous one.
+UPLOAD_TIMEOUT = httpx.Timeout(120.0, connect=15.0)
+UPLOAD_CHUNK = 256 * 1024
+USER_AGENT = "descript-tui/0.1"
+
+# httpx logs each request URL at INFO: mask signed upload URLs' signatures there.
+install_log_redaction()
+
+#: `upload_progress(media_name, bytes_sent, total_bytes)`, called as each chunk goes out
+#: (from 0; a retried PUT starts again from 0).
+UploadProgress = Callable[[str, int, int], None]
+When = datetime | str | None
+
+
+def _when(value: When) -> str | None:
+    if value is None or isinstance(value, str):
+        return value
+    return format_timestamp(value)
+
+
+def _params(**values: Any) -> dict[str, Any]:
+    return {k: v for k, v in values.items() if v is not None and v != ""}
+
+
+def _id_path(prefix: str, value: str, field: str) -> str:
+    if not value or not value.strip():
+        raise InvalidRequestError([Problem(field, f"a {field.replace('_', ' ')} is required")])
+    # Ids are opaque: quote everything, a slash in an id must not change the route.
+    return f"{prefix}/{quote(value.strip(), safe='')}"
+
+
+class DescriptClient:
+    """The Descript API over httpx.AsyncClient. Use as `async with`, or call `aclose()`."""
+
+    def __init__(
+        self,
+        token: str | None,
+        *,
+        base_url: str = DEFAULT_BASE_URL,
+        transport: httpx.AsyncBaseTransport | None = None,
+        clock: Clock | None = None,
+        limits: RateLimits | None = None,
+        retry: RetryPolicy | None = None,
+        activity: ActivityLog | None = None,
+        upload_transport: httpx.AsyncBaseTransport | None = None,
+        timeout: httpx.Timeout = DEFAULT_TIMEOUT,
+        rng: random.Random | None = None,
+    ) -> None:
+        if not token or not token.strip():
+            raise MissingTokenError("no API token: set DESCRIPT_API_TOKEN or log in")
+        if any(ch.isspace() or ord(ch) < 32 for ch in token.strip()):
+            raise MissingTokenError("the API token contains spaces or control characters")
+        self.clock: Clock = clock or (limits.clock if limits else SystemClock())
+        self._limits = limits or RateLimits(self.clock)
+        self._activity = activity or ActivityLog()
+        self.retry_policy = retry or DEFAULT_POLICY
+        self._rng = rng or random.Random()
+        self._base_url = base_url.rstrip("/")
+        self._base_path = urlsplit(self._base_url).path.rstrip("/")
+        # The one place the token lives.
+        self._http = httpx.AsyncClient(
+            base_url=self._base_url,
+            transport=transport,
+            timeout=timeout,
+            headers={
+                "Authorization": f"Bearer {token.strip()}",
+                "Accept": "application/json",
+                "User-Agent": USER_AGENT,
+            },
+        )
+        # Signed upload URLs get no Authorization: a separate client with no default headers.
+        self._upload_http = httpx.AsyncClient(
+            transport=upload_transport or transport,
+            timeout=UPLOAD_TIMEOUT,
+            headers={"User-Agent": USER_AGENT},
+        )
+
+    # -- plumbing -----------------------------------------------------------------------
+
+    @property
+    def base_url(self) -> str:
+        return self._base_url
+
+    @property
+    def limits(self) -> RateLimits:
+        return self._limits
+
+    @property
+    def activity(self) -> ActivityLog:
+        return self._activity
+
+    def __repr__(self) -> str:
+        return f"DescriptClient(base_url={self._base_url!r}, token=****)"
+
+    async def __aenter__(self) -> DescriptClient:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+        await self._upload_http.aclose()
+
+    def _secrets(self) -> tuple[str, ...]:
+        header = self._http.headers.get("Authorization", "")
+        return (header.removeprefix("Bearer ").strip(),)
+
+    def _scrub(self, text: str) -> str:
+        return redact(text, self._secrets())
+
+    def _display_path(self, request: httpx.Request) -> str:
+        path = request.url.path
+        if self._base_path and path.startswith(self._base_path):
+            path = path[len(self._base_path) :] or "/"
+        query = redact_query(request.url.query.decode("ascii", "replace"))
+        return self._scrub(f"{path}?{query}" if query else path)
+
+    async def _send(
+        self,
+        method: str,
+        path: str,
+        *,
+        kind: RequestKind,
+        params: Mapping[str, Any] | None = None,
+        json: Any = None,
+    ) -> httpx.Response:
+        """Send with budget, retries and logging; return the 2xx response or raise."""
+        policy = self.retry_policy
+        started = self.clock.monotonic()
+        attempt = 0
+        while True:
+            attempt += 1
+            elapsed = self.clock.monotonic() - started
+            await self._limits.acquire(
+                kind, max_wait=min(policy.max_retry_after, max(0.0, policy.deadline - elapsed))
+            )
+            request = self._http.build_request(method, path, params=params, json=json)
+            shown = self._display_path(request)
+            at = self.clock.now()
+            sent_at = self.clock.monotonic()
+            try:
+                response = await self._http.send(request)
+            except httpx.RequestError as exc:
+                latency = _ms(self.clock, sent_at)
+                failure = classify_failure(exc)
+                detail = self._scrub(f"{type(exc).__name__}: {exc}".rstrip(": "))
+                decision = retry_delay(
+                    method,
+                    failure=failure,
+                    attempt=attempt,
+                    elapsed=self.clock.monotonic() - started,
+                    now=self.clock.now(),
+                    policy=policy,
+                    rng=self._rng,
+                )
+                self._log(
+                    at,
+                    method,
+                    shown,
+                    None,
+                    latency,
+                    kind,
+                    attempt,
+                    detail=detail,
+                    note=decision.note(attempt, policy.max_attempts),
+                )
+                if decision.outcome_unknown:
+                    raise OutcomeUnknownError(method, shown, json, detail) from exc
+                if not decision.retry:
+                    error = TransportError(detail, method=method, path=shown)
+                    error.attempts = attempt
+                    raise error from exc
+                await self.clock.sleep(decision.delay)
+                continue
+
+            latency = _ms(self.clock, sent_at)
+            rate_limit = RateLimitInfo.from_headers(response.headers, self.clock.now())
+            self._limits.observe(response.status_code, rate_limit)
+            if response.is_success:
+                self._log(
+                    at,
+                    method,
+                    shown,
+                    response.status_code,
+                    latency,
+                    kind,
+                    attempt,
+                    headers=response.headers,
+                )
+                return response
+
+            error = error_from_response(
+                response,
+                now=self.clock.now(),
+                method=method,
+                path=shown,
+                secrets=self._secrets(),
+            )
+            error.attempts = attempt
+            decision = retry_delay(
+                method,
+                status=response.status_code,
+                headers=response.headers,
+                attempt=attempt,
+                elapsed=self.clock.monotonic() - started,
+                now=self.clock.now(),
+                policy=policy,
+                rng=self._rng,
+            )
+            if response.status_code == 429:
+                # One 429 pauses every waiting request, not just this one (even when this
+                # caller has given up: the others still must not hammer the server).
+                hold = decision.delay or error.rate_limit.retry_after or policy.backoff_base
+                self._limits.close_gate(hold, f"429 on {method} {shown}")
+            note = decision.note(attempt, policy.max_attempts)
+            self._log(
+                at,
+                method,
+                shown,
+                response.status_code,
+                latency,
+                kind,
+                attempt,
+                headers=response.headers,
+                error_body=error.body,
+                note=note,
+            )
+            if decision.too_long:
+                raise RetryAfterTooLong(
+                    decision.delay,
+                    until=self._until(decision.delay),
+                    max_wait=policy.max_retry_after,
+                    reason=f"429 on {method} {shown}",
+                    error=error,
+                ) from error
+            if not decision.retry:
+                raise error
+            await self.clock.sleep(decision.delay)
+
+    def _until(self, seconds: float) -> datetime:
+        return self.clock.now() + timedelta(seconds=seconds)
+
+    def _log(
+        self,
+        at: datetime,
+        method: str,
+        path: str,
+        status: int | None,
+        latency_ms: float | None,
+        kind: RequestKind | str,
+        attempt: int,
+        *,
+        headers: Mapping[str, str] | None = None,
+        error_body: str | None = None,
+        detail: str | None = None,
+        note: str | None = None,
+    ) -> None:
+        text_note = "; ".join(part for part in (detail, note) if part) or None
+        self._activity.record(
+            ActivityEntry(
+                at=at,
+                method=method,
+                path=path,
+                status=status,
+                latency_ms=latency_ms,
+                rate_limit=rate_limit_headers(headers or {}),
+                error_body=self._scrub(error_body) if error_body is not None else None,
+                note=self._scrub(text_note) if text_note else None,
+                attempt=attempt,
+                kind=str(kind),
+            )
+        )
+
+    def _json(self, response: httpx.Response, method: str) -> Any:
+        try:
+            return response.json()
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise self._unreadable(response, method, f"invalid JSON ({exc})") from None
+
+    def _unreadable(
+        self, response: httpx.Response, method: str, reason: str
+    ) -> UnexpectedResponseError:
+        body = self._scrub(response.text)
+        return UnexpectedResponseError(
+            response.status_code,
+            body,
+            reason,
+            method=method,
+            path=self._display_path(response.request),
+        )
+
+    async def _create_job(self, path: str, kind: RequestKind, body: Any) -> JobCreated:
+        response = await self._send("POST", path, kind=kind, json=body)
+        # A 2xx means the job exists: an unreadable answer must not lead to a resubmit.
+        try:
+            return JobCreated.from_json(response.json())
+        except (ValueError, UnicodeDecodeError, ModelError) as exc:
+            raise OutcomeUnknownError(
+                "POST",
+                self._display_path(response.request),
+                body,
+                f"{response.status_code} with an unreadable body ({exc})",
+                status=response.status_code,
+                body=self._scrub(response.text),
+            ) from None
+
+    async def _get_model(self, path: str, parse: Callable[[Any], Any], **params: Any) -> Any:
+        response = await self._send("GET", path, kind=RequestKind.STATUS, params=_params(**params))
+        data = self._json(response, "GET")
+        try:
+            return parse(data)
+        except ModelError as exc:
+            raise self._unreadable(response, "GET", str(exc)) from None
+
+    # -- jobs: submit -------------------------------------------------------------------
+
+    async def import_media(
+        self, request: ImportRequest, *, upload_progress: UploadProgress | None = None
+    ) -> JobCreated:
+        """`POST /jobs/import/project_media`, then PUT each local file to its upload URL."""
+        if problems := request.validate():
+            raise InvalidRequestError(problems)
+        created = await self._create_job(
+            "/jobs/import/project_media", RequestKind.IMPORT, request.to_json()
+        )
+        for name, media in request.uploads.items():
+            target = created.upload_urls.get(name)
+            if target is None:
+                raise UploadError(name, "the API returned no upload_url for it", created=created)
+            await self._upload(name, media, target.upload_url, created, upload_progress)
+        return created
+
+    async def agent_edit(self, request: AgentRequest) -> JobCreated:
+        """`POST /jobs/agent`."""
+        if problems := request.validate():
+            raise InvalidRequestError(problems)
+        return await self._create_job("/jobs/agent", RequestKind.AGENT, request.to_json())
+
+    async def publish(self, request: PublishRequest) -> JobCreated:
+        """`POST /jobs/publish`."""
+        if problems := request.validate():
+            raise InvalidRequestError(problems)
+        return await self._create_job("/jobs/publish", RequestKind.PUBLISH, request.to_json())
+
+    # -- jobs: read and cancel ----------------------------------------------------------
+
+    async def list_jobs_page(
+        self,
+        *,
+        job_type: str | None = None,
+        project_id: str | None = None,
+        created_after: When = None,
+        created_before: When = None,
+        limit: int | None = None,
+        cursor: str | None = None,
+    ) -> JobPage:
+        """`GET /jobs`: one page, newest first; `next_cursor` is None on the last page."""
+        return await self._get_model(
+            "/jobs",
+            JobPage.from_json,
+            type=job_type,
+            project_id=project_id,
+            created_after=_when(created_after),
+            created_before=_when(created_before),
+            limit=limit,
+            cursor=cursor,
+        )
+
+    async def iter_jobs(
+        self,
+        *,
+        job_type: str | None = None,
+        project_id: str | None = None,
+        created_after: When = None,
+        created_before: When = None,
+        limit: int | None = None,
+        max_items: int | None = None,
+    ) -> AsyncIterator[Job]:
+        """Every job matching the filters, following `pagination.next_cursor`.
+
+        `limit` is the page size; `max_items` stops early.
+        """
+        cursor: str | None = None
+        seen = 0
+        while True:
+            page = await self.list_jobs_page(
+                job_type=job_type,
+                project_id=project_id,
+                created_after=created_after,
+                created_before=created_before,
+                limit=limit,
+                cursor=cursor,
+            )
+            for job in page.jobs:
+                if max_items is not None and seen >= max_items:
+                    return
+                seen += 1
+                yield job
+            # A cursor that does not move would loop forever.
+            if not page.next_cursor or page.next_cursor == cursor:
+                return
+            cursor = page.next_cursor
+
+    async def get_job(self, job_id: str) -> Job:
+        """`GET /jobs/{job_id}`."""
+        return await self._get_model(_id_path("/jobs", job_id, "job_id"), Job.from_json)
+
+    async def cancel_job(self, job_id: str) -> None:
+        """`DELETE /jobs/{job_id}`: a 204 (or any 2xx) is success; its body is never parsed."""
+        await self._send("DELETE", _id_path("/jobs", job_id, "job_id"), kind=RequestKind.STATUS)
+
+    # -- projects -----------------------------------------------------------------------
+
+    async def list_projects_page(
+        self,
+        *,
+        name: str | None = None,
+        folder_path: str | None = None,
+        created_by: str | None = None,
+        created_after: When = None,
+        created_before: When = None,
+        updated_after: When = None,
+        updated_before: When = None,
+        sort: str | None = None,
+        direction: str | None = None,
+        limit: int | None = None,
+        cursor: str | None = None,
+    ) -> ProjectPage:
+        """`GET /projects`: one page."""
+        return await self._get_model(
+            "/projects",
+            ProjectPage.from_json,
+            name=name,
+            folder_path=folder_path,
+            created_by=created_by,
+            created_after=_when(created_after),
+            created_before=_when(created_before),
+            updated_after=_when(updated_after),
+            updated_before=_when(updated_before),
+            sort=sort,
+            direction=direction,
+            limit=limit,
+            cursor=cursor,
+        )
+
+    async def iter_projects(
+        self,
+        *,
+        name: str | None = None,
+        folder_path: str | None = None,
+        created_by: str | None = None,
+        created_after: When = None,
+        created_before: When = None,
+        updated_after: When = None,
+        updated_before: When = None,
+        sort: str | None = None,
+        direction: str | None = None,
+        limit: int | None = None,
+        max_items: int | None = None,
+    ) -> AsyncIterator[Project]:
+        """Every project matching the filters, following `pagination.next_cursor`."""
+        cursor: str | None = None
+        seen = 0
+        while True:
+            page = await self.list_projects_page(
+                name=name,
+                folder_path=folder_path,
+                created_by=created_by,
+                created_after=created_after,
+                created_before=created_before,
+                updated_after=updated_after,
+                updated_before=updated_before,
+                sort=sort,
+                direction=direction,
+                limit=limit,
+                cursor=cursor,
+            )
+            for project in page.projects:
+                if max_items is not None and seen >= max_items:
+                    return
+                seen += 1
+                yield project
+            if not page.next_cursor or page.next_cursor == cursor:
+                return
+            cursor = page.next_cursor
+
+    async def get_project(self, project_id: str) -> ProjectDetail:
+        """`GET /projects/{project_id}`."""
+        return await self._get_model(
+            _id_path("/projects", project_id, "project_id"), ProjectDetail.from_json
+        )
+
+    # -- direct upload ------------------------------------------------------------------
+
+    async def _upload(
+        self,
+        name: str,
+        media: UploadMedia,
+        upload_url: str,
+        created: JobCreated,
+        progress: UploadProgress | None,
+    ) -> None:
+        """PUT one local file to its signed URL: streamed, with progress, no Authorization."""
+        try:
+            size = media.path.stat().st_size
+        except OSError as exc:
+            raise UploadError(name, f"cannot read {media.path}: {exc}", created=created) from None
+        if size != media.file_size:
+            raise UploadError(
+                name,
+                f"{media.path} changed size ({media.file_size} -> {size} bytes) since it was "
+                "declared",
+                created=created,
+            )
+        policy = self.retry_policy
+        split = urlsplit(upload_url)
+        shown = f"{split.netloc}{split.path}" + ("?…" if split.query else "")
+        started = self.clock.monotonic()
+        attempt = 0
+        while True:
+            attempt += 1
+            at = self.clock.now()
+            sent_at = self.clock.monotonic()
+            status: int | None = None
+            body: str | None = None
+            try:
+                response = await self._upload_http.put(
+                    upload_url,
+                    content=_file_chunks(media.path, name, size, progress),
+                    headers={
+                        "Content-Type": "application/octet-stream",
+                        "Content-Length": str(size),
+                    },
+                )
+                status = response.status_code
+                if response.is_success:
+                    self._log(
+                        at,
+                        "PUT",
+                        shown,
+                        status,
+                        _ms(self.clock, sent_at),
+                        "upload",
+                        attempt,
+                        note=f"uploaded {name} ({size} bytes)",
+                    )
+                    return
+                body = self._scrub(response.text)
+                decision = retry_delay(
+                    "PUT",
+                    status=status,
+                    headers=response.headers,
+                    attempt=attempt,
+                    elapsed=self.clock.monotonic() - started,
+                    now=self.clock.now(),
+                    policy=policy,
+                    rng=self._rng,
+                )
+                detail = f"{status} from the upload URL"
+            except httpx.RequestError as exc:
+                decision = retry_delay(
+                    "PUT",
+                    failure=classify_failure(exc),
+                    attempt=attempt,
+                    elapsed=self.clock.monotonic() - started,
+                    now=self.clock.now(),
+                    policy=policy,
+                    rng=self._rng,
+                )
+                detail = self._scrub(f"{type(exc).__name__}: {exc}".rstrip(": "))
+            except OSError as exc:
+                # The local file vanished or became unreadable mid-upload: no retry helps.
+                raise UploadError(
+                    name, f"cannot read {media.path}: {exc}", created=created
+                ) from None
+            self._log(
+                at,
+                "PUT",
+                shown,
+                status,
+                _ms(self.clock, sent_at),
+                "upload",
+                attempt,
+                error_body=body,
+                detail=detail,
+                note=decision.note(attempt, policy.max_attempts),
+            )
+            if not decision.retry:
+                error = UploadError(name, detail, created=created)
+                error.attempts = attempt
+                raise error
+            await self.clock.sleep(decision.delay)
+
+
+def _ms(clock: Clock, since: float) -> float:
+    return (clock.monotonic() - since) * 1000
+
+
+async def _file_chunks(
+    path: Path, name: str, total: int, progress: UploadProgress | None
+) -> AsyncIterator[bytes]:
+    """The file's bytes in chunks, reporting progress as each one is handed to httpx."""
+    sent = 0
+    if progress is not None:
+        progress(name, 0, total)
+    with path.open("rb") as handle:
+        while sent < total:
+            chunk = handle.read(min(UPLOAD_CHUNK, total - sent))
+            if not chunk:
+                break
+            sent += len(chunk)
+            yield chunk
+            if progress is not None:
+                progress(name, sent, total)
+
+
+__all__ = [
+    "DEFAULT_BASE_URL",
+    "ApiError",
+    "DescriptClient",
+    "DescriptError",
+    "UploadProgress",
+]

@@ -1,0 +1,186 @@
+"""When to retry a Descript API call, and how long to wait: one pure function.
+
+`retry_delay()` takes everything it needs as arguments (method, status or failure kind,
+headers, attempt number, time spent, now, a seeded random) and returns a `RetryDecision`;
+it never sleeps and never reads a clock, so every rule below is a table test:
+
+- 429 waits `Retry-After` (seconds or an HTTP date); a missing, garbage, zero, negative,
+  past, infinite or NaN value falls back to 2 s + capped exponential backoff; a value above
+  `max_retry_after` is surfaced (`too_long`) rather than slept through.
+- 500 waits 5-10 s, 502 waits 10-30 s (errors-and-rate-limits.txt); other 5xx back off
+  exponentially with jitter, honouring a usable `Retry-After`.
+- No other 4xx (nor any other status) is ever retried.
+- A POST is retried only when the answer proves no job was created: a 429, a 5xx, or a
+  failure before the request was sent. A timeout, reset or truncated answer after its body
+  went out makes the outcome unknown: never resent.
+- Attempts are bounded and so is the total time (`deadline`).
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+import httpx
+
+from tui.api.errors import RETRY_AFTER, parse_retry_after
+
+# Methods whose repetition cannot create a second job.
+IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
+
+
+class Failure(StrEnum):
+    """How a request failed without an HTTP answer."""
+
+    # The request never left: connect refused/timed out, no pooled connection. Safe to resend.
+    NOT_SENT = "not_sent"
+    # The request (maybe with its body) went out; the answer timed out, broke or was cut short.
+    AFTER_SEND = "after_send"
+
+
+def classify_failure(exc: BaseException) -> Failure:
+    """Which side of "the server may have acted" an httpx exception falls on."""
+    if isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout):
+        return Failure.NOT_SENT
+    # ReadTimeout, WriteTimeout, ReadError, WriteError, RemoteProtocolError and anything new:
+    # assume the server may have received it.
+    return Failure.AFTER_SEND
+
+
+@dataclass(frozen=True, slots=True)
+class RetryPolicy:
+    """Bounds for the retry loop. Defaults follow the reference docs."""
+
+    max_attempts: int = 5
+    #: Total seconds from the first attempt after which no retry starts.
+    deadline: float = 180.0
+    #: A Retry-After above this is reported to the caller instead of waited out.
+    max_retry_after: float = 120.0
+    #: Exponential backoff: base * 2**(n-1), capped, with "equal jitter" (half fixed).
+    backoff_base: float = 1.0
+    backoff_cap: float = 30.0
+    #: A 429 without a usable Retry-After waits this much on top of the backoff: the docs say
+    #: "Don't retry immediately — this can compound the issue".
+    rate_limited_floor: float = 2.0
+    #: errors-and-rate-limits.txt: "500 ... Retry after a short delay (5-10 seconds)".
+    delay_500: tuple[float, float] = (5.0, 10.0)
+    #: errors-and-rate-limits.txt: "502 ... Retry the request after a 10-30 second delay".
+    delay_502: tuple[float, float] = (10.0, 30.0)
+
+
+DEFAULT_POLICY = RetryPolicy()
+
+
+@dataclass(frozen=True, slots=True)
+class RetryDecision:
+    retry: bool
+    #: Seconds to wait before the next attempt (0 when not retrying, except `too_long`).
+    delay: float
+    #: Why, in a few words, for the activity log.
+    reason: str
+    #: A request that may have created a job: report it, never resend it.
+    outcome_unknown: bool = False
+    #: The server asked for a wait longer than `max_retry_after`: `delay` holds that wait.
+    too_long: bool = False
+
+    def note(self, attempt: int, max_attempts: int) -> str:
+        """`retry 2/5 in 7.0 s (429 Retry-After)` or the reason it stops."""
+        if self.retry:
+            return f"retry {attempt + 1}/{max_attempts} in {self.delay:.1f} s ({self.reason})"
+        if self.outcome_unknown:
+            return f"outcome unknown, not resent ({self.reason})"
+        return self.reason
+
+
+def backoff(attempt: int, policy: RetryPolicy, rng: random.Random) -> float:
+    """Capped exponential backoff with equal jitter: in [cap_n / 2, cap_n]."""
+    exponent = min(max(attempt, 1) - 1, 30)
+    ceiling = min(policy.backoff_cap, policy.backoff_base * (2**exponent))
+    return ceiling / 2 + rng.uniform(0, ceiling / 2)
+
+
+def retry_delay(
+    method: str,
+    *,
+    status: int | None = None,
+    failure: Failure | None = None,
+    headers: Mapping[str, str] | None = None,
+    attempt: int,
+    elapsed: float = 0.0,
+    now: datetime,
+    policy: RetryPolicy = DEFAULT_POLICY,
+    rng: random.Random | None = None,
+) -> RetryDecision:
+    """Decide about attempt number `attempt + 1`, after attempt `attempt` ended this way.
+
+    Give either `status` (an HTTP answer arrived) or `failure` (none did). `elapsed` is the
+    time since the first attempt started; `now` resolves an HTTP-date `Retry-After`.
+    """
+    rng = rng or random.Random()
+    method = method.upper()
+    decision = _raw_decision(method, status, failure, headers or {}, attempt, now, policy, rng)
+    if not decision.retry:
+        return decision
+    if attempt >= policy.max_attempts:
+        return RetryDecision(False, 0.0, f"gave up after {attempt} attempts ({decision.reason})")
+    if elapsed + decision.delay > policy.deadline:
+        return RetryDecision(
+            False, 0.0, f"gave up: the {policy.deadline:.0f} s deadline ({decision.reason})"
+        )
+    return decision
+
+
+def _raw_decision(
+    method: str,
+    status: int | None,
+    failure: Failure | None,
+    headers: Mapping[str, str],
+    attempt: int,
+    now: datetime,
+    policy: RetryPolicy,
+    rng: random.Random,
+) -> RetryDecision:
+    if failure is not None:
+        if failure is Failure.NOT_SENT:
+            return RetryDecision(True, backoff(attempt, policy, rng), "not sent")
+        if method not in IDEMPOTENT_METHODS:
+            return RetryDecision(False, 0.0, "sent, no answer", outcome_unknown=True)
+        return RetryDecision(True, backoff(attempt, policy, rng), "no answer")
+    if status is None:
+        raise ValueError("retry_delay needs a status or a failure")
+    if status == 429:
+        return _after_429(headers, attempt, now, policy, rng)
+    if status == 500:
+        return RetryDecision(True, rng.uniform(*policy.delay_500), "500")
+    if status == 502:
+        return RetryDecision(True, rng.uniform(*policy.delay_502), "502")
+    if 500 <= status <= 599:
+        retry_after = parse_retry_after(headers.get(RETRY_AFTER), now)
+        if retry_after is not None and retry_after <= policy.max_retry_after:
+            return RetryDecision(True, retry_after, f"{status} Retry-After")
+        return RetryDecision(True, backoff(attempt, policy, rng), f"{status}")
+    return RetryDecision(False, 0.0, f"{status} is not retried")
+
+
+def _after_429(
+    headers: Mapping[str, str],
+    attempt: int,
+    now: datetime,
+    policy: RetryPolicy,
+    rng: random.Random,
+) -> RetryDecision:
+    retry_after = parse_retry_after(headers.get(RETRY_AFTER), now)
+    if retry_after is None:
+        delay = policy.rate_limited_floor + backoff(attempt, policy, rng)
+        return RetryDecision(True, delay, "429, no usable Retry-After")
+    if retry_after > policy.max_retry_after:
+        return RetryDecision(False, retry_after, "429 Retry-After too long", too_long=True)
+    if attempt > 1:
+        # 429s in a row: never wait less than the server asked, but back off beyond it.
+        return RetryDecision(
+            True, max(retry_after, backoff(attempt, policy, rng)), "429 Retry-After, repeated"
+        )
+    return RetryDecision(True, retry_after, "429 Retry-After")
