@@ -1,0 +1,291 @@
+"""`descript-tui`: the dashboard with no subcommand, headless subcommands otherwise.
+
+Exit codes are `tui.commands.ExitCode` (table in docs/cli.md). Every API error is turned into
+its exit code and a message here, in one place; handlers only raise. A token is never read
+from the command line: `DESCRIPT_API_TOKEN` or a profile (`descript-tui auth login`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import importlib
+import inspect
+import os
+import re
+import sys
+from collections.abc import Callable, Sequence
+from typing import Any, NoReturn
+
+from tui import __version__
+from tui.api.clock import Clock, SystemClock
+from tui.commands import (
+    CliContext,
+    CommandFailed,
+    ExitCode,
+    TransportFactory,
+    UsageError,
+)
+from tui.commands.output import describe_error
+
+PROG = "descript-tui"
+
+# Seams for tests: an in-process transport (httpx.ASGITransport on the simulator) and a
+# virtual clock. None means real sockets and real time.
+TRANSPORT_FACTORY: TransportFactory | None = None
+CLOCK_FACTORY: Callable[[], Clock] | None = None
+
+# Subcommand modules, in the order `--help` lists them. A module that does not exist yet
+# (written by another engineer) is skipped, so the command stays usable meanwhile.
+COMMAND_MODULES = (
+    "tui.commands.jobs",
+    "tui.commands.submit",
+    "tui.commands.simulate",
+    "tui.commands.auth",
+)
+
+# `--token x`, `--api-key=x`, `--bearer`, ...: what someone trying to pass a token would type.
+_TOKEN_OPTION = re.compile(
+    r"^--?(api[-_]?)?(token|key|api[-_]?key|bearer|auth[-_]?token|secret)(=.*)?$", re.IGNORECASE
+)
+_TOKEN_ENV_VAR = "DESCRIPT_API_TOKEN"
+
+
+def token_in_argv(argv: Sequence[str], known_tokens: Sequence[str] = ()) -> str | None:
+    """Why `argv` seems to carry an API token, or None. Never repeats the token itself."""
+    for argument in argv:
+        if argument == "--":
+            break
+        if _TOKEN_OPTION.match(argument):
+            option = argument.split("=", 1)[0]
+            return f"{option}: a token is never accepted on the command line"
+        if argument.lower().startswith(("bearer ", "authorization:")):
+            return "an Authorization header value was passed on the command line"
+        if argument.startswith(f"{_TOKEN_ENV_VAR}="):
+            return f"{_TOKEN_ENV_VAR}=... was passed as an argument, not set in the environment"
+        if any(token and token in argument for token in known_tokens):
+            return "the API token appeared on the command line"
+    return None
+
+
+_TOKEN_HELP = (
+    f"give the token through {_TOKEN_ENV_VAR} or `{PROG} auth login` (which reads it "
+    "from stdin or a hidden prompt); never as an argument, where shell history and `ps` see it"
+)
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, with one-line error messages that never echo a token back."""
+
+    def error(self, message: str) -> NoReturn:
+        token = os.environ.get(_TOKEN_ENV_VAR)
+        if token:
+            message = message.replace(token, "***")
+        # One line, like every other refusal; the usage is one --help away.
+        self.exit(ExitCode.USAGE, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+def _add_global_options(parser: argparse.ArgumentParser, *, top_level: bool) -> None:
+    """The options every command takes, before or after the subcommand name.
+
+    Below the top level they default to SUPPRESS, so `jobs list` without `--profile` does not
+    overwrite a `--profile` given before `jobs`.
+    """
+    present = set(parser._option_string_actions)  # argparse has no public way
+
+    def default(value: Any) -> Any:
+        return value if top_level else argparse.SUPPRESS
+
+    if "--profile" not in present:
+        parser.add_argument(
+            "--profile",
+            metavar="NAME",
+            default=default(None),
+            help="the config profile to use (one per Drive); default: the default profile",
+        )
+    if "--base-url" not in present:
+        parser.add_argument(
+            "--base-url",
+            metavar="URL",
+            default=default(None),
+            help="API base URL (beats DESCRIPT_API_BASE_URL and the profile)",
+        )
+    if "--demo" not in present:
+        parser.add_argument(
+            "--demo",
+            action="store_true",
+            default=default(False),
+            help="start the built-in simulator in the background and use its demo token",
+        )
+    if "--read-only" not in present:
+        parser.add_argument(
+            "--read-only",
+            action="store_true",
+            default=default(False),
+            help="refuse every action that changes something (submit, cancel)",
+        )
+
+
+def _subparsers_of(parser: argparse.ArgumentParser) -> list[argparse.ArgumentParser]:
+    found: list[argparse.ArgumentParser] = []
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for sub in dict.fromkeys(action.choices.values()):
+                found.append(sub)
+                found.extend(_subparsers_of(sub))
+    return found
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog=PROG,
+        description=(
+            "A terminal dashboard and headless CLI for the Descript API's jobs. "
+            "With no command, opens the dashboard."
+        ),
+        epilog=(
+            f"The API token comes from {_TOKEN_ENV_VAR} or the profile "
+            f"(`{PROG} auth login`), never from an argument. Exit codes: docs/cli.md."
+        ),
+    )
+    parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
+    _add_global_options(parser, top_level=True)
+    subparsers = parser.add_subparsers(title="commands", metavar="COMMAND")
+    for module_name in COMMAND_MODULES:
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as err:
+            if err.name != module_name:
+                raise
+            continue
+        module.register(subparsers)
+    for sub in _subparsers_of(parser):
+        _add_global_options(sub, top_level=False)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run `descript-tui` with `argv` (default: sys.argv[1:]) and return its exit code."""
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    env_token = os.environ.get(_TOKEN_ENV_VAR)
+    if problem := token_in_argv(arguments, [env_token] if env_token else []):
+        print(f"{PROG}: error: {problem}. {_TOKEN_HELP}", file=sys.stderr)
+        return ExitCode.USAGE
+    parser = build_parser()
+    try:
+        args = parser.parse_args(arguments)
+    except SystemExit as exit_:
+        return exit_.code if isinstance(exit_.code, int) else ExitCode.USAGE
+    ctx = CliContext(
+        stdout=sys.stdout,
+        stderr=sys.stderr,
+        stdin=sys.stdin,
+        clock=CLOCK_FACTORY() if CLOCK_FACTORY else SystemClock(),
+        profile=args.profile,
+        base_url=args.base_url,
+        read_only=args.read_only,
+        transport_factory=TRANSPORT_FACTORY,
+        argv=tuple(arguments),
+    )
+    return run(args, ctx)
+
+
+def run(args: argparse.Namespace, ctx: CliContext) -> int:
+    """Run the parsed command; every error ends here as a message and an exit code."""
+    simulator = None
+    try:
+        if args.demo and args.base_url:
+            raise UsageError("--demo runs its own simulator: drop --base-url")
+        handler = getattr(args, "handler", None)
+        if handler is None:
+            return _open_dashboard(ctx, demo=bool(args.demo))
+        if args.demo:
+            simulator = _start_demo_simulator()
+            ctx.demo_base_url = simulator.base_url
+        result = handler(args, ctx)
+        if inspect.isawaitable(result):
+            result = asyncio.run(_awaited(result))
+        return int(result if result is not None else ExitCode.OK)
+    except KeyboardInterrupt:
+        ctx.err(f"{PROG}: interrupted")
+        return ExitCode.INTERRUPTED
+    except UsageError as err:
+        ctx.err(f"{PROG}: error: {err}")
+        return ExitCode.USAGE
+    except CommandFailed as err:
+        ctx.err(f"{PROG}: {err}")
+        return err.exit_code
+    except Exception as err:
+        code = exit_code_for(err)
+        if code is None:
+            raise
+        for number, line in enumerate(error_lines(err)):
+            ctx.err(f"{PROG}: error: {line}" if number == 0 else f"  {line}")
+        return code
+    finally:
+        if simulator is not None:
+            simulator.stop()
+
+
+async def _awaited(awaitable: Any) -> Any:
+    return await awaitable
+
+
+def _start_demo_simulator() -> Any:
+    from tui.simulator.server import start_in_background
+
+    return start_in_background(port=0, seed=0)
+
+
+def _open_dashboard(ctx: CliContext, *, demo: bool) -> int:
+    """The app; with --demo it starts (and stops) its own background simulator."""
+    from tui.app import run_app
+
+    read_only = True if ctx.read_only else None
+    if demo:
+        result = run_app(None, demo=True, read_only=read_only)
+    else:
+        result = run_app(ctx.connection(), read_only=read_only)
+    return int(result) if isinstance(result, int) else ExitCode.OK
+
+
+def exit_code_for(err: BaseException) -> int | None:
+    """The documented exit code for an error, or None for a bug (which should traceback)."""
+    from tui.api import errors
+    from tui.config import ConfigError
+
+    # Order matters: the first class that matches wins (subclasses before their bases).
+    table: tuple[tuple[type[BaseException], ExitCode], ...] = (
+        (ConfigError, ExitCode.USAGE),
+        (errors.InvalidRequestError, ExitCode.USAGE),
+        (errors.MissingTokenError, ExitCode.USAGE),
+        (errors.OutcomeUnknownError, ExitCode.NETWORK),
+        (errors.TransportError, ExitCode.NETWORK),
+        (errors.UnauthorizedError, ExitCode.UNAUTHORIZED),
+        (errors.ForbiddenError, ExitCode.UNAUTHORIZED),
+        (errors.RateLimitedError, ExitCode.RATE_LIMITED),
+        (errors.RetryAfterTooLong, ExitCode.RATE_LIMITED),
+        (errors.DescriptError, ExitCode.FAILURE),
+    )
+    return next((code for cls, code in table if isinstance(err, cls)), None)
+
+
+def error_lines(err: BaseException) -> list[str]:
+    """What to print for an error: an unknown outcome says how to check before resubmitting."""
+    from tui.api.errors import OutcomeUnknownError
+    from tui.config import ConfigError
+
+    if isinstance(err, OutcomeUnknownError):
+        return [
+            f"{err.method} {err.path} was sent but its answer never came: the job may or may "
+            "not have been created",
+            f"check with `{PROG} jobs list --since 10m` before submitting again "
+            "(it was NOT resent, to avoid a duplicate job)",
+        ]
+    if isinstance(err, ConfigError):
+        return [str(err)]
+    return describe_error(err)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())

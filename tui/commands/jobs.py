@@ -1,0 +1,615 @@
+"""`descript-tui jobs list|get|watch|cancel`: read and steer jobs without the dashboard."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import re
+import shutil
+from collections.abc import AsyncIterator, Callable, Sequence
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from tui.api.models import (
+    JOB_TYPE_AGENT,
+    JOB_TYPE_IMPORT,
+    JOB_TYPE_PUBLISH,
+    Job,
+    Outcome,
+    parse_timestamp,
+)
+from tui.commands import (
+    CliContext,
+    CommandFailed,
+    ExitCode,
+    UsageError,
+    add_json_flag,
+    worst_outcome_exit,
+)
+from tui.commands.output import (
+    can_encode,
+    clean,
+    job_detail,
+    job_table,
+    state_cell,
+    to_json,
+    watch_line,
+)
+from tui.widgets.formatting import format_duration, format_full_timestamp
+
+if TYPE_CHECKING:
+    from tui.api.client import DescriptClient
+
+# `--type` as typed -> the API's job_type.
+JOB_TYPES = {"import": JOB_TYPE_IMPORT, "agent": JOB_TYPE_AGENT, "publish": JOB_TYPE_PUBLISH}
+# The list endpoint's `type` filter knows only these (spec); others are filtered here.
+_SERVER_TYPE_FILTERS = {JOB_TYPE_IMPORT, JOB_TYPE_AGENT}
+
+# Jobs are kept 30 days and the list refuses to look further back.
+MAX_LOOKBACK = timedelta(days=30)
+# `--since 30d` asks for the whole window; this margin keeps it inside by the time it arrives.
+_LOOKBACK_MARGIN = timedelta(minutes=1)
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdw])\s*$", re.IGNORECASE)
+_UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
+# `--state` words beyond job_state values and Outcome names.
+_STATE_GROUPS: dict[str, Callable[[Job], bool]] = {
+    "active": lambda job: not job.is_finished,
+    "unfinished": lambda job: not job.is_finished,
+    "finished": lambda job: job.is_finished,
+    "ok": lambda job: job.outcome is Outcome.SUCCESS,
+    "error": lambda job: job.outcome is Outcome.FAILED,
+    "canceled": lambda job: job.outcome is Outcome.CANCELLED,
+    "unknown": lambda job: job.outcome is Outcome.FINISHED_UNKNOWN,
+}
+
+# `GET /jobs` page size while following pages (the API's maximum).
+LIST_PAGE_SIZE = 100
+# `jobs list` looks up project names among this many recently updated projects.
+PROJECT_LOOKUP_MAX = 300
+# When no scheduler is available, poll each unfinished job this often (the docs' minimum).
+FALLBACK_POLL_SECONDS = 3.0
+
+
+def parse_since(text: str, now: datetime) -> datetime:
+    """`7d`, `12h`, `30m`, `90s`, `2w` or an ISO 8601 time -> `created_after`.
+
+    Refuses anything more than 30 days back (the API keeps jobs 30 days), a time in the
+    future, and anything else, with a message that says what would work.
+    """
+    if match := _DURATION.match(text):
+        amount, unit = float(match.group(1)), match.group(2).lower()
+        if amount <= 0:
+            raise UsageError(f"--since {text}: must be more than zero")
+        try:
+            delta = timedelta(seconds=amount * _UNIT_SECONDS[unit])
+        except OverflowError:
+            delta = MAX_LOOKBACK * 1000
+    else:
+        when = parse_timestamp(text) if "-" in text or "T" in text else None
+        if when is None:
+            raise UsageError(
+                f"--since {text!r}: expected a duration like 7d, 12h or 30m "
+                "(or an ISO 8601 time like 2026-11-20T09:00:00Z)"
+            )
+        if when > now:
+            raise UsageError(f"--since {text}: that is in the future")
+        delta = now - when
+    if delta > MAX_LOOKBACK:
+        raise UsageError(
+            f"--since {text}: jobs are kept for 30 days and the API cannot list further "
+            "back; use --since 30d or less"
+        )
+    return now - min(delta, MAX_LOOKBACK - _LOOKBACK_MARGIN)
+
+
+# job_state values the spec documents (the set is open: others still match exactly).
+_KNOWN_JOB_STATES = ("queued", "running", "stopped", "cancelled")
+
+
+def known_state_word(wanted: str) -> bool:
+    """Whether `--state` names something we know, to warn about a typo like `faild`."""
+    word = wanted.strip().lower()
+    return word in _KNOWN_JOB_STATES or word in {o.value for o in Outcome} or word in _STATE_GROUPS
+
+
+def state_matches(job: Job, wanted: str) -> bool:
+    """`--state`: the raw job_state (`stopped`), an outcome (`failed`, `partial`), or a group."""
+    wanted = wanted.strip().lower()
+    if (job.job_state or "").lower() == wanted or job.outcome.value == wanted:
+        return True
+    group = _STATE_GROUPS.get(wanted)
+    return bool(group and group(job))
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return value
+
+
+def register(subparsers: Any) -> None:
+    jobs = subparsers.add_parser(
+        "jobs",
+        help="list, inspect, watch and cancel jobs",
+        description="Read and steer Descript jobs (imports, agent edits, publishes).",
+    )
+    jobs.set_defaults(handler=lambda args, ctx: _missing_action(jobs, ctx))
+    actions = jobs.add_subparsers(title="actions", metavar="ACTION")
+
+    list_parser = actions.add_parser(
+        "list",
+        help="list recent jobs (follows every page)",
+        description=(
+            "List jobs, newest first, following every page. The API lists the last 7 days "
+            "unless --since says otherwise (30 days at most)."
+        ),
+    )
+    list_parser.add_argument("--type", choices=sorted(JOB_TYPES), help="only jobs of this type")
+    list_parser.add_argument("--project-id", metavar="ID", help="only jobs of this project")
+    list_parser.add_argument(
+        "--state",
+        metavar="STATE",
+        help=(
+            "only jobs in this state: a job_state (queued, running, stopped, cancelled) or an "
+            "outcome (success, partial, failed, cancelled), or active / finished"
+        ),
+    )
+    list_parser.add_argument(
+        "--since",
+        metavar="AGE",
+        help="only jobs created in the last AGE: 30m, 12h, 7d (at most 30d), or an ISO time",
+    )
+    list_parser.add_argument(
+        "--limit", type=_positive_int, metavar="N", help="print at most N jobs"
+    )
+    add_json_flag(list_parser)
+    list_parser.set_defaults(handler=list_jobs)
+
+    get_parser = actions.add_parser(
+        "get",
+        help="every field of one job",
+        description=(
+            "Show one job: every field, per-file status of an import (failed first), the "
+            "agent's answer and credits, the error of a failure."
+        ),
+    )
+    get_parser.add_argument("job_id", metavar="JOB_ID")
+    add_json_flag(get_parser)
+    get_parser.set_defaults(handler=get_job)
+
+    watch_parser = actions.add_parser(
+        "watch",
+        help="follow jobs until every one has finished",
+        description=(
+            "Print each job's state, percent and label as they change, until every job has "
+            "finished. With --exit-status the exit code says how they ended: 0 success, "
+            "1 failed, 2 partial, 3 cancelled; with several jobs the worst wins "
+            "(failed > cancelled > partial > success)."
+        ),
+    )
+    watch_parser.add_argument("job_ids", nargs="+", metavar="JOB_ID")
+    watch_parser.add_argument(
+        "--exit-status",
+        action="store_true",
+        help="exit 0 success, 1 failed, 2 partial, 3 cancelled (worst wins)",
+    )
+    watch_parser.add_argument(
+        "--json",
+        action="store_true",
+        help="print each change as one line of the API's JSON (JSON Lines)",
+    )
+    watch_parser.set_defaults(handler=watch_jobs)
+
+    cancel_parser = actions.add_parser(
+        "cancel",
+        help="cancel a queued or running job",
+        description=(
+            "Cancel a job. Asks first on a terminal (unless --yes); without a terminal, "
+            "--yes is required. Prints the server's 204, then re-reads the job."
+        ),
+    )
+    cancel_parser.add_argument("job_id", metavar="JOB_ID")
+    cancel_parser.add_argument("--yes", "-y", action="store_true", help="do not ask")
+    cancel_parser.set_defaults(handler=cancel_job)
+
+
+def _missing_action(parser: argparse.ArgumentParser, ctx: CliContext) -> int:
+    parser.print_help(ctx.stderr)
+    return ExitCode.USAGE
+
+
+def _terminal_width(ctx: CliContext) -> int | None:
+    """The terminal's width when stdout is one; None for a pipe (rows are not cut)."""
+    isatty = getattr(ctx.stdout, "isatty", None)
+    if not (isatty and isatty()):
+        return None
+    return shutil.get_terminal_size().columns
+
+
+def _ascii(ctx: CliContext) -> bool:
+    return not can_encode(ctx.stdout)
+
+
+# --- list ----------------------------------------------------------------------------------
+
+
+async def list_jobs(args: argparse.Namespace, ctx: CliContext) -> int:
+    now = ctx.clock.now()
+    created_after = parse_since(args.since, now) if args.since else None
+    job_type = JOB_TYPES[args.type] if args.type else None
+    server_type = job_type if job_type in _SERVER_TYPE_FILTERS else None
+    # With no filter on this side, --limit N needs only N rows: ask for no more.
+    filtered_here = bool(args.state) or (job_type is not None and server_type is None)
+    page_size = LIST_PAGE_SIZE
+    if args.limit and not filtered_here:
+        page_size = min(LIST_PAGE_SIZE, args.limit)
+    if args.state and not known_state_word(args.state):
+        known = ", ".join(
+            (*_KNOWN_JOB_STATES, "success", "partial", "failed", "active", "finished")
+        )
+        ctx.err(f"note: --state {args.state!r} is not one of {known}; matching job_state exactly")
+    found: list[Job] = []
+    async with ctx.client() as client:
+        jobs = client.iter_jobs(
+            job_type=server_type,
+            project_id=args.project_id,
+            created_after=created_after,
+            limit=page_size,
+        )
+        async with _closing(jobs):
+            async for job in jobs:
+                if job_type and job.job_type != job_type:
+                    continue
+                if args.state and not state_matches(job, args.state):
+                    continue
+                found.append(job)
+                if args.limit and len(found) >= args.limit:
+                    break
+        names = {} if args.json else await project_names(client, found)
+    if args.json:
+        ctx.out(to_json([job.raw for job in found]))
+        return ExitCode.OK
+    window = (
+        f"since {format_full_timestamp(created_after)}" if created_after else "in the last 7 days"
+    )
+    if not found:
+        ctx.err(f"no jobs found {window}" + _filters_note(args))
+        return ExitCode.OK
+    table = job_table(
+        found,
+        ctx.clock.now(),
+        ascii_only=_ascii(ctx),
+        project_names=names,
+        max_width=_terminal_width(ctx),
+    )
+    for line in table:
+        ctx.out(line)
+    plural = "job" if len(found) == 1 else "jobs"
+    ctx.err(f"{len(found)} {plural} {window}" + _filters_note(args))
+    return ExitCode.OK
+
+
+async def project_names(client: DescriptClient, jobs: Sequence[Job]) -> dict[str, str]:
+    """Names of the jobs' projects, best effort: the most recently updated projects first.
+
+    A job names only its project's id; a name reads better. At most
+    `PROJECT_LOOKUP_MAX` projects are listed; a project not among them, or a failed
+    lookup, leaves the short id in the table.
+    """
+    from tui.api.errors import DescriptError
+
+    wanted = {job.project_id for job in jobs if job.project_id}
+    names: dict[str, str] = {}
+    if not wanted:
+        return names
+    try:
+        projects = client.iter_projects(
+            sort="updated_at", direction="desc", limit=100, max_items=PROJECT_LOOKUP_MAX
+        )
+        async with _closing(projects):
+            async for project in projects:
+                if project.id in wanted and project.name:
+                    names[project.id] = project.name
+                    if len(names) == len(wanted):
+                        break
+    except DescriptError:
+        pass  # the table still shows the project ids
+    return names
+
+
+def _filters_note(args: argparse.Namespace) -> str:
+    parts = [
+        f"{name} {value}"
+        for name, value in (
+            ("type", args.type),
+            ("project", args.project_id),
+            ("state", args.state),
+            ("limit", args.limit),
+        )
+        if value
+    ]
+    return f" ({', '.join(parts)})" if parts else ""
+
+
+@contextlib.asynccontextmanager
+async def _closing(iterator: Any) -> AsyncIterator[Any]:
+    """Close an async generator we stop early (`--limit`), so its request is not left open."""
+    try:
+        yield iterator
+    finally:
+        aclose = getattr(iterator, "aclose", None)
+        if aclose is not None:
+            await aclose()
+
+
+# --- get -----------------------------------------------------------------------------------
+
+
+async def get_job(args: argparse.Namespace, ctx: CliContext) -> int:
+    job_id = _job_id_argument(args.job_id)
+    async with ctx.client() as client:
+        job = await client.get_job(job_id)
+    if args.json:
+        ctx.out(to_json(job.raw))
+    else:
+        for line in job_detail(job, ctx.clock.now(), ascii_only=_ascii(ctx)):
+            ctx.out(line)
+    return ExitCode.OK
+
+
+def _job_id_argument(text: str) -> str:
+    job_id = text.strip()
+    if not job_id or any(ch.isspace() or ch in "/?#" for ch in job_id):
+        raise UsageError(f"{text!r} is not a job id (job ids look like 6dc3f30a-58c2-...)")
+    return job_id
+
+
+# --- watch ---------------------------------------------------------------------------------
+
+
+async def watch_jobs(args: argparse.Namespace, ctx: CliContext) -> int:
+    job_ids = list(dict.fromkeys(_job_id_argument(text) for text in args.job_ids))
+    async with ctx.client() as client:
+        final = await follow_jobs(client, ctx, job_ids, json_lines=args.json)
+    outcomes = [outcome for _, outcome in final.values()]
+    if not args.json:
+        _print_watch_summary(ctx, final)
+    return worst_outcome_exit(outcomes) if args.exit_status else ExitCode.OK
+
+
+def _print_watch_summary(ctx: CliContext, final: dict[str, tuple[Job | None, str]]) -> None:
+    if len(final) < 2:
+        return
+    counts: dict[str, int] = {}
+    for _, outcome in final.values():
+        counts[outcome] = counts.get(outcome, 0) + 1
+    ctx.out("finished: " + ", ".join(f"{n} {name}" for name, n in counts.items()))
+
+
+async def follow_jobs(
+    client: DescriptClient,
+    ctx: CliContext,
+    job_ids: Sequence[str],
+    *,
+    json_lines: bool = False,
+    emit: Callable[[str], None] | None = None,
+) -> dict[str, tuple[Job | None, str]]:
+    """Print each job's changes until all have finished; returns id -> (last job, outcome).
+
+    The outcome is an `Outcome` value, or `gone` for a job that vanished (404: expired or
+    never existed on this Drive). Uses the polling scheduler (which respects the status
+    rate limit and backs off for long runners) when it is available.
+    """
+    write = emit or ctx.out
+    ascii_only = _ascii(ctx)
+    last: dict[str, Job] = {}
+
+    def show(job: Job) -> None:
+        previous = last.get(job.job_id)
+        last[job.job_id] = job
+        if previous is not None and _same_view(previous, job):
+            return
+        if json_lines:
+            write(to_json_line(job.raw))
+        else:
+            write(watch_line(job, ctx.clock.now(), ascii_only=ascii_only))
+
+    # Read each job once first: a wrong id fails here, before any waiting.
+    for job_id in job_ids:
+        show(await client.get_job(job_id))
+    gone: set[str] = set()
+    pending = [job_id for job_id in job_ids if not last[job_id].is_finished]
+    if pending:
+        try:
+            from tui.api.scheduler import PollingScheduler
+        except ImportError:
+            await _poll_until_finished(client, ctx, pending, show, gone)
+        else:
+            await _schedule_until_finished(
+                PollingScheduler,
+                client,
+                ctx,
+                [last[i] for i in pending],
+                show,
+                gone,
+                # JSON Lines stay pure JSON: notes about a vanished job go to stderr.
+                ctx.err if json_lines else write,
+            )
+    result: dict[str, tuple[Job | None, str]] = {}
+    for job_id in job_ids:
+        job = last.get(job_id)
+        result[job_id] = (job, "gone" if job_id in gone or job is None else job.outcome.value)
+    return result
+
+
+def _same_view(before: Job, after: Job) -> bool:
+    """Whether a watcher would see no difference (same state, percent, label, files)."""
+    return (
+        before.outcome == after.outcome
+        and before.job_state == after.job_state
+        and (before.progress.percent if before.progress else None)
+        == (after.progress.percent if after.progress else None)
+        and (before.progress.label if before.progress else None)
+        == (after.progress.label if after.progress else None)
+        and len(before.failed_files) == len(after.failed_files)
+    )
+
+
+def to_json_line(value: Any) -> str:
+    import json
+
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+async def _poll_until_finished(
+    client: DescriptClient,
+    ctx: CliContext,
+    pending: list[str],
+    show: Callable[[Job], None],
+    gone: set[str],
+) -> None:
+    from tui.api.errors import NotFoundError
+
+    waiting = list(pending)
+    while waiting:
+        await ctx.clock.sleep(FALLBACK_POLL_SECONDS)
+        for job_id in list(waiting):
+            try:
+                job = await client.get_job(job_id)
+            except NotFoundError:
+                gone.add(job_id)
+                waiting.remove(job_id)
+                continue
+            show(job)
+            if job.is_finished:
+                waiting.remove(job_id)
+
+
+async def _schedule_until_finished(
+    scheduler_class: Any,
+    client: DescriptClient,
+    ctx: CliContext,
+    pending: list[Job],
+    show: Callable[[Job], None],
+    gone: set[str],
+    write: Callable[[str], None],
+) -> None:
+    scheduler = scheduler_class(client, clock=ctx.clock)
+    waiting = {job.job_id for job in pending}
+    scheduler.watch_many(pending)
+    events = scheduler.run()
+    try:
+        async with _closing(events):
+            async for batch in events:
+                for event in batch:
+                    _handle_event(event, ctx, waiting, show, gone, write)
+                if not waiting:
+                    break
+    finally:
+        scheduler.stop()
+
+
+def _handle_event(
+    event: Any,
+    ctx: CliContext,
+    waiting: set[str],
+    show: Callable[[Job], None],
+    gone: set[str],
+    write: Callable[[str], None],
+) -> None:
+    """One scheduler event: a job change, a job gone, a job error, or the connection's state."""
+    from tui.api.errors import ApiError, UnauthorizedError
+
+    job_id = getattr(event, "job_id", None)
+    if job_id is None:  # a ConnectionEvent
+        state = getattr(event, "state", "")
+        error = getattr(event, "error", None)
+        if state == "unauthorized":
+            # Polling stops until a new token: nothing to wait for here.
+            raise (
+                error
+                if isinstance(error, UnauthorizedError)
+                else UnauthorizedError(
+                    401, "unauthorized", "the token was refused while watching", ""
+                )
+            )
+        retry_at = getattr(event, "retry_at", None)
+        until = f", retrying at {retry_at:%H:%M:%S} UTC" if retry_at else ""
+        detail = f": {clean(event.detail, max_width=120)}" if getattr(event, "detail", "") else ""
+        if state in ("offline", "rate_limited"):
+            ctx.err(f"{state.replace('_', ' ')}{detail}{until}")
+        return
+    kind = getattr(event, "kind", "")
+    job = getattr(event, "job", None)
+    if kind == "gone":
+        if job_id in waiting:
+            gone.add(job_id)
+            waiting.discard(job_id)
+            write(f"{job_id}  gone: the API no longer knows this job (404: expired or wrong id)")
+        return
+    if kind == "error":
+        error = getattr(event, "error", None)
+        if isinstance(error, ApiError) and job_id in waiting:
+            # The scheduler stops polling a job after a 4xx: it will not change by waiting.
+            raise error
+        if error is not None:
+            ctx.err(f"{job_id}: {clean(error, max_width=160)} (will try again)")
+        return
+    if isinstance(job, Job):
+        show(job)
+        if job.is_finished:
+            waiting.discard(job.job_id)
+
+
+# --- cancel --------------------------------------------------------------------------------
+
+
+async def cancel_job(args: argparse.Namespace, ctx: CliContext) -> int:
+    job_id = _job_id_argument(args.job_id)
+    ctx.refuse_if_read_only("cancel a job")
+    if not args.yes and not ctx.interactive:
+        raise UsageError(
+            "stdin is not a terminal, so nobody can confirm: pass --yes to cancel without asking"
+        )
+    ascii_only = _ascii(ctx)
+    async with ctx.client() as client:
+        job = await client.get_job(job_id)
+        if job.is_finished:
+            when = f" at {format_full_timestamp(job.stopped_at)}" if job.stopped_at else ""
+            raise CommandFailed(
+                f"job {job.job_id} has already stopped{when} "
+                f"({state_cell(job, ascii_only=ascii_only)}): there is nothing to cancel; "
+                "nothing was sent"
+            )
+        if not args.yes and not _confirm(ctx, job, ascii_only=ascii_only):
+            ctx.err("not cancelled: nothing was sent")
+            return ExitCode.FAILURE
+        await client.cancel_job(job.job_id)
+        ctx.out(f"cancel {job.job_id}: the server answered 204 No Content")
+        after = await client.get_job(job.job_id)
+    state = state_cell(after, ascii_only=ascii_only)
+    if after.outcome is Outcome.CANCELLED:
+        when = f" at {format_full_timestamp(after.stopped_at)}" if after.stopped_at else ""
+        ctx.out(f"job {after.job_id} is now {state}{when}")
+    else:
+        ctx.out(
+            f"job {after.job_id} still reads {state} (job_state {clean(after.job_state)}): "
+            f"the cancellation may take a moment; check with `descript-tui jobs get {after.job_id}`"
+        )
+    return ExitCode.OK
+
+
+def _confirm(ctx: CliContext, job: Job, *, ascii_only: bool) -> bool:
+    age = format_duration(job.duration_seconds(ctx.clock.now()))
+    project = f", project {clean(job.project_id)}" if job.project_id else ""
+    ctx.stderr.write(
+        f"Cancel {clean(job.kind)} job {job.job_id}{project} "
+        f"({state_cell(job, ascii_only=ascii_only)}, {age})? [y/N] "
+    )
+    ctx.stderr.flush()
+    answer = ctx.stdin.readline()
+    return answer.strip().lower() in ("y", "yes")

@@ -1,0 +1,372 @@
+"""How the headless CLI prints jobs, errors and progress: plain text that reads without colour.
+
+Everything here is pure (values in, strings out) except `UploadProgress`, which draws on a
+stream. Strings that come from the API are passed through `clean()` first, so a label with a
+newline or an escape sequence cannot break a table or repaint the user's terminal.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
+from typing import Any, TextIO
+
+from tui.api.models import Job, Outcome
+from tui.widgets.formatting import (
+    STATE_LABELS,
+    STATE_SYMBOLS,
+    format_duration,
+    format_full_timestamp,
+    short_project,
+)
+
+# The dashboard's symbols (tui/widgets/formatting.py, no Textual in it), so a state reads
+# the same in the app and the CLI; these ASCII stand-ins are for output that cannot encode them.
+_ASCII_SYMBOLS: dict[Outcome, str] = {
+    Outcome.QUEUED: ".",
+    Outcome.RUNNING: ">",
+    Outcome.SUCCESS: "+",
+    Outcome.PARTIAL: "~",
+    Outcome.FAILED: "x",
+    Outcome.CANCELLED: "-",
+    Outcome.FINISHED_UNKNOWN: "?",
+}
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]+")
+
+
+def clean(value: object, *, max_width: int | None = None) -> str:
+    """An API string made safe for one table cell: no control characters, bounded width."""
+    if value is None:
+        return ""
+    text = _CONTROL.sub(" ", str(value)).strip()
+    if max_width is not None and len(text) > max_width:
+        text = text[: max(0, max_width - 1)] + "…"
+    return text
+
+
+def can_encode(stream: TextIO, sample: str = "▶✓✗◐⊘…█") -> bool:
+    """Whether `stream` can print our symbols (a C-locale pipe cannot)."""
+    encoding = getattr(stream, "encoding", None) or "utf-8"
+    try:
+        sample.encode(encoding)
+    except (UnicodeEncodeError, LookupError):
+        return False
+    return True
+
+
+def state_symbol(outcome: Outcome, *, ascii_only: bool = False) -> str:
+    return _ASCII_SYMBOLS[outcome] if ascii_only else STATE_SYMBOLS[outcome]
+
+
+def state_cell(job: Job, *, ascii_only: bool = False) -> str:
+    """`▶ running`, `◐ partial`, ...: symbol and word, as the dashboard shows them."""
+    outcome = job.outcome
+    return f"{state_symbol(outcome, ascii_only=ascii_only)} {STATE_LABELS[outcome]}"
+
+
+def age_cell(job: Job, now: datetime) -> str:
+    """A running job's age, or a finished job's run time (marked `took`)."""
+    if job.created_at is None:
+        return ""
+    if job.is_finished:
+        duration = job.duration_seconds(now)
+        return f"took {format_duration(duration)}" if duration is not None else ""
+    return format_duration((now - job.created_at).total_seconds())
+
+
+def percent_cell(job: Job) -> str:
+    if job.outcome is Outcome.SUCCESS:
+        return "100%"
+    percent = job.progress.percent if job.progress else None
+    return f"{percent:.0f}%" if percent is not None else ""
+
+
+def files_cell(job: Job) -> str:
+    """`ok/failed` for an import with per-file status; empty for everything else."""
+    if job.result is None or not job.result.media_status:
+        return ""
+    return f"{len(job.succeeded_files)}/{len(job.failed_files)}"
+
+
+def label_cell(job: Job) -> str:
+    """The progress label while it runs; the error (or agent answer) once it stops."""
+    if job.progress and job.progress.label and not job.is_finished:
+        return job.progress.label
+    if job.error_message:
+        return job.error_message
+    if job.failed_files:
+        return job.failed_files[0].error_message or "some files failed"
+    if job.result and job.result.agent_response:
+        return job.result.agent_response
+    if job.progress and job.progress.label:
+        return job.progress.label
+    return ""
+
+
+def render_table(
+    headers: Sequence[str],
+    rows: Iterable[Sequence[str]],
+    *,
+    right_aligned: Iterable[int] = (),
+) -> list[str]:
+    """Columns padded to their widest cell; two spaces between; no trailing blanks."""
+    materialised = [list(headers), *[list(row) for row in rows]]
+    widths = [max(len(row[i]) for row in materialised) for i in range(len(headers))]
+    right = set(right_aligned)
+    lines = []
+    for row in materialised:
+        cells = [
+            cell.rjust(widths[i]) if i in right else cell.ljust(widths[i])
+            for i, cell in enumerate(row)
+        ]
+        lines.append("  ".join(cells).rstrip())
+    return lines
+
+
+JOB_TABLE_HEADERS = (
+    "JOB ID",
+    "TYPE",
+    "STATE",
+    "PROG",
+    "LABEL",
+    "PROJECT",
+    "CREATED UTC",
+    "AGE",
+    "OK/FAIL",
+)
+_LABEL_COLUMN = 4
+# The label column gives way first when the terminal is narrow, but never below this.
+MIN_LABEL_WIDTH = 16
+DEFAULT_LABEL_WIDTH = 40
+PROJECT_WIDTH = 22
+
+
+def job_row(
+    job: Job,
+    now: datetime,
+    *,
+    ascii_only: bool = False,
+    label_width: int = DEFAULT_LABEL_WIDTH,
+    project_name: str | None = None,
+) -> list[str]:
+    return [
+        clean(job.job_id),
+        clean(job.kind),
+        state_cell(job, ascii_only=ascii_only),
+        percent_cell(job),
+        clean(label_cell(job), max_width=label_width),
+        clean(project_name, max_width=PROJECT_WIDTH)
+        if project_name
+        else short_project(job.project_id),
+        job.created_at.strftime("%m-%d %H:%M") if job.created_at else "",
+        age_cell(job, now),
+        files_cell(job),
+    ]
+
+
+def job_table(
+    jobs: Sequence[Job],
+    now: datetime,
+    *,
+    ascii_only: bool = False,
+    project_names: Mapping[str, str] | None = None,
+    max_width: int | None = None,
+) -> list[str]:
+    """The `jobs list` table; `project_names` maps project ids to names where known.
+
+    With `max_width` (a terminal's width) the label column shrinks so rows fit on one line.
+    """
+    names = project_names or {}
+    rows = [
+        job_row(
+            job,
+            now,
+            ascii_only=ascii_only,
+            label_width=DEFAULT_LABEL_WIDTH,
+            project_name=names.get(job.project_id or ""),
+        )
+        for job in jobs
+    ]
+    if max_width is not None and rows:
+        others = sum(
+            max(len(row[i]) for row in [list(JOB_TABLE_HEADERS), *rows])
+            for i in range(len(JOB_TABLE_HEADERS))
+            if i != _LABEL_COLUMN
+        )
+        gaps = 2 * (len(JOB_TABLE_HEADERS) - 1)
+        width = max(MIN_LABEL_WIDTH, min(DEFAULT_LABEL_WIDTH, max_width - others - gaps))
+        for row, job in zip(rows, jobs, strict=True):
+            row[_LABEL_COLUMN] = clean(label_cell(job), max_width=width)
+    return render_table(JOB_TABLE_HEADERS, rows, right_aligned=(3,))
+
+
+def job_detail(job: Job, now: datetime, *, ascii_only: bool = False) -> list[str]:
+    """Every field of one job, then its files (failed first), answer, credits and error."""
+    fields: list[tuple[str, str]] = [
+        ("job_id", clean(job.job_id)),
+        ("job_type", clean(job.job_type or "-")),
+        ("job_state", clean(job.job_state or "-")),
+        ("outcome", state_cell(job, ascii_only=ascii_only)),
+        ("created_at", format_full_timestamp(job.created_at)),
+        ("stopped_at", format_full_timestamp(job.stopped_at)),
+        (
+            "duration" if job.is_finished else "age",
+            format_duration(
+                job.duration_seconds(now)
+                if job.is_finished
+                else (now - job.created_at).total_seconds()
+                if job.created_at
+                else None
+            )
+            or "-",
+        ),
+        ("drive_id", clean(job.drive_id or "-")),
+        ("project_id", clean(job.project_id or "-")),
+        ("project_url", clean(job.project_url or "-")),
+    ]
+    if job.progress is not None:
+        fields.append(("progress", clean(job.progress.label or "-")))
+        if job.progress.percent is not None:
+            fields.append(("percent", f"{job.progress.percent:.0f}%"))
+        fields.append(("last_update_at", format_full_timestamp(job.progress.last_update_at)))
+    result = job.result
+    if result is not None:
+        fields.append(("result.status", clean(result.status or "-")))
+        if result.error_message or result.error_code:
+            fields.append(("error_message", clean(result.error_message or "-")))
+            fields.append(("error_code", clean(result.error_code or "-")))
+        if result.agent_response is not None:
+            fields.append(("agent_response", clean(result.agent_response)))
+        if result.project_changed is not None:
+            fields.append(("project_changed", "yes" if result.project_changed else "no"))
+        if result.media_seconds_used is not None:
+            fields.append(("media_seconds_used", f"{result.media_seconds_used:g}"))
+        if result.ai_credits_used is not None:
+            fields.append(("ai_credits_used", f"{result.ai_credits_used:g}"))
+        for key in ("composition_id", "share_url", "download_url"):
+            if value := getattr(result, key):
+                fields.append((key, clean(value)))
+        if result.download_url_expires_at:
+            fields.append(
+                ("download_url_expires_at", format_full_timestamp(result.download_url_expires_at))
+            )
+        for composition in result.created_compositions:
+            fields.append(
+                ("created_composition", clean(f"{composition.name or '-'} ({composition.id})"))
+            )
+    width = max(len(name) for name, _ in fields)
+    lines = [f"{name.ljust(width)}  {value}" for name, value in fields]
+    if result is not None and result.media_status:
+        files = sorted(result.media_status, key=lambda f: not f.failed)  # failed first
+        lines.append("")
+        lines.append(f"files: {len(job.succeeded_files)} ok, {len(job.failed_files)} failed")
+        lines.extend(
+            "  " + line
+            for line in render_table(
+                ("NAME", "STATUS", "DURATION", "ERROR"),
+                (
+                    [
+                        clean(f.name),
+                        _file_status(f.failed, f.status, ascii_only=ascii_only),
+                        format_duration(f.duration_seconds),
+                        clean(f.error_message or ""),
+                    ]
+                    for f in files
+                ),
+            )
+        )
+    return lines
+
+
+def _file_status(failed: bool, status: str | None, *, ascii_only: bool) -> str:
+    symbol = state_symbol(Outcome.FAILED if failed else Outcome.SUCCESS, ascii_only=ascii_only)
+    return f"{symbol} {clean(status or '-')}"
+
+
+def watch_line(job: Job, now: datetime, *, ascii_only: bool = False) -> str:
+    """One line of `jobs watch`: time, id, state, percent, label (or how it ended)."""
+    parts = [
+        now.strftime("%H:%M:%S"),
+        clean(job.job_id),
+        clean(job.kind),
+        state_cell(job, ascii_only=ascii_only),
+    ]
+    if percent := percent_cell(job):
+        parts.append(percent)
+    if files := files_cell(job):
+        parts.append(f"files ok/failed {files}")
+    if label := clean(label_cell(job), max_width=80):
+        parts.append(label)
+    return "  ".join(parts)
+
+
+def to_json(value: Any) -> str:
+    """The API's JSON, pretty-printed; non-ASCII kept as typed."""
+    return json.dumps(value, indent=2, ensure_ascii=False, sort_keys=False)
+
+
+def describe_error(err: BaseException) -> list[str]:
+    """An API error as the user needs it: status and server message, then the remedy."""
+    status = getattr(err, "status", None)
+    code = getattr(err, "error", None)
+    message = getattr(err, "message", None)
+    # An API error answer (ApiError): status, the server's `error` and `message`.
+    if status is not None and hasattr(err, "message"):
+        head = f"the server answered {status}"
+        if code:
+            head += f" {clean(code)}"
+        if message:
+            head += f": {clean(message)}"
+    else:
+        head = clean(str(err)) or type(err).__name__
+    lines = [head]
+    retry_after = getattr(err, "retry_after", None)
+    if retry_after is not None:
+        lines.append(f"retry after: {format_duration(retry_after)}")
+    remedy = getattr(err, "remedy", None)
+    if remedy:
+        lines.append(f"what to do: {clean(remedy)}")
+    return lines
+
+
+class UploadProgress:
+    """A progress bar per uploaded file, drawn on stderr (redrawn in place on a terminal)."""
+
+    def __init__(self, stream: TextIO, *, width: int = 30) -> None:
+        self._stream = stream
+        self._width = width
+        self._tty = bool(getattr(stream, "isatty", lambda: False)())
+        self._ascii = not can_encode(stream)
+        self._last: dict[str, int] = {}
+
+    def __call__(self, name: str, sent: int, total: int | None) -> None:
+        total = total or 0
+        percent = 100 if total <= 0 else min(100, int(sent * 100 / total))
+        # Off a terminal, print each file at 0/25/50/75/100 % only, so logs stay short.
+        step = percent if self._tty else percent - percent % 25
+        if self._last.get(name) == step:
+            return
+        self._last[name] = step
+        filled = self._width * percent // 100
+        full, empty = ("#", "-") if self._ascii else ("█", "░")
+        bar = full * filled + empty * (self._width - filled)
+        sizes = f"{_size(sent)}/{_size(total)}"
+        line = f"uploading {clean(name, max_width=40)} [{bar}] {percent:3d}% {sizes}"
+        if self._tty:
+            end = "\n" if percent >= 100 else ""
+            self._stream.write(f"\r{line}{end}")
+        else:
+            self._stream.write(line + "\n")
+        self._stream.flush()
+
+
+def _size(count: int) -> str:
+    value = float(count)
+    for unit in ("B", "KB", "MB", "GB"):
+        if value < 1024 or unit == "GB":
+            return f"{value:.0f}{unit}" if unit == "B" else f"{value:.1f}{unit}"
+        value /= 1024
+    return f"{value:.1f}GB"

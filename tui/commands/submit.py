@@ -1,0 +1,295 @@
+"""`descript-tui import|agent|publish`: submit a job, optionally `--wait` for it to finish.
+
+Every submission is built as a typed request from `tui.api.requests` and checked with its
+`validate()` (the same check the dashboard's forms use) before anything is sent: bad input
+exits 2 with one line and no request. A POST whose answer never came is never resent.
+"""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from tui.api.models import JobCreated
+from tui.api.requests import (
+    PUBLISH_ACCESS_LEVELS,
+    PUBLISH_MEDIA_TYPES,
+    PUBLISH_RESOLUTIONS,
+    TEAM_ACCESS_LEVELS,
+    AgentRequest,
+    CompositionSpec,
+    ImportRequest,
+    MediaItem,
+    Problem,
+    PublishRequest,
+    media_from_argument,
+)
+from tui.commands import (
+    CliContext,
+    ExitCode,
+    UsageError,
+    add_json_flag,
+    worst_outcome_exit,
+)
+from tui.commands.output import UploadProgress, clean, to_json
+
+
+def register(subparsers: Any) -> None:
+    _register_import(subparsers)
+    _register_agent(subparsers)
+    _register_publish(subparsers)
+
+
+def _add_wait_flags(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--callback-url",
+        metavar="URL",
+        help="Descript POSTs the final job status to this URL when the job stops",
+    )
+    parser.add_argument(
+        "--wait",
+        action="store_true",
+        help=(
+            "follow the new job until it finishes; exit 0 success, 1 failed, 2 partial, 3 cancelled"
+        ),
+    )
+    add_json_flag(parser)
+
+
+def _register_import(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "import",
+        help="import media (URLs or local files) into a new or existing project",
+        description=(
+            "Import media into a new project (--name) or an existing one (--project-id). "
+            "A URL is fetched by Descript (it must allow Range requests); a local path is "
+            "uploaded directly, with a progress bar on stderr."
+        ),
+    )
+    parser.add_argument("--name", metavar="NAME", help="name of the new project")
+    parser.add_argument("--project-id", metavar="ID", help="import into this existing project")
+    parser.add_argument(
+        "--media",
+        nargs="+",
+        action="extend",
+        required=True,
+        metavar="URL_OR_PATH",
+        help="media to import: http(s) URLs or local files (repeatable)",
+    )
+    parser.add_argument(
+        "--language", metavar="xx", help="ISO 639-1 transcription language, e.g. en"
+    )
+    parser.add_argument(
+        "--folder", metavar="PATH", help="Drive folder for the new project, e.g. Clients/Acme"
+    )
+    parser.add_argument(
+        "--team-access",
+        metavar="LEVEL",
+        help=f"access for Drive members to the new project: {', '.join(TEAM_ACCESS_LEVELS)}",
+    )
+    parser.add_argument(
+        "--composition",
+        metavar="NAME",
+        help="also create a composition of this name with every media as a clip, in order",
+    )
+    _add_wait_flags(parser)
+    parser.set_defaults(handler=submit_import)
+
+
+def _register_agent(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "agent",
+        help="ask the Descript agent to edit a project",
+        description=(
+            "Start an agent edit on an existing project (--project-id) or a new one (--name). "
+            "--prompt - reads the prompt from stdin."
+        ),
+    )
+    parser.add_argument("--project-id", metavar="ID", help="the project to edit")
+    parser.add_argument("--name", metavar="NAME", help="create a new project of this name")
+    parser.add_argument(
+        "--prompt", required=True, metavar="TEXT", help="what to do; '-' reads it from stdin"
+    )
+    parser.add_argument("--composition-id", metavar="ID", help="the composition to edit")
+    parser.add_argument("--model", metavar="M", help="the agent model to use")
+    _add_wait_flags(parser)
+    parser.set_defaults(handler=submit_agent)
+
+
+def _register_publish(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "publish",
+        help="publish (render and share) a project's composition",
+        description="Publish a composition of a project as video or audio.",
+    )
+    parser.add_argument("--project-id", required=True, metavar="ID", help="the project")
+    parser.add_argument("--composition-id", metavar="ID", help="the composition to publish")
+    parser.add_argument("--media-type", metavar="TYPE", help=f"{' or '.join(PUBLISH_MEDIA_TYPES)}")
+    parser.add_argument(
+        "--resolution", metavar="RES", help=f"video resolution: {', '.join(PUBLISH_RESOLUTIONS)}"
+    )
+    parser.add_argument(
+        "--access-level", metavar="LEVEL", help=f"who can view: {', '.join(PUBLISH_ACCESS_LEVELS)}"
+    )
+    _add_wait_flags(parser)
+    parser.set_defaults(handler=submit_publish)
+
+
+def _stop_on_problems(problems: list[Problem], flag_names: dict[str, str]) -> None:
+    """The first problem as one line (named by its flag), exit 2, before any request."""
+    if not problems:
+        return
+    first = problems[0]
+    where = flag_names.get(first.field.split("[", 1)[0], first.field)
+    if first.field.startswith("media["):
+        where = f"--media {first.field[len('media[') : -1]}"
+    more = f" (and {len(problems) - 1} more problem{'s' if len(problems) > 2 else ''})"
+    raise UsageError(f"{where}: {first.message}" + (more if len(problems) > 1 else ""))
+
+
+_IMPORT_FLAGS = {
+    "project": "--name/--project-id",
+    "project_name": "--name",
+    "team_access": "--team-access",
+    "media": "--media",
+    "composition": "--composition",
+    "callback_url": "--callback-url",
+}
+_AGENT_FLAGS = {
+    "prompt": "--prompt",
+    "project": "--project-id/--name",
+    "composition_id": "--composition-id",
+    "team_access": "--team-access",
+    "callback_url": "--callback-url",
+}
+_PUBLISH_FLAGS = {
+    "project_id": "--project-id",
+    "media_type": "--media-type",
+    "resolution": "--resolution",
+    "access_level": "--access-level",
+    "callback_url": "--callback-url",
+}
+
+
+def build_import_request(args: argparse.Namespace) -> ImportRequest:
+    """The `ImportRequest` for these arguments, or a UsageError naming the first problem."""
+    media: dict[str, MediaItem] = {}
+    for argument in args.media:
+        name, item = media_from_argument(argument, language=args.language)
+        if name in media:
+            raise UsageError(
+                f"--media {name}: the name {name!r} is used twice (Descript names media by "
+                "file name; rename one of the files)"
+            )
+        media[name] = item
+    compositions = (
+        (CompositionSpec(name=args.composition, clips=tuple(media)),)
+        if args.composition is not None
+        else ()
+    )
+    if args.composition is not None and not args.composition.strip():
+        raise UsageError("--composition: the composition needs a name")
+    request = ImportRequest(
+        add_media=media,
+        project_name=args.name,
+        project_id=args.project_id,
+        folder_name=args.folder,
+        team_access=args.team_access,
+        add_compositions=compositions,
+        callback_url=args.callback_url,
+    )
+    _stop_on_problems(request.validate(), _IMPORT_FLAGS)
+    return request
+
+
+def build_agent_request(args: argparse.Namespace, ctx: CliContext) -> AgentRequest:
+    prompt = args.prompt
+    if prompt == "-":
+        if ctx.interactive:
+            ctx.err("type the prompt, then Ctrl-D on a line of its own:")
+        prompt = ctx.stdin.read()
+    request = AgentRequest(
+        prompt=prompt,
+        project_id=args.project_id,
+        project_name=args.name,
+        composition_id=args.composition_id,
+        model=args.model,
+        callback_url=args.callback_url,
+    )
+    _stop_on_problems(request.validate(), _AGENT_FLAGS)
+    return request
+
+
+def build_publish_request(args: argparse.Namespace) -> PublishRequest:
+    request = PublishRequest(
+        project_id=args.project_id,
+        composition_id=args.composition_id,
+        media_type=args.media_type,
+        resolution=args.resolution,
+        access_level=args.access_level,
+        callback_url=args.callback_url,
+    )
+    _stop_on_problems(request.validate(), _PUBLISH_FLAGS)
+    return request
+
+
+async def submit_import(args: argparse.Namespace, ctx: CliContext) -> int:
+    ctx.refuse_if_read_only("submit an import")
+    request = build_import_request(args)
+    ctx.require_token()
+    progress = UploadProgress(ctx.stderr) if request.uploads else None
+    async with ctx.client() as client:
+        created = await client.import_media(request, upload_progress=progress)
+        return await _report_created(args, ctx, client, "import", created)
+
+
+async def submit_agent(args: argparse.Namespace, ctx: CliContext) -> int:
+    ctx.refuse_if_read_only("submit an agent edit")
+    request = build_agent_request(args, ctx)
+    ctx.require_token()
+    async with ctx.client() as client:
+        created = await client.agent_edit(request)
+        return await _report_created(args, ctx, client, "agent", created)
+
+
+async def submit_publish(args: argparse.Namespace, ctx: CliContext) -> int:
+    ctx.refuse_if_read_only("publish")
+    request = build_publish_request(args)
+    ctx.require_token()
+    async with ctx.client() as client:
+        created = await client.publish(request)
+        return await _report_created(args, ctx, client, "publish", created)
+
+
+async def _report_created(
+    args: argparse.Namespace, ctx: CliContext, client: Any, kind: str, created: JobCreated
+) -> int:
+    """Say what was created; with --wait, follow it to the end and exit by its outcome."""
+    from tui.commands.jobs import follow_jobs
+
+    if not args.wait:
+        if args.json:
+            ctx.out(to_json(created.raw))
+        else:
+            _print_created(ctx, kind, created, stream=ctx.out)
+            ctx.out(f"follow it with: descript-tui jobs watch {created.job_id}")
+        return ExitCode.OK
+    # With --json, stdout holds only the final job's JSON; progress goes to stderr.
+    progress_line = ctx.err if args.json else ctx.out
+    _print_created(ctx, kind, created, stream=progress_line)
+    final = await follow_jobs(client, ctx, [created.job_id], emit=progress_line)
+    job, outcome = final[created.job_id]
+    if args.json and job is not None:
+        ctx.out(to_json(job.raw))
+    if outcome == "gone":
+        progress_line(f"job {created.job_id} vanished while watching (404)")
+    return worst_outcome_exit([outcome])
+
+
+def _print_created(ctx: CliContext, kind: str, created: JobCreated, *, stream: Any) -> None:
+    stream(f"{kind} job {created.job_id} created")
+    if created.project_id:
+        url = f" {clean(created.project_url)}" if created.project_url else ""
+        stream(f"project {clean(created.project_id)}{url}")
+    if created.upload_urls:
+        stream(f"uploaded {len(created.upload_urls)} file(s) directly")
