@@ -1,6 +1,6 @@
 """Every example in the OpenAPI spec parses, through the client, to the expected verdict.
 
-The spec is a copy of `shared/reference/descript-openapi.yml` (kept in `data/` so a clean
+The spec is a copy of `shared/reference/descript-openapi.yml` (kept in `tests/data/` so a clean
 checkout runs this). A new example in the spec fails `test_every_example_is_covered` until
 its expected outcome is written down here.
 """
@@ -28,7 +28,7 @@ from tui.api.errors import (
 )
 from tui.api.models import Job, JobCreated, JobPage, Outcome
 
-SPEC_PATH = Path(__file__).parent / "data" / "descript-openapi.yml"
+SPEC_PATH = Path(__file__).parents[2] / "data" / "descript-openapi.yml"
 SPEC: dict[str, Any] = yaml.safe_load(SPEC_PATH.read_text(encoding="utf-8"))
 JSON = "application/json"
 

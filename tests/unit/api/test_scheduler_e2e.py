@@ -1,0 +1,174 @@
+"""The scheduler with the real DescriptClient against the in-process simulator, on virtual time.
+
+The clock is moved only while no request is in flight (`InFlight` counts them), so each
+request is answered at the virtual instant it was sent, exactly as the scheduler planned.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import uuid
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+from starlette.applications import Starlette
+
+from tui.api.client import DescriptClient
+from tui.api.clock import ManualClock
+from tui.api.errors import NotFoundError, UnauthorizedError
+from tui.api.models import Outcome
+from tui.api.requests import AgentRequest
+from tui.api.scheduler import ConnectionEvent, JobEvent, PollingScheduler, SchedulerEvent
+from tui.simulator.app import IN_PROCESS_BASE_URL
+from tui.simulator.demo import add_bulk_jobs
+from tui.simulator.world import DEMO_TOKEN, World
+
+
+class InFlight(httpx.AsyncBaseTransport):
+    """Wraps the ASGI transport; knows whether a request is being answered."""
+
+    def __init__(self, inner: httpx.AsyncBaseTransport) -> None:
+        self.inner = inner
+        self.count = 0
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        self.count += 1
+        try:
+            response = await self.inner.handle_async_request(request)
+            await response.aread()
+            return response
+        finally:
+            self.count -= 1
+
+
+@pytest.fixture
+def in_flight(sim_transport: httpx.ASGITransport) -> InFlight:
+    return InFlight(sim_transport)
+
+
+@pytest.fixture
+async def client(in_flight: InFlight, sim_clock: ManualClock) -> AsyncIterator[DescriptClient]:
+    async with DescriptClient(
+        DEMO_TOKEN, base_url=IN_PROCESS_BASE_URL, transport=in_flight, clock=sim_clock
+    ) as client:
+        yield client
+
+
+async def quiesce(in_flight: InFlight) -> None:
+    idle = 0
+    while idle < 5:
+        await asyncio.sleep(0)
+        idle = idle + 1 if in_flight.count == 0 else 0
+
+
+async def run_for(
+    scheduler: PollingScheduler,
+    clock: ManualClock,
+    in_flight: InFlight,
+    seconds: float,
+    *,
+    until_idle: bool = False,
+) -> list[SchedulerEvent]:
+    """Run the scheduler for `seconds` of virtual time (or until it watches nothing)."""
+    events: list[SchedulerEvent] = []
+
+    async def consume() -> None:
+        async for batch in scheduler.run():
+            events.extend(batch)
+            if until_idle and not scheduler.watched:
+                scheduler.stop()
+
+    task = asyncio.create_task(consume())
+    end = clock.monotonic() + seconds
+    while clock.monotonic() < end and not task.done():
+        await quiesce(in_flight)
+        await clock.advance(0.1)
+    scheduler.stop()
+    await quiesce(in_flight)
+    await clock.advance(0)
+    await asyncio.wait_for(task, timeout=5)
+    return events
+
+
+def job_gets(client: DescriptClient, job_id: str) -> list[float]:
+    """Virtual send times (s) of each GET /jobs/{job_id} in the activity log."""
+    return [
+        e.at.timestamp()
+        for e in client.activity.entries()
+        if e.method == "GET" and e.path.split("?")[0] == f"/jobs/{job_id}"
+    ]
+
+
+async def test_an_agent_edit_is_followed_to_success(
+    client: DescriptClient, sim_clock: ManualClock, in_flight: InFlight, sim_world: World
+) -> None:
+    project = next(iter(sim_world.projects.values()))
+    created = await client.agent_edit(
+        AgentRequest(project_id=project.id, prompt="Add studio sound to every clip")
+    )
+    scheduler = PollingScheduler(client, clock=sim_clock)
+    scheduler.watch(created.job_id)
+    events = await run_for(scheduler, client.clock, in_flight, 400, until_idle=True)
+    kinds = [e.kind for e in events if isinstance(e, JobEvent)]
+    assert kinds[0] == "added"
+    assert kinds[-1] == "finished" and kinds.count("finished") == 1
+    assert "changed" in kinds  # progress was seen moving
+    finished = events[-1]
+    assert isinstance(finished, JobEvent) and finished.job is not None
+    assert finished.job.outcome is Outcome.SUCCESS
+    times = job_gets(client, created.job_id)
+    assert all(b - a >= 3.0 for a, b in itertools.pairwise(times))
+    assert scheduler.watched == frozenset()
+    assert [e.state for e in events if isinstance(e, ConnectionEvent)] == ["online"]
+
+
+async def test_many_running_jobs_are_refreshed_by_list_pages(
+    client: DescriptClient, sim_clock: ManualClock, in_flight: InFlight, sim_world: World
+) -> None:
+    user = sim_world.user_for_token(DEMO_TOKEN)
+    assert user is not None
+    bulk = add_bulk_jobs(sim_world, user, 250, state="running")
+    scheduler = PollingScheduler(client, clock=sim_clock)
+    async for job in client.iter_jobs(limit=100):
+        scheduler.watch(job)
+    assert len(scheduler.watched) == 250
+    events = await run_for(scheduler, sim_clock, in_flight, 60)
+    paths = [e.path.split("?")[0] for e in client.activity.entries()]
+    # 3 pages every ~5 s instead of 250 GETs every 5 s.
+    assert paths.count("/jobs") <= 3 + 3 * 13
+    assert sum(p.startswith("/jobs/") for p in paths) == 0
+    changed = {e.job_id for e in events if isinstance(e, JobEvent) and e.kind == "changed"}
+    assert changed == {job.job_id for job in bulk}
+    assert all(e.status == 200 for e in client.activity.entries())
+
+
+async def test_an_unknown_job_is_gone(
+    client: DescriptClient, sim_clock: ManualClock, in_flight: InFlight
+) -> None:
+    scheduler = PollingScheduler(client, clock=sim_clock)
+    missing = str(uuid.uuid4())
+    scheduler.watch(missing)
+    events = await run_for(scheduler, sim_clock, in_flight, 30)
+    gone = [e for e in events if isinstance(e, JobEvent)]
+    assert [(e.kind, e.job_id) for e in gone] == [("gone", missing)]
+    assert isinstance(gone[0].error, NotFoundError)
+    assert len(job_gets(client, missing)) == 1
+
+
+async def test_a_bad_token_stops_polling_as_unauthorized(
+    sim_app: Starlette, sim_clock: ManualClock
+) -> None:
+    in_flight = InFlight(httpx.ASGITransport(app=sim_app))
+    async with DescriptClient(
+        "not-a-real-token", base_url=IN_PROCESS_BASE_URL, transport=in_flight, clock=sim_clock
+    ) as client:
+        scheduler = PollingScheduler(client, clock=sim_clock)
+        scheduler.watch(str(uuid.uuid4()))
+        events = await run_for(scheduler, sim_clock, in_flight, 60)
+        assert len(client.activity.entries()) == 1
+    [event] = events
+    assert isinstance(event, ConnectionEvent) and event.state == "unauthorized"
+    assert isinstance(event.error, UnauthorizedError)
+    assert "not-a-real-token" not in event.detail
