@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import bisect
 import itertools
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -375,6 +376,7 @@ job_specs = st.lists(
     sweeps=st.booleans(),
     latency=st.sampled_from([0.0, 0.2, 1.5]),
     page_limit=st.sampled_from([3, 100]),
+    failures=st.lists(st.sampled_from(["ok", "ok", "ok", "offline", "5xx", "429", "bug"])),
 )
 def test_polls_of_one_job_are_never_under_3s_apart(
     specs: list[tuple[float, float | None, float | None, bool]],
@@ -382,10 +384,26 @@ def test_polls_of_one_job_are_never_under_3s_apart(
     sweeps: bool,
     latency: float,
     page_limit: int,
+    failures: list[str],
 ) -> None:
+    # Answers fail in the given order (then all succeed): the rules hold through errors too.
+    errors = {
+        "offline": lambda: TransportError("connection reset"),
+        "5xx": lambda: ServerError(502, None, "Bad Gateway", ""),
+        "429": lambda: RateLimitedError(
+            429, "rate_limited", "slow down", "", rate_limit=RateLimitInfo(retry_after=7.0)
+        ),
+        "bug": lambda: ValueError("unreadable"),
+    }
+    script = iter(failures)
+
+    def fail_with(kind: str, job_id: str | None) -> Exception | None:
+        make = errors.get(next(script, "ok"))
+        return make() if make else None
+
     async def scenario() -> None:
         clock = ManualClock()
-        api = FakeJobApi(clock, latency=latency)
+        api = FakeJobApi(clock, latency=latency, fail_with=fail_with)
         policy = PollPolicy(page_limit=page_limit)
         scheduler = PollingScheduler(api, clock=clock, policy=policy, sweeps=sweeps)
         for age, finish, step, seeded in specs:
@@ -407,11 +425,12 @@ def test_polls_of_one_job_are_never_under_3s_apart(
             later = bisect.bisect_right(sends, t + 1.0 - 1e-9)
             assert later - index <= policy.max_requests_per_second
         # A finished job is polled no more after the poll that saw it finish.
-        for job_id, fake in api.jobs.items():
-            if fake.finish_at is None:
-                continue
-            after = [t for t in per_job.get(job_id, []) if t >= fake.finish_at + latency]
-            assert len(after) <= 1
+        if not failures:
+            for job_id, fake in api.jobs.items():
+                if fake.finish_at is None:
+                    continue
+                after = [t for t in per_job.get(job_id, []) if t >= fake.finish_at + latency]
+                assert len(after) <= 1
 
     asyncio.run(scenario())
 
@@ -440,6 +459,23 @@ async def test_nobody_starves_with_1000_jobs_on_gets_alone(
     assert longest_wait <= 1000 / 8 + 15
 
 
+async def test_nobody_starves_with_1000_jobs_and_sweeps(
+    clock: ManualClock, api: FakeJobApi
+) -> None:
+    ids = api.add(1000, step=1.0, spacing=0.5)
+    scheduler = PollingScheduler(api, clock=clock)
+    scheduler.watch_many(api.job(job_id) for job_id in ids)
+    events = await drive(scheduler, clock, 120, step=1.0)
+    sweep_times = [t for t, p in api.lists if p["cursor"] is None]
+    changed = Counter(e.job_id for e in events if isinstance(e, JobEvent) and e.kind == "changed")
+    assert set(changed) == set(ids)
+    # Progress moves every second, so each sweep shows every job changed: nobody skipped.
+    assert min(changed.values()) == max(changed.values()) >= 15
+    assert all(b - a <= 8.0 for a, b in itertools.pairwise(sweep_times))
+    assert api.gets == []
+    assert len(api.lists) / 120 <= 2.6  # about 10 pages per sweep, paced
+
+
 # -- list sweeps -----------------------------------------------------------------------------
 
 
@@ -459,7 +495,7 @@ async def test_a_list_sweep_replaces_many_gets(clock: ManualClock, api: FakeJobA
 async def test_sweep_window_starts_at_the_oldest_watched_job(
     clock: ManualClock, api: FakeJobApi
 ) -> None:
-    old = api.add(1, age=50_000, spacing=0)  # older than the list's default window? no: 14 h
+    old = api.add(1, age=50_000, spacing=0)  # 14 h old, among 30 fresh jobs
     ids = old + api.add(30)
     scheduler = PollingScheduler(api, clock=clock)
     scheduler.watch_many(api.job(job_id) for job_id in ids)
@@ -700,15 +736,18 @@ async def test_an_unexpected_exception_does_not_kill_the_loop(
 
     def bug(kind: str, _: str | None) -> Exception | None:
         calls["n"] += 1
-        return ValueError("boom") if calls["n"] == 1 else None
+        return ValueError("boom") if calls["n"] <= 3 else None
 
     api.fail_with = bug
     scheduler = PollingScheduler(api, clock=clock, sweeps=False)
     scheduler.watch(job_id)
-    events = await drive(scheduler, clock, 30)
-    assert jobs_of(events, "error") == [job_id]
+    events = await drive(scheduler, clock, 60)
+    assert jobs_of(events, "error") == [job_id]  # reported once, not on every retry
     assert jobs_of(events, "added") == [job_id]
-    assert len(api.gets) >= 2
+    first_gets = api.get_times(job_id)[:4]
+    # Retried slowly (15 s), then polled normally.
+    assert [b - a for a, b in itertools.pairwise(first_gets)] == [15.0, 15.0, 15.0]
+    assert len(api.gets) >= 5
 
 
 async def test_stop_ends_run_while_idle(clock: ManualClock, api: FakeJobApi) -> None:
@@ -719,3 +758,22 @@ async def test_stop_ends_run_while_idle(clock: ManualClock, api: FakeJobApi) -> 
     scheduler.stop()
     await asyncio.wait_for(task, timeout=1)
     assert api.gets == [] and api.lists == []
+
+
+async def test_a_second_run_takes_over_from_the_first(clock: ManualClock, api: FakeJobApi) -> None:
+    [job_id] = api.add(1, step=1.0)
+    scheduler = PollingScheduler(api, clock=clock, sweeps=False)
+    scheduler.watch(job_id)
+    first: list[SchedulerEvent] = []
+    old = asyncio.create_task(collect(scheduler, first))
+    await clock.advance(6)
+    second: list[SchedulerEvent] = []
+    new = asyncio.create_task(collect(scheduler, second))
+    await clock.advance(30)
+    assert old.done()  # the restarted worker's loop replaced it
+    scheduler.stop()
+    await clock.advance(0)
+    await new
+    times = api.get_times(job_id)
+    assert all(b - a >= 3.0 for a, b in itertools.pairwise(times))
+    assert jobs_of(second, "changed")

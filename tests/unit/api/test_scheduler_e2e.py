@@ -17,9 +17,10 @@ from starlette.applications import Starlette
 
 from tui.api.client import DescriptClient
 from tui.api.clock import ManualClock
-from tui.api.errors import NotFoundError, UnauthorizedError
+from tui.api.errors import NotFoundError, TransportError, UnauthorizedError
 from tui.api.models import Outcome
 from tui.api.requests import AgentRequest
+from tui.api.retry import RetryPolicy
 from tui.api.scheduler import ConnectionEvent, JobEvent, PollingScheduler, SchedulerEvent
 from tui.simulator.app import IN_PROCESS_BASE_URL
 from tui.simulator.demo import add_bulk_jobs
@@ -172,3 +173,100 @@ async def test_a_bad_token_stops_polling_as_unauthorized(
     assert isinstance(event, ConnectionEvent) and event.state == "unauthorized"
     assert isinstance(event.error, UnauthorizedError)
     assert "not-a-real-token" not in event.detail
+
+
+class Switchable(InFlight):
+    """The simulator behind a switch: connection refused while `down`, one 429 when asked."""
+
+    def __init__(self, inner: httpx.AsyncBaseTransport) -> None:
+        super().__init__(inner)
+        self.down = False
+        self.throttle_next: str | None = None
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if self.down:
+            raise httpx.ConnectError("connection refused", request=request)
+        if self.throttle_next is not None:
+            retry_after, self.throttle_next = self.throttle_next, None
+            return httpx.Response(
+                429,
+                headers={"Retry-After": retry_after, "X-RateLimit-Remaining": "0"},
+                json={"error": "rate_limited", "message": "Too many requests"},
+                request=request,
+            )
+        return await super().handle_async_request(request)
+
+
+async def test_offline_then_back_with_the_real_client(
+    sim_transport: httpx.ASGITransport, sim_clock: ManualClock, sim_world: World
+) -> None:
+    switch = Switchable(sim_transport)
+    user = sim_world.user_for_token(DEMO_TOKEN)
+    assert user is not None
+    [job] = add_bulk_jobs(sim_world, user, 1, state="running")
+    async with DescriptClient(
+        DEMO_TOKEN,
+        base_url=IN_PROCESS_BASE_URL,
+        transport=switch,
+        clock=sim_clock,
+        retry=RetryPolicy(max_attempts=2),
+    ) as client:
+        scheduler = PollingScheduler(client, clock=sim_clock)
+        scheduler.watch(job.job_id)
+        switch.down = True
+        events: list[SchedulerEvent] = []
+        task = asyncio.create_task(collect(scheduler, events))
+        for _ in range(600):  # 60 s offline
+            await quiesce(switch)
+            await sim_clock.advance(0.1)
+        offline = [e for e in events if isinstance(e, ConnectionEvent)]
+        assert offline and {e.state for e in offline} == {"offline"}
+        assert isinstance(offline[0].error, TransportError)
+        assert all(e.retry_at is not None for e in offline)
+        # The scheduler's own tries (each with one client retry) back off: ~3, 4, 8, 16 s.
+        tries = [e.at.timestamp() for e in client.activity.entries() if e.attempt == 1]
+        gaps = [b - a for a, b in itertools.pairwise(tries)]
+        assert 4 <= len(tries) <= 6
+        assert gaps == sorted(gaps) and gaps[-1] >= 16
+        switch.down = False
+        for _ in range(350):  # the next probe is at most 30 s away
+            await quiesce(switch)
+            await sim_clock.advance(0.1)
+        scheduler.stop()
+        await quiesce(switch)
+        await sim_clock.advance(0)
+        await asyncio.wait_for(task, timeout=5)
+    assert [e.state for e in events if isinstance(e, ConnectionEvent)][-1] == "online"
+    assert next(e.kind for e in events if isinstance(e, JobEvent)) == "added"
+
+
+async def test_a_long_retry_after_is_shown_and_honoured(
+    sim_transport: httpx.ASGITransport, sim_clock: ManualClock, sim_world: World
+) -> None:
+    switch = Switchable(sim_transport)
+    user = sim_world.user_for_token(DEMO_TOKEN)
+    assert user is not None
+    [job] = add_bulk_jobs(sim_world, user, 1, state="running")
+    async with DescriptClient(
+        DEMO_TOKEN,
+        base_url=IN_PROCESS_BASE_URL,
+        transport=switch,
+        clock=sim_clock,
+        retry=RetryPolicy(max_retry_after=10),
+    ) as client:
+        scheduler = PollingScheduler(client, clock=sim_clock)
+        scheduler.watch(job.job_id)
+        switch.throttle_next = "42"
+        started = sim_clock.now()
+        events = await run_for(scheduler, sim_clock, switch, 60)
+        sent = [e.at for e in client.activity.entries()]
+    assert (sent[1] - sent[0]).total_seconds() >= 42
+    states = [e for e in events if isinstance(e, ConnectionEvent)]
+    assert [e.state for e in states] == ["rate_limited", "online"]
+    assert states[0].retry_at is not None
+    assert abs((states[0].retry_at - started).total_seconds() - 42) < 1
+
+
+async def collect(scheduler: PollingScheduler, into: list[SchedulerEvent]) -> None:
+    async for batch in scheduler.run():
+        into.extend(batch)
