@@ -1,0 +1,134 @@
+"""Dashboard fixtures: the app on the in-process simulator, on virtual time.
+
+The client talks to the simulator through `httpx.ASGITransport` (no socket), and the app,
+its client, scheduler and the simulated world share one `ManualClock` (`sim_clock`). Nothing
+polls until a test moves time with `await sim_clock.advance(s)`: a test of "the row turns
+finished after a minute" takes milliseconds. `refresh_interval=0` applies each poll at once
+(the 0.5 s repaint throttle is measured by the benchmark, not waited for here).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+import pytest
+from starlette.applications import Starlette
+from textual.pilot import Pilot
+
+from tui.api.client import DescriptClient
+from tui.api.clock import ManualClock
+from tui.app import DescriptApp
+from tui.simulator.app import IN_PROCESS_BASE_URL
+from tui.simulator.world import DEMO_TOKEN, World
+
+SIZE = (150, 40)
+
+
+class SwitchableTransport(httpx.AsyncBaseTransport):
+    """The simulator, with a switch for whole-network trouble a test can flip.
+
+    `mode`: "ok" passes through; "offline" fails every request to connect (a lost network);
+    "storm" answers every API request 429 with `Retry-After: retry_after`.
+    """
+
+    def __init__(self, app: Starlette, retry_after: int = 30) -> None:
+        self.inner = httpx.ASGITransport(app=app)
+        self.mode = "ok"
+        self.retry_after = retry_after
+        self.refused = 0
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if self.mode == "offline":
+            self.refused += 1
+            raise httpx.ConnectError("[test] network unreachable", request=request)
+        if self.mode == "storm":
+            self.refused += 1
+            return httpx.Response(
+                429,
+                headers={
+                    "Retry-After": str(self.retry_after),
+                    "X-RateLimit-Remaining": "0",
+                    "X-RateLimit-Consumed": "100",
+                },
+                json={"error": "rate_limited", "message": "Too many requests"},
+                request=request,
+            )
+        return await self.inner.handle_async_request(request)
+
+
+@pytest.fixture
+def make_dashboard(sim_clock: ManualClock) -> Callable[..., DescriptApp]:
+    """`make_dashboard(asgi_app_or_transport, token=DEMO_TOKEN, **app_kwargs)`."""
+
+    def make(
+        target: Starlette | httpx.AsyncBaseTransport,
+        *,
+        token: str = DEMO_TOKEN,
+        **kwargs: Any,
+    ) -> DescriptApp:
+        transport = (
+            target
+            if isinstance(target, httpx.AsyncBaseTransport)
+            else httpx.ASGITransport(app=target)
+        )
+
+        def client() -> DescriptClient:
+            return DescriptClient(
+                token, base_url=IN_PROCESS_BASE_URL, transport=transport, clock=sim_clock
+            )
+
+        kwargs.setdefault("refresh_interval", 0)
+        return DescriptApp(client, clock=sim_clock, **kwargs)
+
+    return make
+
+
+async def until(pilot: Pilot[Any], condition: Callable[[], bool], rounds: int = 200) -> None:
+    """Let the app process messages until `condition()` holds (no sleeps, no clock moves)."""
+    for _ in range(rounds):
+        if condition():
+            return
+        await pilot.pause()
+    raise AssertionError("the app never reached the expected state")
+
+
+async def advance(pilot: Pilot[Any], clock: ManualClock, seconds: float, step: float = 1.0) -> None:
+    """Move virtual time forward in steps, letting the app handle what each poll brings."""
+    moved = 0.0
+    while moved < seconds:
+        delta = min(step, seconds - moved)
+        await clock.advance(delta)
+        moved += delta
+        await pilot.pause()
+
+
+async def advance_until(
+    pilot: Pilot[Any],
+    clock: ManualClock,
+    condition: Callable[[], bool],
+    *,
+    step: float = 1.0,
+    limit: float = 300.0,
+) -> float:
+    """Move virtual time in steps until `condition()` holds; returns the seconds it took.
+
+    Requests in flight (retries, backoff) sleep on the clock from whenever they get there,
+    so "advance 20 s, then look" can land between two steps; stepping until the effect is
+    seen is exact about the effect and still bounded in virtual time.
+    """
+    moved = 0.0
+    while not condition():
+        if moved >= limit:
+            raise AssertionError(f"not reached within {limit:g} s of virtual time")
+        await clock.advance(step)
+        moved += step
+        await pilot.pause()
+    return moved
+
+
+def demo_user(world: World) -> Any:
+    user = world.user_for_token(DEMO_TOKEN)
+    assert user is not None
+    return user

@@ -1,0 +1,154 @@
+"""Triage screens: the activity log (every call, errors, bodies, live) and the `?` keys."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from textual.widgets import DataTable
+
+from tui.api.errors import NotFoundError
+from tui.screens.activity import ActivityScreen, ActivityTable, status_class
+from tui.screens.help import HelpScreen
+from tui.screens.import_form import ImportScreen
+from tui.simulator.world import DEMO_TOKEN
+
+from .form_host import SIZE, FormHost, freeze_cursors, make_client, screen_text, settle
+
+
+async def make_some_calls(app: FormHost) -> None:
+    """One success and one error: a project list, then a job id that does not exist."""
+    async for _ in app.client.iter_projects(max_items=5):
+        pass
+    with pytest.raises(NotFoundError):
+        await app.client.get_job("no-such-job")
+
+
+async def open_activity(pilot: Any, app: FormHost) -> ActivityScreen:
+    screen = ActivityScreen()
+    app.open(screen)
+    await settle(pilot, lambda: screen.is_mounted and bool(screen.query(ActivityTable)))
+    return screen
+
+
+async def test_every_call_is_listed_with_errors_coloured_and_the_token_never_shown(
+    sim_app: Any, sim_clock: Any
+) -> None:
+    app = FormHost(make_client(sim_app, sim_clock), sim_clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await make_some_calls(app)
+        screen = await open_activity(pilot, app)
+        table = screen.query_one(ActivityTable)
+        assert table.row_count == 2
+        shown = screen_text(app)
+        assert "GET     /projects" in shown
+        assert "/jobs/no-such-job" in shown and "404" in shown
+        assert DEMO_TOKEN not in shown
+        # The 404's status cell carries the theme's error style, the 200's the success one.
+        entries = list(app.client.activity.entries())
+        assert [status_class(e) for e in entries] == ["activity--success", "activity--error"]
+        error_style = table.get_component_rich_style("activity--error", partial=True)
+        status_cell = table.get_row_at(1)[3]
+        assert status_cell.style == error_style
+        assert error_style.color is not None
+        # A theme switch repaints the rows in the new theme's colours.
+        app.theme = "nord"
+        await pilot.pause()
+        repainted = table.get_row_at(1)[3].style
+        assert repainted == table.get_component_rich_style("activity--error", partial=True)
+        assert repainted != error_style
+
+
+async def test_enter_shows_the_whole_error_body_and_the_filter_keeps_errors_only(
+    sim_app: Any, sim_clock: Any
+) -> None:
+    app = FormHost(make_client(sim_app, sim_clock), sim_clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await make_some_calls(app)
+        screen = await open_activity(pilot, app)
+        table = screen.query_one(DataTable)
+        assert not screen.detail_shown
+
+        await pilot.press("e")
+        assert table.row_count == 1
+        assert "errors only" in screen_text(app)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert screen.detail_shown
+        shown = screen_text(app)
+        assert "response body:" in shown
+        assert '"error": "not_found"' in shown
+        assert DEMO_TOKEN not in shown
+
+        # Escape folds the body first, then leaves the screen.
+        await pilot.press("escape")
+        assert not screen.detail_shown
+        await pilot.press("escape")
+        await settle(pilot, lambda: bool(app.results))
+
+
+async def test_new_calls_appear_live_while_the_screen_is_open(sim_app: Any, sim_clock: Any) -> None:
+    app = FormHost(make_client(sim_app, sim_clock), sim_clock)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_activity(pilot, app)
+        table = screen.query_one(ActivityTable)
+        assert table.row_count == 0
+        await make_some_calls(app)
+        await settle(pilot, lambda: table.row_count == 2)
+        # Leaving unsubscribes: later calls do not reach a closed screen.
+        await pilot.press("escape")
+        await settle(pilot, lambda: bool(app.results))
+        assert app.client.activity._subscribers == []
+
+
+async def test_question_mark_lists_the_keys_of_the_screen_below_and_of_the_app(
+    sim_app: Any, sim_clock: Any
+) -> None:
+    app = FormHost(make_client(sim_app, sim_clock), sim_clock)
+    async with app.run_test(size=SIZE) as pilot:
+        form = ImportScreen()
+        app.open(form)
+        await settle(pilot, lambda: form.is_mounted and bool(form.query("#submit")))
+        help_screen = HelpScreen()
+        app.push_screen(help_screen)
+        await settle(
+            pilot, lambda: help_screen.is_mounted and bool(help_screen.query(".help-keys"))
+        )
+        shown = screen_text(app)
+        for expected in ("This screen (Import screen)", "Submit", "Add media", "Everywhere (app)"):
+            assert expected in shown
+        assert "^s" in shown and "^n" in shown
+        await pilot.press("escape")
+        await settle(pilot, lambda: app.screen is form)
+
+
+def test_snapshot_of_the_activity_log_with_an_error_body_open(
+    snap_compare: Any, sim_app: Any, sim_clock: Any
+) -> None:
+    app = FormHost(make_client(sim_app, sim_clock), sim_clock)
+
+    async def run_before(pilot: Any) -> None:
+        await make_some_calls(app)
+        await open_activity(pilot, app)
+        await pilot.press("enter")
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
+
+
+def test_snapshot_of_the_keys_over_the_import_form(
+    snap_compare: Any, sim_app: Any, sim_clock: Any
+) -> None:
+    app = FormHost(make_client(sim_app, sim_clock), sim_clock)
+
+    async def run_before(pilot: Any) -> None:
+        form = ImportScreen()
+        app.open(form)
+        await settle(pilot, lambda: form.is_mounted and bool(form.query("#submit")))
+        await settle(pilot, lambda: "Podcast [rough]" in screen_text(app))
+        freeze_cursors(form)
+        await pilot.press("f1")
+        await settle(pilot, lambda: isinstance(app.screen, HelpScreen))
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=SIZE, run_before=run_before)

@@ -1,0 +1,369 @@
+"""The import form as a user fills it, against the in-process simulator on virtual time."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import httpx
+from textual.widgets import Input, ProgressBar, Static
+
+from tui.api.errors import REMEDY_402, REMEDY_OUTCOME_UNKNOWN
+from tui.api.limits import RequestKind
+from tui.api.models import JobCreated
+from tui.screens.import_form import ImportScreen
+from tui.simulator.world import BROKE_TOKEN, World
+from tui.widgets.error_panel import OUTCOME_UNKNOWN_WARNING, ErrorPanel
+from tui.widgets.media_rows import MediaRow, MediaRows
+
+from .form_host import (
+    SIZE,
+    FormHost,
+    demo_user,
+    freeze_cursors,
+    make_client,
+    screen_text,
+    settle,
+    sim_requests,
+)
+
+IMPORT_PATH = "/v1/jobs/import/project_media"
+
+
+def import_posts(sim_app: Any) -> list[dict[str, Any]]:
+    return [r for r in sim_requests(sim_app, "POST") if r["path"] == IMPORT_PATH]
+
+
+def text_of(screen: ImportScreen, selector: str) -> str:
+    return str(screen.query_one(selector, Static).render())
+
+
+async def type_into(pilot: Any, widget: Input, text: str) -> None:
+    """Focus a field and type, key by key, as a user would."""
+    widget.focus()
+    await pilot.pause()
+    await pilot.press(*text)
+
+
+async def open_import(pilot: Any, app: FormHost) -> ImportScreen:
+    screen = ImportScreen()
+    app.open(screen)
+    await settle(pilot, lambda: screen.is_mounted and bool(screen.query("#submit")))
+    return screen
+
+
+def first_row(screen: ImportScreen) -> MediaRow:
+    return screen.query_one(MediaRows).rows[0]
+
+
+async def test_a_malformed_url_is_named_beside_its_row_and_nothing_is_sent(
+    sim_app: Any, sim_clock: Any
+) -> None:
+    app = FormHost(make_client(sim_app, sim_clock), sim_clock)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_import(pilot, app)
+        await type_into(pilot, screen.query_one("#project-name", Input), "Ep 12")
+        row = first_row(screen)
+        await type_into(pilot, row.query_one(".media-source", Input), "ftp://x.io/a.mp4")
+        await pilot.pause()
+
+        assert "must start with http:// or https://" in text_of(row, ".media-problem")
+        assert row.has_class("-invalid")
+        assert screen.query_one("#submit").disabled
+        # The shortcut is refused too: nothing reaches the API.
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert "Not sent" in text_of(screen, "#submit-status")
+        assert import_posts(sim_app) == []
+        assert app.results == []
+
+
+async def test_duplicate_names_missing_files_and_nothing_to_import_each_sit_beside_their_field(
+    sim_app: Any, sim_clock: Any, tmp_path: Path
+) -> None:
+    app = FormHost(make_client(sim_app, sim_clock), sim_clock)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_import(pilot, app)
+        await type_into(pilot, screen.query_one("#project-name", Input), "Dupes")
+        await pilot.pause()
+        assert "add at least one media file or URL" in text_of(screen, "#problem-media")
+
+        rows = screen.query_one(MediaRows)
+        first_row(screen).query_one(".media-source", Input).value = "https://a.example.com/x.mp4"
+        second = rows.add_row("https://b.example.com/x.mp4")
+        third = rows.add_row(str(tmp_path / "missing.wav"))
+        await pilot.pause()
+
+        screen.query_one("#language", Input).value = "english"
+        await pilot.pause()
+        assert "not an ISO 639-1 code" in text_of(screen, "#problem-language")
+        screen.query_one("#language", Input).value = "en"
+        await pilot.pause()
+        assert text_of(screen, "#problem-language") == ""
+        assert "used twice" in text_of(second, ".media-problem")
+        assert "no such file" in text_of(third, ".media-problem")
+        assert text_of(screen, "#problem-media") == ""
+        assert screen.query_one("#submit").disabled
+
+        # Naming the second row differently and dropping the third makes the form valid.
+        second.query_one(".media-name", Input).value = "x-take2.mp4"
+        await rows.remove_row(third)
+        await pilot.pause()
+        assert screen.problems == []
+        assert not screen.query_one("#submit").disabled
+        assert import_posts(sim_app) == []
+
+
+async def test_a_valid_url_import_dismisses_with_a_job_the_simulator_has(
+    sim_app: Any, sim_world: World, sim_clock: Any
+) -> None:
+    app = FormHost(make_client(sim_app, sim_clock), sim_clock)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_import(pilot, app)
+        screen.query_one("#project-name", Input).value = "Podcast [take 2]"
+        first_row(screen).query_one(".media-source", Input).value = "https://cdn.example.com/ep.mp4"
+        await type_into(pilot, screen.query_one("#composition", Input), "Cut")
+        await pilot.pause()
+        assert not screen.query_one("#submit").disabled
+
+        await pilot.click("#submit")
+        await settle(pilot, lambda: bool(app.results))
+
+    created = app.results[0]
+    assert isinstance(created, JobCreated)
+    job = sim_world.job_for(demo_user(sim_world), created.job_id)
+    assert job.job_id == created.job_id
+    assert [r["status"] for r in import_posts(sim_app)] == [201]
+
+
+async def test_a_local_file_is_uploaded_with_progress_after_the_post(
+    sim_app: Any, sim_world: World, sim_clock: Any, tmp_path: Path
+) -> None:
+    recording = tmp_path / "interview.wav"
+    recording.write_bytes(b"RIFF" + bytes(700_000))
+    app = FormHost(make_client(sim_app, sim_clock), sim_clock)
+    progress: list[ImportScreen.UploadProgressed] = []
+
+    def hook(message: Any) -> None:
+        if isinstance(message, ImportScreen.UploadProgressed):
+            progress.append(message)
+
+    async with app.run_test(size=SIZE, message_hook=hook) as pilot:
+        screen = await open_import(pilot, app)
+        screen.query_one("#project-name", Input).value = "Local upload"
+        row = first_row(screen)
+        row.query_one(".media-source", Input).value = str(recording)
+        await pilot.pause()
+        assert screen.problems == []
+
+        bar = row.query_one(ProgressBar)
+        assert not bar.has_class("-shown")
+        await pilot.press("ctrl+s")
+        await settle(pilot, lambda: bool(app.results))
+        assert bar.has_class("-shown")
+        assert bar.total == recording.stat().st_size
+        assert bar.progress == recording.stat().st_size
+
+    created = app.results[0]
+    assert isinstance(created, JobCreated)
+    assert "interview.wav" in created.upload_urls
+    # Several chunks reported, rising to the whole file.
+    sent = [m.sent for m in progress]
+    assert len(sent) >= 2 and sent == sorted(sent) and sent[-1] == recording.stat().st_size
+    puts = sim_requests(sim_app, "PUT")
+    assert [p["status"] for p in puts] == [200]
+    # The POST came first, then the bytes.
+    posts = import_posts(sim_app)
+    assert posts[0]["seq"] < puts[0]["seq"]
+
+
+async def test_a_402_shows_status_server_message_remedy_and_the_body_on_a_key(
+    sim_app: Any, sim_clock: Any
+) -> None:
+    app = FormHost(make_client(sim_app, sim_clock, token=BROKE_TOKEN), sim_clock)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_import(pilot, app)
+        screen.query_one("#project-name", Input).value = "No minutes"
+        first_row(screen).query_one(".media-source", Input).value = "https://cdn.example.com/a.mp4"
+        await pilot.pause()
+        await pilot.press("ctrl+s")
+        panel = screen.query_one("#submit-error", ErrorPanel)
+        await settle(pilot, lambda: panel.is_showing)
+
+        shown = screen_text(app)
+        assert "HTTP 402 Payment Required" in shown
+        assert REMEDY_402[:40] in shown
+        assert not panel.query_one("#error-body").display
+        await pilot.press("b")
+        assert panel.query_one("#error-body").display
+        assert '"error"' in str(panel.query_one("#error-body", Static).render())
+        # The form stays usable and nothing was created.
+        assert screen.phase == "editing"
+        assert app.results == []
+        assert [r["status"] for r in import_posts(sim_app)] == [402]
+
+
+async def test_used_up_import_slots_say_when_the_next_one_frees_and_submit_waits_for_it(
+    sim_app: Any, sim_clock: Any
+) -> None:
+    client = make_client(sim_app, sim_clock)
+    window = client.limits.window(RequestKind.IMPORT)
+    for _ in range(window.limit):
+        window.record(sim_clock.monotonic())
+    app = FormHost(client, sim_clock)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_import(pilot, app)
+        notice = text_of(screen, "#slot-notice")
+        assert "next import slot at 12:01:00, in 60 s" in notice
+
+        screen.query_one("#project-name", Input).value = "Later"
+        first_row(screen).query_one(".media-source", Input).value = "https://cdn.example.com/a.mp4"
+        await pilot.pause()
+        await pilot.press("ctrl+s")
+        await settle(pilot, lambda: screen.phase == "waiting")
+        # Escape while waiting stops the wait; nothing was sent.
+        await pilot.press("escape")
+        await pilot.pause()
+        assert screen.phase == "editing"
+        assert "nothing was sent" in text_of(screen, "#submit-status")
+        assert import_posts(sim_app) == []
+
+        # Submit again and let virtual time reach the free slot: it goes out then.
+        await pilot.press("ctrl+s")
+        await settle(pilot, lambda: screen.phase == "waiting")
+        await sim_clock.advance(61)
+        await settle(pilot, lambda: bool(app.results))
+    assert isinstance(app.results[0], JobCreated)
+    assert [r["status"] for r in import_posts(sim_app)] == [201]
+
+
+class LostAnswerTransport(httpx.AsyncBaseTransport):
+    """The simulator creates the job, but the answer to the POST never arrives."""
+
+    def __init__(self, app: Any) -> None:
+        self.inner = httpx.ASGITransport(app=app)
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        response = await self.inner.handle_async_request(request)
+        if request.method == "POST":
+            raise httpx.ReadError("connection reset by peer", request=request)
+        return response
+
+
+async def test_an_unknown_outcome_warns_the_job_may_exist_and_blocks_a_resubmit(
+    sim_app: Any, sim_world: World, sim_clock: Any
+) -> None:
+    app = FormHost(make_client(LostAnswerTransport(sim_app), sim_clock), sim_clock)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_import(pilot, app)
+        screen.query_one("#project-name", Input).value = "Lost answer"
+        first_row(screen).query_one(".media-source", Input).value = "https://cdn.example.com/a.mp4"
+        await pilot.pause()
+        await pilot.press("ctrl+s")
+        panel = screen.query_one("#submit-error", ErrorPanel)
+        await settle(pilot, lambda: panel.is_showing)
+
+        shown = screen_text(app)
+        assert "Outcome unknown" in shown
+        assert OUTCOME_UNKNOWN_WARNING[:40] in shown
+        assert REMEDY_OUTCOME_UNKNOWN[:40] in shown
+        assert screen.phase == "blocked"
+        assert screen.query_one("#submit").disabled
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+    # Sent once, never again, although the simulator did create the job.
+    assert len(import_posts(sim_app)) == 1
+    assert sim_world.job_count() == 1
+
+
+async def test_a_picked_project_shows_its_name_as_typed_and_imports_into_it(
+    sim_app: Any, sim_world: World, sim_clock: Any
+) -> None:
+    app = FormHost(make_client(sim_app, sim_clock), sim_clock)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_import(pilot, app)
+        await settle(pilot, lambda: "Podcast [rough]" in screen_text(app))
+        await type_into(pilot, screen.query_one("#project-search", Input), "pod")
+        await pilot.press("enter")
+        await pilot.pause()
+        assert "Picked: Podcast [rough]" in screen_text(app)
+        # A picked project and a new name at once is refused beside the project.
+        screen.query_one("#project-name", Input).value = "Also new"
+        await pilot.pause()
+        assert "not both" in text_of(screen, "#problem-project")
+        screen.query_one("#project-name", Input).value = ""
+        first_row(screen).query_one(".media-source", Input).value = "https://cdn.example.com/b.mp4"
+        await pilot.pause()
+        await pilot.press("ctrl+s")
+        await settle(pilot, lambda: bool(app.results))
+    created = app.results[0]
+    project = next(p for p in sim_world.projects.values() if p.name == "Podcast [rough]")
+    assert created.project_id == project.id
+
+
+class RefusedUpload(httpx.AsyncBaseTransport):
+    """The simulator, but storage refuses every PUT (as an expired signed URL would)."""
+
+    def __init__(self, app: Any) -> None:
+        self.inner = httpx.ASGITransport(app=app)
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if request.method == "PUT":
+            return httpx.Response(403, text="<Error><Code>ExpiredToken</Code></Error>")
+        return await self.inner.handle_async_request(request)
+
+
+async def test_a_failed_upload_says_the_job_exists_and_close_hands_it_back(
+    sim_app: Any, sim_clock: Any, tmp_path: Path
+) -> None:
+    recording = tmp_path / "take.wav"
+    recording.write_bytes(b"RIFF" + bytes(1000))
+    app = FormHost(make_client(RefusedUpload(sim_app), sim_clock), sim_clock)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_import(pilot, app)
+        screen.query_one("#project-name", Input).value = "Refused"
+        first_row(screen).query_one(".media-source", Input).value = str(recording)
+        await pilot.pause()
+        await pilot.press("ctrl+s")
+        panel = screen.query_one("#submit-error", ErrorPanel)
+        await settle(pilot, lambda: panel.is_showing)
+        assert "Upload failed" in screen_text(app)
+        assert "was created but an upload failed" in text_of(screen, "#submit-status")
+        assert screen.query_one("#submit").disabled
+        await pilot.press("escape")
+        await settle(pilot, lambda: bool(app.results))
+    # The job exists on the server, so the dashboard gets it to watch (and maybe cancel).
+    assert isinstance(app.results[0], JobCreated)
+    assert len(import_posts(sim_app)) == 1
+
+
+async def test_escape_on_a_filled_form_asks_once_before_discarding(
+    sim_app: Any, sim_clock: Any
+) -> None:
+    app = FormHost(make_client(sim_app, sim_clock), sim_clock)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_import(pilot, app)
+        await type_into(pilot, screen.query_one("#project-name", Input), "Draft")
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.results == []
+        assert "press Escape again" in text_of(screen, "#submit-status")
+        await pilot.press("escape")
+        await settle(pilot, lambda: bool(app.results))
+    assert app.results == [None]
+
+
+def test_snapshot_of_the_import_form_with_a_problem_beside_its_row(
+    snap_compare: Any, sim_app: Any, sim_clock: Any
+) -> None:
+    app = FormHost(make_client(sim_app, sim_clock), sim_clock)
+
+    async def run_before(pilot: Any) -> None:
+        screen = await open_import(pilot, app)
+        freeze_cursors(screen)
+        await settle(pilot, lambda: "Podcast [rough]" in screen_text(app))
+        screen.query_one("#project-name", Input).value = "Podcast [rough] take 2"
+        first_row(screen).query_one(".media-source", Input).value = "ftp://x.io/a.mp4"
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=SIZE, run_before=run_before)

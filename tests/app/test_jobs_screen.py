@@ -1,0 +1,623 @@
+"""The jobs screen as a user meets it, against the in-process simulator on virtual time."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from textual.message import Message
+from textual.widgets import DataTable, Input
+
+from tui.api.models import Outcome
+from tui.app import DescriptApp
+from tui.messages import ConnectionChanged, ConnectionState, JobsChanged
+from tui.screens.confirm_cancel import ConfirmCancelScreen
+from tui.screens.jobs import NO_TOKEN_HELP, JobsScreen
+from tui.simulator.world import World
+from tui.widgets.formatting import STATE_SYMBOLS, format_duration, progress_bar, state_text
+from tui.widgets.job_table import JobFilter
+
+from .conftest import SIZE, SwitchableTransport, advance, advance_until, demo_user, until
+
+
+def import_body(*urls: str, project_name: str = "Pilot test") -> dict[str, Any]:
+    return {
+        "project_name": project_name,
+        "add_media": {url.rsplit("/", 1)[-1]: {"url": url} for url in urls},
+    }
+
+
+def cell(screen: JobsScreen, job_id: str, column: str) -> str:
+    return str(screen.table.get_cell(job_id, column))
+
+
+def loaded(app: DescriptApp) -> bool:
+    screen = app.jobs_screen
+    return screen.listing_complete and not screen.table.loading_rows
+
+
+async def test_rows_appear_and_update_by_key_with_the_cursor_kept(
+    sim_world: World, sim_app: Any, sim_clock: Any, make_dashboard: Any
+) -> None:
+    user = demo_user(sim_world)
+    slow, _ = sim_world.submit_import(
+        user, import_body("https://media.example.com/slow.mp4"), queued_s=1, run_s=120
+    )
+    sim_clock.advance_nowait(1)
+    quick, _ = sim_world.submit_import(
+        user, import_body("https://media.example.com/quick.mp4"), queued_s=1, run_s=20
+    )
+    app = make_dashboard(sim_app)
+    seen: list[Message] = []
+    async with app.run_test(size=SIZE, message_hook=seen.append) as pilot:
+        screen = app.jobs_screen
+        await until(pilot, lambda: loaded(app))
+        table = screen.table
+        assert table.row_count == 2
+        # Newest first: the quick job is on top. Put the cursor on the slow one.
+        await pilot.press("down")
+        assert table.current_job_id() == slow.job_id
+        before = cell(screen, slow.job_id, "progress")
+
+        await advance_until(
+            pilot, sim_clock, lambda: "success" in cell(screen, quick.job_id, "state")
+        )
+
+        assert cell(screen, slow.job_id, "progress") != before
+        assert "running" in cell(screen, slow.job_id, "state")
+        assert table.row_count == 2
+        assert table.current_job_id() == slow.job_id
+        assert any(isinstance(m, JobsChanged) and quick.job_id in m.finished for m in seen)
+
+        # A job submitted elsewhere is discovered and added by key; the cursor stays put.
+        newer, _ = sim_world.submit_import(
+            user, import_body("https://media.example.com/new.mp4"), queued_s=1, run_s=60
+        )
+        await advance_until(pilot, sim_clock, lambda: newer.job_id in table)
+        assert table.row_count == 3
+        assert table.current_job_id() == slow.job_id
+
+
+async def test_refresh_updates_only_changed_cells(
+    sim_world: World, sim_app: Any, sim_clock: Any, make_dashboard: Any
+) -> None:
+    user = demo_user(sim_world)
+    job, _ = sim_world.submit_import(
+        user, import_body("https://media.example.com/a.mp4"), queued_s=1, run_s=100
+    )
+    app = make_dashboard(sim_app)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = app.jobs_screen
+        await until(pilot, lambda: loaded(app))
+        updated: list[str] = []
+        original = DataTable.update_cell
+
+        def spy(table: DataTable[Any], row: Any, column: Any, value: Any, **kw: Any) -> None:
+            updated.append(str(getattr(column, "value", column)))
+            original(table, row, column, value, **kw)
+
+        DataTable.update_cell = spy  # type: ignore[method-assign]
+        try:
+            await advance_until(pilot, sim_clock, lambda: "progress" in updated)
+        finally:
+            DataTable.update_cell = original  # type: ignore[method-assign]
+        assert "progress" in updated
+        # The id, type, project and created cells of a running job never change.
+        assert not {"id", "type", "project", "created"} & set(updated)
+        assert screen.table.row_count == 1
+        assert job.job_id in screen.table
+
+
+async def test_filters_are_one_key_each_and_always_visible(
+    demo_app: Any, make_dashboard: Any
+) -> None:
+    app = make_dashboard(demo_app)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = app.jobs_screen
+        await until(pilot, lambda: loaded(app))
+        total = screen.table.row_count
+        assert total == len(screen.jobs) > 10
+
+        def shown_outcomes() -> set[Outcome]:
+            return {screen.jobs[job_id].outcome for job_id in screen.table.job_ids}
+
+        await pilot.press("3")
+        assert shown_outcomes() == {Outcome.FAILED}
+        assert "state failed" in screen.filter_description()
+        await pilot.press("4")
+        assert shown_outcomes() == {Outcome.PARTIAL}
+        await pilot.press("2")
+        assert shown_outcomes() <= {Outcome.QUEUED, Outcome.RUNNING}
+        await pilot.press("1")
+        assert screen.table.row_count == total
+
+        await pilot.press("t")  # all -> import
+        assert {screen.jobs[j].kind for j in screen.table.job_ids} == {"import"}
+        assert "type import" in screen.filter_description()
+        await pilot.press("t")  # -> agent
+        assert {screen.jobs[j].kind for j in screen.table.job_ids} == {"agent"}
+
+        await pilot.press("0")
+        assert screen.table.row_count == total
+        selected = screen.selected_job()
+        assert selected is not None and selected.project_id
+        await pilot.press("p")
+        assert {screen.jobs[j].project_id for j in screen.table.job_ids} == {selected.project_id}
+        assert "project all" not in screen.filter_description()
+        await pilot.press("p")
+        assert screen.table.row_count == total
+
+        # `/` filters over id, project name and label as the user types.
+        target = screen.jobs[screen.table.job_ids[-1]]
+        await pilot.press("slash")
+        field = screen.query_one("#text-filter", Input)
+        assert field.has_focus
+        await pilot.press(*target.job_id[-6:])
+        assert target.job_id in screen.table.job_ids
+        assert all(target.job_id[-6:] in job_id for job_id in screen.table.job_ids)
+        assert f"text “{target.job_id[-6:]}”" in screen.filter_description()
+        await pilot.press("escape")
+        assert screen.table.row_count == total
+
+
+async def test_sort_by_header_keeps_the_cursor_on_its_job(
+    demo_app: Any, make_dashboard: Any
+) -> None:
+    app = make_dashboard(demo_app)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = app.jobs_screen
+        await until(pilot, lambda: loaded(app))
+        await pilot.press("down", "down")
+        chosen = screen.table.current_job_id()
+        await pilot.press("s")  # created -> age
+        await pilot.press("s")  # age -> files
+        assert "files" in screen.filter_description()
+        assert screen.table.current_job_id() == chosen
+        await pilot.press("S")
+        assert screen.table.current_job_id() == chosen
+        ids = screen.table.job_ids
+        keys = [len(screen.jobs[j].failed_files) for j in ids]
+        assert keys == sorted(keys) or keys == sorted(keys, reverse=True)
+
+
+async def test_detail_pane_of_a_partial_import_lists_failed_files_first(
+    sim_world: World, sim_app: Any, sim_clock: Any, make_dashboard: Any
+) -> None:
+    user = demo_user(sim_world)
+    job, _ = sim_world.submit_import(
+        user,
+        import_body(
+            "https://media.example.com/intro.mp4",
+            "https://unreachable.example.com/broll.mov",
+            "https://media.example.com/outro.mp4",
+        ),
+        queued_s=1,
+        run_s=30,
+    )
+    app = make_dashboard(sim_app)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = app.jobs_screen
+        await until(pilot, lambda: loaded(app))
+        await advance_until(
+            pilot, sim_clock, lambda: "partial" in cell(screen, job.job_id, "state")
+        )
+        assert cell(screen, job.job_id, "files") == "2✔ 1✖"
+
+        await pilot.press("enter")
+        detail = screen.detail
+        assert not detail.has_class("-hidden")
+        files = detail.query_one("#detail-files", DataTable)
+        assert files.row_count == 3
+        first = [str(value) for value in files.get_row_at(0)]
+        assert first[0] == "broll.mov"
+        assert first[1] == "failed"
+        assert first[3]  # the error message, as the API sent it
+        assert [str(files.get_row_at(i)[1]) for i in (1, 2)] == ["success", "success"]
+
+        await pilot.press("r")
+        assert detail.raw
+        raw_text = str(detail.query_one("#detail-raw").render())
+        assert job.job_id in raw_text or detail.job is not None
+        await pilot.press("r")
+        assert not detail.raw
+        await pilot.press("d")
+        assert detail.has_class("-hidden")
+
+
+async def test_a_429_storm_shows_the_countdown_without_a_crash(
+    sim_world: World, sim_app: Any, sim_clock: Any, make_dashboard: Any
+) -> None:
+    user = demo_user(sim_world)
+    job, _ = sim_world.submit_import(
+        user, import_body("https://media.example.com/a.mp4"), queued_s=1, run_s=200
+    )
+    transport = SwitchableTransport(sim_app, retry_after=30)
+    app = make_dashboard(transport)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = app.jobs_screen
+        await until(pilot, lambda: loaded(app))
+        transport.mode = "storm"
+        await advance_until(pilot, sim_clock, lambda: transport.refused > 0)
+        await pilot.pause()
+        # The header ticks on wall time (once a second); tick it here instead of waiting.
+        screen.refresh_status()
+        assert screen.connection is ConnectionState.RATE_LIMITED
+        status = app.status_text()
+        assert "rate-limited" in status
+        assert "Retry-After" in status
+        first = int(status.split("Retry-After ")[1].split("s")[0])
+        await advance(pilot, sim_clock, 5)
+        screen.refresh_status()
+        later = int(app.status_text().split("Retry-After ")[1].split("s")[0])
+        assert 0 < later < first
+        assert app.is_running
+
+        transport.mode = "ok"
+        before = cell(screen, job.job_id, "progress")
+        await advance_until(
+            pilot, sim_clock, lambda: cell(screen, job.job_id, "progress") != before
+        )
+        screen.refresh_status()
+        assert "Retry-After" not in app.status_text()
+        assert screen.connection is ConnectionState.ONLINE
+
+
+async def test_lost_connection_shows_offline_then_recovers(
+    sim_world: World, sim_app: Any, sim_clock: Any, make_dashboard: Any
+) -> None:
+    user = demo_user(sim_world)
+    job, _ = sim_world.submit_import(
+        user, import_body("https://media.example.com/a.mp4"), queued_s=1, run_s=200
+    )
+    transport = SwitchableTransport(sim_app)
+    app = make_dashboard(transport)
+    changes: list[ConnectionChanged] = []
+
+    def hook(message: Message) -> None:
+        if isinstance(message, ConnectionChanged):
+            changes.append(message)
+
+    async with app.run_test(size=SIZE, message_hook=hook) as pilot:
+        screen = app.jobs_screen
+        await until(pilot, lambda: loaded(app))
+        transport.mode = "offline"
+        await advance_until(pilot, sim_clock, lambda: screen.connection is ConnectionState.OFFLINE)
+        assert "offline" in app.status_text()
+        banner = screen.query_one("#banner")
+        assert not banner.has_class("-hidden")
+        assert job.job_id in screen.table  # the last known rows stay
+        refused = transport.refused
+        await advance(pilot, sim_clock, 20)
+        # Polite: backing off (client retries included), not one attempt per event-loop turn.
+        assert transport.refused - refused <= 10
+
+        transport.mode = "ok"
+        before = cell(screen, job.job_id, "progress")
+        await advance_until(
+            pilot,
+            sim_clock,
+            lambda: (
+                screen.connection is ConnectionState.ONLINE
+                and cell(screen, job.job_id, "progress") != before
+            ),
+        )
+        assert banner.has_class("-hidden")
+        states = [c.state for c in changes]
+        assert ConnectionState.OFFLINE in states
+        assert states[-1] is ConnectionState.ONLINE
+
+
+async def test_a_401_at_start_says_how_to_give_a_token(sim_app: Any, make_dashboard: Any) -> None:
+    app = make_dashboard(sim_app, token="not-a-real-token")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = app.jobs_screen
+        await until(pilot, lambda: screen.connection is ConnectionState.UNAUTHORIZED)
+        banner = str(screen.query_one("#banner").render())
+        assert "DESCRIPT_API_TOKEN" in banner
+        assert "descript-tui auth login" in banner
+        assert "unauthorized" in app.status_text()
+        assert "not-a-real-token" not in banner + app.status_text()
+        await pilot.press("3", "1", "d")  # the app still answers keys
+        assert app.is_running
+
+
+async def test_no_token_at_all_opens_the_app_with_the_help() -> None:
+    from tui.config import Connection
+
+    app = DescriptApp(Connection(token=None, base_url="http://127.0.0.1:9/v1"))
+    assert app.client is None
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        banner = str(app.jobs_screen.query_one("#banner").render())
+        assert NO_TOKEN_HELP.split(".")[0] in banner
+        await pilot.press("i")  # refused with the same help, not a crash
+        assert app.is_running
+        assert any("token" in n.message.lower() for n in app._notifications)
+
+
+async def test_a_watched_job_notifies_when_it_finishes(
+    sim_world: World, sim_app: Any, sim_clock: Any, make_dashboard: Any
+) -> None:
+    user = demo_user(sim_world)
+    job, _ = sim_world.submit_import(
+        user,
+        import_body("https://media.example.com/a.mp4", "https://unreachable.example.com/b.mp4"),
+        queued_s=1,
+        run_s=30,
+    )
+    app = make_dashboard(sim_app)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = app.jobs_screen
+        await until(pilot, lambda: loaded(app))
+        await pilot.press("w")
+        assert job.job_id in app.watched_jobs
+        assert cell(screen, job.job_id, "id").startswith("◆")
+        await advance_until(pilot, sim_clock, lambda: job.job_id not in app.watched_jobs)
+        messages = [n.message for n in app._notifications]
+        assert any("partial" in m and "1 of 2 files failed" in m for m in messages)
+
+
+async def test_track_job_shows_a_submitted_job_at_once_and_watches_it(
+    sim_app: Any, sim_clock: Any, make_dashboard: Any
+) -> None:
+    from tui.api.requests import ImportRequest, UrlMedia
+
+    app = make_dashboard(sim_app)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = app.jobs_screen
+        await until(pilot, lambda: loaded(app))
+        request = ImportRequest(
+            add_media={"clip.mp4": UrlMedia("https://media.example.com/clip.mp4")},
+            project_name="From the app",
+        )
+        created = await app.client.import_media(request)
+        app.track_job(created)
+        await until(pilot, lambda: created.job_id in screen.table)
+        await advance_until(
+            pilot, sim_clock, lambda: created.job_id not in app.watched_jobs, step=5, limit=600
+        )
+        assert "success" in cell(screen, created.job_id, "state")
+        assert any("success" in n.message for n in app._notifications)
+
+
+async def test_cancel_through_the_modal_turns_the_row_cancelled(
+    sim_world: World, sim_app: Any, sim_clock: Any, make_dashboard: Any
+) -> None:
+    user = demo_user(sim_world)
+    job, _ = sim_world.submit_import(
+        user, import_body("https://media.example.com/a.mp4"), queued_s=1, run_s=200
+    )
+    app = make_dashboard(sim_app)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = app.jobs_screen
+        await until(pilot, lambda: loaded(app))
+        await pilot.press("c")
+        await until(pilot, lambda: app.screen is not screen)
+        modal = app.screen
+        assert isinstance(modal, ConfirmCancelScreen)
+        await pilot.press("y")
+        await until(pilot, lambda: modal.phase == "done")
+        await pilot.press("escape")  # the modal showed the 204 and the re-read; close it
+        await until(pilot, lambda: app.screen is screen)
+        await until(pilot, lambda: "cancelled" in cell(screen, job.job_id, "state"))
+        # A stopped job cannot be cancelled: the action says why instead of asking.
+        await pilot.press("c")
+        assert app.screen is screen
+        assert any("already stopped" in n.message for n in app._notifications)
+
+
+async def test_a_burst_of_poll_batches_repaints_once(
+    sim_world: World, sim_app: Any, make_dashboard: Any
+) -> None:
+    user = demo_user(sim_world)
+    jobs = [
+        sim_world.submit_import(
+            user, import_body(f"https://media.example.com/{n}.mp4"), queued_s=1, run_s=90
+        )[0]
+        for n in range(3)
+    ]
+    app = make_dashboard(sim_app, refresh_interval=30)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = app.jobs_screen
+        await until(pilot, lambda: loaded(app))
+        before = screen.applied_refreshes
+        originals = {job.job_id: screen.jobs[job.job_id] for job in jobs}
+        # Twenty batches in a row, as a busy poller would post them.
+        for n in range(20):
+            job = originals[jobs[n % 3].job_id]
+            raw = {**job.raw, "progress": {"label": f"step {n}", "percent": n}}
+            screen.post_message(JobsChanged({job.job_id: type(job).from_json(raw)}))
+        await pilot.pause()
+        # At most one repaint now; the rest waits for the next slot (30 s here).
+        assert screen.applied_refreshes - before <= 1
+        screen.apply_pending()  # the timer firing
+        assert screen.applied_refreshes - before <= 2
+        labels = {cell(screen, job.job_id, "label") for job in jobs}
+        assert labels == {"step 17", "step 18", "step 19"}  # the newest copy of each won
+
+
+def test_jobs_changed_coalesces_keeping_every_job_and_finish() -> None:
+    from tui.api.models import Job
+
+    first = Job.from_json({"job_id": "a", "job_state": "running"})
+    done = Job.from_json({"job_id": "a", "job_state": "stopped", "result": {"status": "success"}})
+    other = Job.from_json({"job_id": "b", "job_state": "running"})
+    older = JobsChanged({"a": first}, finished={}, gone={"c"})
+    newer = JobsChanged({"a": done, "b": other}, finished={"a": done})
+    assert older.can_replace(newer)
+    assert newer.jobs == {"a": done, "b": other}
+    assert newer.finished == {"a": done}
+    assert newer.gone == {"c"}
+    assert not newer.can_replace(ConnectionChanged(ConnectionState.ONLINE))
+
+
+async def test_every_action_is_in_the_command_palette(demo_app: Any, make_dashboard: Any) -> None:
+    app = make_dashboard(demo_app)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = app.jobs_screen
+        await until(pilot, lambda: loaded(app))
+        await pilot.press("ctrl+p")
+        await until(pilot, lambda: app.screen is not screen)
+        await pilot.press(*"filter: failed")
+        await pilot.pause()
+        await pilot.press("enter")
+        await until(pilot, lambda: app.screen is screen and screen.filter.state == "failed")
+        assert {screen.jobs[j].outcome for j in screen.table.job_ids} == {Outcome.FAILED}
+
+
+async def test_themes_switch_and_states_keep_their_symbols(
+    demo_app: Any, make_dashboard: Any
+) -> None:
+    app = make_dashboard(demo_app)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = app.jobs_screen
+        await until(pilot, lambda: loaded(app))
+        theme = app.theme
+        failed = next(j for j in screen.table.job_ids if screen.jobs[j].outcome is Outcome.FAILED)
+        colour_before = screen.table.get_cell(failed, "state").style
+        await pilot.press("T")
+        await pilot.pause()
+        assert app.theme != theme
+        state = screen.table.get_cell(failed, "state")
+        assert str(state) == "✖ failed"
+        assert state.style != colour_before  # recoloured from the new theme's $error
+
+
+class BrokenScheduler:
+    """A scheduler whose loop dies with a bug: the app must say so and stay up."""
+
+    def __init__(self) -> None:
+        self.watched: list[Any] = []
+
+    def watch(self, job: Any) -> None:
+        self.watched.append(job)
+
+    def watch_many(self, jobs: Any) -> None:
+        self.watched.extend(jobs)
+
+    def poke(self, job_id: Any = None) -> None: ...
+
+    def stop(self) -> None: ...
+
+    async def run(self) -> Any:
+        raise RuntimeError("scheduler bug")
+        yield []  # an async generator, as the real one
+
+
+async def test_an_unexpected_worker_error_becomes_a_notification(
+    demo_app: Any, make_dashboard: Any
+) -> None:
+    app = make_dashboard(demo_app, scheduler_factory=lambda client, clock: BrokenScheduler())
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: any("scheduler bug" in n.message for n in app._notifications))
+        await until(pilot, lambda: loaded(app))
+        assert app.is_running
+        assert app.jobs_screen.table.row_count > 0
+
+
+async def test_copy_and_open_the_project_url(demo_app: Any, make_dashboard: Any) -> None:
+    app = make_dashboard(demo_app)
+    opened: list[str] = []
+    app.open_url = lambda url, **_: opened.append(url)  # type: ignore[method-assign]
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: loaded(app))
+        job = app.jobs_screen.selected_job()
+        assert job is not None and job.project_url
+        await pilot.press("y")
+        assert app.clipboard == job.project_url
+        await pilot.press("o")
+        assert opened == [job.project_url]
+
+
+async def test_read_only_refuses_changes_with_a_reason(demo_app: Any, make_dashboard: Any) -> None:
+    app = make_dashboard(demo_app, read_only=True)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = app.jobs_screen
+        await until(pilot, lambda: loaded(app))
+        await pilot.press("2")  # running jobs: cancellable were it not read-only
+        await pilot.press("i", "a", "c")
+        assert app.screen is screen
+        refusals = [n.message for n in app._notifications if "Read-only" in n.message]
+        assert len(refusals) == 3
+        assert "read-only" in app.status_text()
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    percent=st.one_of(st.none(), st.floats(-50, 150, allow_nan=False)),
+    width=st.integers(1, 30),
+)
+def test_progress_bar_is_always_its_width_and_fills_with_percent(
+    percent: float | None, width: int
+) -> None:
+    bar = progress_bar(percent, width)
+    assert len(bar) == width
+    if percent is not None:
+        more = progress_bar(min(100.0, max(0.0, percent) + 10), width)
+        assert more.count("░") <= bar.count("░")  # never less filled for a higher percent
+    if percent is not None and percent >= 100:
+        assert "░" not in bar
+
+
+def test_cell_texts_read_without_colour() -> None:
+    assert format_duration(42) == "42s"
+    assert format_duration(185) == "3m05s"
+    assert format_duration(2 * 3600 + 14 * 60) == "2h14m"
+    assert format_duration(None) == "-"
+    assert state_text(Outcome.PARTIAL) == "◐ partial"
+    assert len({STATE_SYMBOLS[o] for o in Outcome}) == len(Outcome)  # one symbol each
+
+
+def test_text_filter_matches_id_project_name_and_label_as_typed() -> None:
+    from tui.api.models import Job
+
+    job = Job.from_json(
+        {
+            "job_id": "6dc3f30a-58c2-4174-96a6-dc18cf3c7776",
+            "job_state": "running",
+            "project_id": "9f36ee32",
+            "progress": {"label": "Transcribing [clip 2]"},
+        }
+    )
+    assert JobFilter(text="cf3c77").matches(job)
+    assert JobFilter(text="9F36").matches(job)
+    assert JobFilter(text="podcast [rough]").matches(job, "Podcast [rough]")
+    assert JobFilter(text="[clip 2]").matches(job)
+    assert not JobFilter(text="nothing like it").matches(job, "Podcast [rough]")
+    assert not JobFilter(state="failed").matches(job)
+
+
+async def test_submit_an_import_from_the_dashboard_and_watch_its_row_finish(
+    sim_app: Any, sim_clock: Any, make_dashboard: Any
+) -> None:
+    from tui.screens.import_form import ImportScreen
+
+    app = make_dashboard(sim_app)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = app.jobs_screen
+        await until(pilot, lambda: loaded(app))
+        await pilot.press("i")
+        await until(pilot, lambda: isinstance(app.screen, ImportScreen))
+        form = app.screen
+        form.query_one("#project-name", Input).value = "Podcast [take 2]"
+        form.query_one(".media-source", Input).value = "https://cdn.example.com/ep.mp4"
+        await pilot.pause()
+        await until(pilot, lambda: not form.query_one("#submit").disabled)
+        await pilot.click("#submit")
+        await until(pilot, lambda: app.screen is screen, rounds=400)
+
+        # The new job is in the table at once, typed, and watched.
+        assert screen.table.row_count == 1
+        job_id = screen.table.job_ids[0]
+        assert job_id in app.watched_jobs
+        assert cell(screen, job_id, "type") == "import"
+        assert screen.table.current_job_id() == job_id
+
+        await advance_until(
+            pilot, sim_clock, lambda: job_id not in app.watched_jobs, step=5, limit=600
+        )
+        assert "success" in cell(screen, job_id, "state")
+        assert any(
+            n.title == "Job finished" and job_id[-12:] in n.message for n in app._notifications
+        )

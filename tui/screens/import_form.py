@@ -1,0 +1,208 @@
+"""The import screen: a new (or existing) project, its media by URL or local file, and submit.
+
+Every edit rebuilds an `ImportRequest` and runs its `validate()`; each problem is shown beside
+the field it is about (a malformed URL or a missing file beside its row, a duplicate name
+beside both rows, "add at least one media" under the list). Local files are uploaded after
+the POST, each row showing its progress. Dismisses with the `JobCreated`, or None.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import replace
+from typing import ClassVar
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import VerticalScroll
+from textual.message import Message
+from textual.widgets import Footer, Input, Select, Static
+
+from tui.api.limits import RequestKind
+from tui.api.models import JobCreated
+from tui.api.requests import TEAM_ACCESS_LEVELS, CompositionSpec, ImportRequest, Problem
+from tui.screens.submit_form import SubmitFormScreen, field_row
+from tui.widgets.media_rows import MediaEntries, MediaEntry, MediaRows
+from tui.widgets.project_picker import ProjectPicker
+
+TEAM_ACCESS_HELP = {
+    "edit": "edit: Drive members can edit",
+    "comment": "comment: members can view and comment",
+    "view": "view: members can only view",
+    "none": "none: private to you (the API's default)",
+}
+
+# Fields outside the media rows, each with a place for its problems.
+_FIELD_PROBLEMS = ("project_name", "project", "team_access", "language", "media", "composition")
+
+
+class ImportScreen(SubmitFormScreen):
+    """`POST /jobs/import/project_media` as a form; dismisses with `JobCreated | None`."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+n", "add_media", "Add media"),
+        Binding("ctrl+r", "remove_media", "Remove media row"),
+    ]
+
+    REQUEST_KIND = RequestKind.IMPORT
+    KIND_LABEL = "import"
+    SUBMIT_LABEL = "Import"
+
+    class UploadProgressed(Message):
+        """A chunk of a local file went out (posted from the upload callback)."""
+
+        def __init__(self, media_name: str, sent: int, total: int) -> None:
+            super().__init__()
+            self.media_name = media_name
+            self.sent = sent
+            self.total = total
+
+    def __init__(self) -> None:
+        super().__init__()
+        #: The rows of the request being sent, by media name (for upload progress).
+        self._sending_rows: dict[str, str] = {}
+
+    def compose(self) -> ComposeResult:
+        yield Static(Text("Import media"), classes="form-title")
+        with VerticalScroll(id="form-fields"):
+            yield field_row(
+                "New project name",
+                Input(placeholder="e.g. Podcast episode 12", id="project-name", compact=True),
+            )
+            yield Static(id="problem-project_name", classes="field-problem")
+            yield field_row("…or existing project", ProjectPicker(id="project-picker"))
+            yield Static(id="problem-project", classes="field-problem")
+            yield field_row(
+                "Folder",
+                Input(placeholder="new project only, e.g. Clients/Acme", id="folder", compact=True),
+            )
+            yield field_row(
+                "Team access",
+                Select(
+                    [(TEAM_ACCESS_HELP[level], level) for level in TEAM_ACCESS_LEVELS],
+                    prompt="default: none (new project only)",
+                    id="team-access",
+                    compact=True,
+                ),
+            )
+            yield Static(id="problem-team_access", classes="field-problem")
+            yield field_row(
+                "Language",
+                Input(placeholder="ISO 639-1 like en; blank: detect", id="language", compact=True),
+            )
+            yield Static(id="problem-language", classes="field-problem")
+            yield field_row("Media (URL or file)", MediaRows(id="media"))
+            yield Static(id="problem-media", classes="field-problem")
+            yield field_row(
+                "Composition name",
+                Input(
+                    placeholder="optional: one composition of all the media",
+                    id="composition",
+                    compact=True,
+                ),
+            )
+            yield Static(id="problem-composition", classes="field-problem")
+        yield from self.compose_submit_area()
+        yield Footer()
+
+    def on_mount(self) -> None:
+        # The base class's own on_mount (validation, slot notice) runs too: Textual calls
+        # the handler of every class in the MRO.
+        self.query_one("#project-name", Input).focus()
+
+    # -- the request the fields describe ------------------------------------------------
+
+    def _value(self, selector: str) -> str:
+        return self.query_one(selector, Input).value.strip()
+
+    def media_entries(self) -> list[MediaEntry]:
+        return self.query_one(MediaRows).entries(self._value("#language") or None)
+
+    def build_request(self) -> tuple[ImportRequest, list[Problem]]:
+        entries = self.media_entries()
+        picked = self.query_one(ProjectPicker).selected
+        team_access = self.query_one("#team-access", Select).value
+        composition = self._value("#composition")
+        request = ImportRequest(
+            add_media=MediaEntries([(entry.name, entry.item) for entry in entries]),
+            project_name=self._value("#project-name") or None,
+            project_id=picked.id if picked else None,
+            folder_name=self._value("#folder") or None,
+            team_access=team_access if isinstance(team_access, str) else None,
+            add_compositions=(
+                (CompositionSpec(name=composition, clips=tuple(e.name for e in entries)),)
+                if composition
+                else ()
+            ),
+        )
+        return request, request.validate()
+
+    def show_problems(self, problems: Sequence[Problem]) -> None:
+        by_field: dict[str, list[str]] = defaultdict(list)
+        by_media: dict[str, list[str]] = defaultdict(list)
+        for problem in problems:
+            if problem.field.startswith("media[") and problem.field.endswith("]"):
+                name = problem.field[len("media[") : -1]
+                # A language problem is the form's one language field, not the row's.
+                if problem.message.startswith("language "):
+                    by_field["language"].append(problem.message)
+                else:
+                    by_media[name.strip().lower()].append(problem.message)
+            elif problem.field in _FIELD_PROBLEMS:
+                by_field[problem.field].append(problem.message)
+            else:
+                by_field["media"].append(str(problem))
+        for field in _FIELD_PROBLEMS:
+            messages = list(dict.fromkeys(by_field.get(field, [])))
+            widget = self.query_one(f"#problem-{field}", Static)
+            widget.update(Text("\n".join(messages)))
+            widget.set_class(bool(messages), "-shown")
+        rows = self.query_one(MediaRows)
+        names = {entry.row_id: entry.name for entry in self.media_entries()}
+        for row in rows.rows:
+            name = names.get(row.id or "")
+            messages = by_media.get(name.strip().lower(), []) if name is not None else []
+            row.show_problems(list(dict.fromkeys(messages)))
+
+    async def send(self, request: ImportRequest) -> JobCreated:
+        self._sending_rows = {entry.name: entry.row_id for entry in self.media_entries()}
+        # Send a plain dict: the form's duplicate-keeping mapping is only for validation.
+        plain = replace(request, add_media=dict(request.add_media.items()))
+        if plain.uploads:
+            self.set_status("Sending the import, then uploading the local files…")
+        return await self.client.import_media(plain, upload_progress=self._upload_progress)
+
+    def _upload_progress(self, media_name: str, sent: int, total: int) -> None:
+        self.post_message(self.UploadProgressed(media_name, sent, total))
+
+    def on_import_screen_upload_progressed(self, event: ImportScreen.UploadProgressed) -> None:
+        row = self.query_one(MediaRows).row_by_id(self._sending_rows.get(event.media_name, ""))
+        if row is not None:
+            row.show_upload(event.sent, event.total)
+        if event.total and event.sent >= event.total:
+            self.set_status(f"Uploaded {event.media_name} ({event.total} bytes).")
+        else:
+            self.set_status(f"Uploading {event.media_name}: {event.sent} of {event.total} bytes")
+
+    # -- reacting to edits --------------------------------------------------------------
+
+    @on(Input.Changed)
+    @on(Select.Changed)
+    @on(MediaRows.Changed)
+    @on(ProjectPicker.Picked)
+    def _fields_changed(self) -> None:
+        if self.is_mounted:
+            self.revalidate()
+
+    def action_add_media(self) -> None:
+        row = self.query_one(MediaRows).add_row()
+        self.call_after_refresh(row.query_one(".media-source", Input).focus)
+
+    async def action_remove_media(self) -> None:
+        rows = self.query_one(MediaRows)
+        row = rows.row_of(self.focused)
+        if row is not None:
+            await rows.remove_row(row)

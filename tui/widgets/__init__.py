@@ -1,0 +1,1 @@
+"""Widgets of the dashboard: the job table, the detail pane, the status bar and friends."""
