@@ -12,11 +12,12 @@ API client: it is never sent to upload URLs, never logged, never in a repr or an
 
 from __future__ import annotations
 
+import contextlib
 import random
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import quote, urlsplit
 
 import httpx
@@ -57,6 +58,8 @@ from tui.api.models import (
 from tui.api.requests import AgentRequest, ImportRequest, Problem, PublishRequest, UploadMedia
 from tui.api.retry import DEFAULT_POLICY, RetryPolicy, classify_failure, retry_delay
 
+T = TypeVar("T")
+
 DEFAULT_BASE_URL = "https://descriptapi.com/v1"
 DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
 # Large uploads: no read/write timeout per chunk beyond a generous one.
@@ -71,6 +74,9 @@ install_log_redaction()
 #: (from 0; a retried PUT starts again from 0).
 UploadProgress = Callable[[str, int, int], None]
 When = datetime | str | None
+#: `on_retry(what, seconds)`, called just before the client sleeps `seconds` to retry `what`
+#: (e.g. "429 on GET /jobs/abc"), so a caller can say why it is waiting instead of hanging.
+RetryNotice = Callable[[str, float], None]
 
 
 def _when(value: When) -> str | None:
@@ -106,16 +112,21 @@ class DescriptClient:
         upload_transport: httpx.AsyncBaseTransport | None = None,
         timeout: httpx.Timeout = DEFAULT_TIMEOUT,
         rng: random.Random | None = None,
+        on_retry: RetryNotice | None = None,
     ) -> None:
         if not token or not token.strip():
             raise MissingTokenError("no API token: set DESCRIPT_API_TOKEN or log in")
         if any(ch.isspace() or ord(ch) < 32 for ch in token.strip()):
             raise MissingTokenError("the API token contains spaces or control characters")
+        # An HTTP header is ASCII: httpx would raise UnicodeEncodeError from deep inside.
+        if not token.strip().isascii():
+            raise MissingTokenError("the API token contains characters that are not ASCII")
         self.clock: Clock = clock or (limits.clock if limits else SystemClock())
         self._limits = limits or RateLimits(self.clock)
         self._activity = activity or ActivityLog()
         self.retry_policy = retry or DEFAULT_POLICY
         self._rng = rng or random.Random()
+        self.on_retry = on_retry
         self._base_url = base_url.rstrip("/")
         self._base_path = urlsplit(self._base_url).path.rstrip("/")
         # The one place the token lives.
@@ -232,7 +243,7 @@ class DescriptClient:
                     error = TransportError(detail, method=method, path=shown)
                     error.attempts = attempt
                     raise error from exc
-                await self.clock.sleep(decision.delay)
+                await self._wait_to_retry(f"{detail} on {method} {shown}", decision.delay)
                 continue
 
             latency = _ms(self.clock, sent_at)
@@ -297,7 +308,14 @@ class DescriptClient:
                 ) from error
             if not decision.retry:
                 raise error
-            await self.clock.sleep(decision.delay)
+            await self._wait_to_retry(f"{response.status_code} on {method} {shown}", decision.delay)
+
+    async def _wait_to_retry(self, what: str, seconds: float) -> None:
+        if self.on_retry is not None:
+            # A broken listener (a closed screen, a closed pipe) must not break the request.
+            with contextlib.suppress(Exception):
+                self.on_retry(self._scrub(what), seconds)
+        await self.clock.sleep(seconds)
 
     def _until(self, seconds: float) -> datetime:
         return self.clock.now() + timedelta(seconds=seconds)
@@ -428,7 +446,7 @@ class DescriptClient:
             cursor=cursor,
         )
 
-    async def iter_jobs(
+    def iter_jobs(
         self,
         *,
         job_type: str | None = None,
@@ -442,10 +460,9 @@ class DescriptClient:
 
         `limit` is the page size; `max_items` stops early.
         """
-        cursor: str | None = None
-        seen = 0
-        while True:
-            page = await self.list_jobs_page(
+
+        async def page(cursor: str | None) -> tuple[list[Job], str | None]:
+            found = await self.list_jobs_page(
                 job_type=job_type,
                 project_id=project_id,
                 created_after=created_after,
@@ -453,15 +470,9 @@ class DescriptClient:
                 limit=limit,
                 cursor=cursor,
             )
-            for job in page.jobs:
-                if max_items is not None and seen >= max_items:
-                    return
-                seen += 1
-                yield job
-            # A cursor that does not move would loop forever.
-            if not page.next_cursor or page.next_cursor == cursor:
-                return
-            cursor = page.next_cursor
+            return list(found.jobs), found.next_cursor
+
+        return _follow_pages(page, max_items)
 
     async def get_job(self, job_id: str) -> Job:
         """`GET /jobs/{job_id}`."""
@@ -505,7 +516,7 @@ class DescriptClient:
             cursor=cursor,
         )
 
-    async def iter_projects(
+    def iter_projects(
         self,
         *,
         name: str | None = None,
@@ -521,10 +532,9 @@ class DescriptClient:
         max_items: int | None = None,
     ) -> AsyncIterator[Project]:
         """Every project matching the filters, following `pagination.next_cursor`."""
-        cursor: str | None = None
-        seen = 0
-        while True:
-            page = await self.list_projects_page(
+
+        async def page(cursor: str | None) -> tuple[list[Project], str | None]:
+            found = await self.list_projects_page(
                 name=name,
                 folder_path=folder_path,
                 created_by=created_by,
@@ -537,14 +547,9 @@ class DescriptClient:
                 limit=limit,
                 cursor=cursor,
             )
-            for project in page.projects:
-                if max_items is not None and seen >= max_items:
-                    return
-                seen += 1
-                yield project
-            if not page.next_cursor or page.next_cursor == cursor:
-                return
-            cursor = page.next_cursor
+            return list(found.projects), found.next_cursor
+
+        return _follow_pages(page, max_items)
 
     async def get_project(self, project_id: str) -> ProjectDetail:
         """`GET /projects/{project_id}`."""
@@ -651,7 +656,27 @@ class DescriptClient:
                 error = UploadError(name, detail, created=created)
                 error.attempts = attempt
                 raise error
-            await self.clock.sleep(decision.delay)
+            await self._wait_to_retry(f"upload of {name}: {detail}", decision.delay)
+
+
+async def _follow_pages(
+    fetch: Callable[[str | None], Awaitable[tuple[list[T], str | None]]],
+    max_items: int | None,
+) -> AsyncIterator[T]:
+    """The items of page after page (`fetch(cursor) -> (items, next_cursor)`), in order."""
+    cursor: str | None = None
+    seen = 0
+    while True:
+        items, next_cursor = await fetch(cursor)
+        for item in items:
+            if max_items is not None and seen >= max_items:
+                return
+            seen += 1
+            yield item
+        # A cursor that does not move would loop forever.
+        if not next_cursor or next_cursor == cursor:
+            return
+        cursor = next_cursor
 
 
 def _ms(clock: Clock, since: float) -> float:
@@ -681,5 +706,6 @@ __all__ = [
     "ApiError",
     "DescriptClient",
     "DescriptError",
+    "RetryNotice",
     "UploadProgress",
 ]

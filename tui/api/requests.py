@@ -124,7 +124,8 @@ MediaItem = UrlMedia | UploadMedia | MultitrackMedia
 def media_from_argument(argument: str, language: str | None = None) -> tuple[str, MediaItem]:
     """`--media` value -> (display name, item): a URL is fetched, anything else is a local path."""
     text = argument.strip()
-    if "://" in text:
+    # `http:/host/a.mp4` is a mistyped URL, not a file name: let url_problem() say so.
+    if "://" in text or text.lower().startswith(("http:", "https:")):
         name = Path(urlparse(text).path).name or urlparse(text).hostname or "media"
         return name, UrlMedia(url=text, language=language)
     item = UploadMedia.from_path(text, language=language)

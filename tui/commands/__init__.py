@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from tui.api.clock import Clock, SystemClock
 from tui.api.requests import url_problem
+from tui.simulator.world import DEMO_TOKEN
 
 if TYPE_CHECKING:
     import httpx
@@ -175,7 +176,12 @@ class CliContext:
             base_url=connection.base_url,
             transport=transport,
             clock=self.clock,
+            on_retry=self.say_retry,
         )
+
+    def say_retry(self, what: str, seconds: float) -> None:
+        """A retry's wait on stderr: a 429's Retry-After can hold a command for minutes."""
+        self.err(f"note: {what}: retrying in {seconds:.1f} s")
 
 
 def demo_connection(base_url: str, *, read_only: bool = False) -> Any:
@@ -189,9 +195,6 @@ def demo_connection(base_url: str, *, read_only: bool = False) -> Any:
         read_only=read_only,
         token_source="demo",
     )
-
-
-DEMO_TOKEN = "demo-token"
 
 
 def add_json_flag(parser: argparse.ArgumentParser) -> None:

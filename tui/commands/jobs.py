@@ -6,7 +6,7 @@ import argparse
 import contextlib
 import re
 import shutil
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -260,15 +260,16 @@ async def list_jobs(args: argparse.Namespace, ctx: CliContext) -> int:
             created_after=created_after,
             limit=page_size,
         )
-        async with _closing(jobs):
-            async for job in jobs:
-                if job_type and job.job_type != job_type:
-                    continue
-                if args.state and not state_matches(job, args.state):
-                    continue
-                found.append(job)
-                if args.limit and len(found) >= args.limit:
-                    break
+        with _explain_lookback_refusal(args.since):
+            async with _closing(jobs):
+                async for job in jobs:
+                    if job_type and job.job_type != job_type:
+                        continue
+                    if args.state and not state_matches(job, args.state):
+                        continue
+                    found.append(job)
+                    if args.limit and len(found) >= args.limit:
+                        break
         names = {} if args.json else await project_names(client, found)
     if args.json:
         ctx.out(to_json([job.raw for job in found]))
@@ -291,6 +292,22 @@ async def list_jobs(args: argparse.Namespace, ctx: CliContext) -> int:
     plural = "job" if len(found) == 1 else "jobs"
     ctx.err(f"{len(found)} {plural} {window}" + _filters_note(args))
     return ExitCode.OK
+
+
+@contextlib.contextmanager
+def _explain_lookback_refusal(since: str | None) -> Iterator[None]:
+    """A 400 about `created_after` after our own 30-day check: the API's clock runs ahead."""
+    from tui.api.errors import BadRequestError
+
+    try:
+        yield
+    except BadRequestError as err:
+        if since is None or "created_after" not in (err.message or ""):
+            raise
+        raise CommandFailed(
+            f"error: --since {since}: the API refused it ({clean(err.message)}); its clock "
+            "is probably ahead of this machine's: use a shorter --since, such as 29d"
+        ) from err
 
 
 async def project_names(client: DescriptClient, jobs: Sequence[Job]) -> dict[str, str]:

@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 import argparse
-import ipaddress
+import errno
 import math
+import socket
 from typing import Any
 
 from tui.commands import CliContext, ExitCode, UsageError
+from tui.simulator.faults import FAULT_PROFILES
+from tui.simulator.world import BROKE_TOKEN, DEMO_TOKEN, OTHER_DRIVE_TOKEN
 
-FAULT_PROFILES = ("none", "flaky", "storm")
 # The tokens the seeded world knows (docs/simulator.md).
 DEMO_TOKENS = (
-    ("demo-token", "the demo user on the demo Drive"),
-    ("other-drive-token", "a user on another Drive (403 on the demo Drive's jobs)"),
-    ("broke-token", "a Drive with no media minutes or AI credits left (402 on submit)"),
+    (DEMO_TOKEN, "the demo user on the demo Drive"),
+    (OTHER_DRIVE_TOKEN, "a user on another Drive (403 on the demo Drive's jobs)"),
+    (BROKE_TOKEN, "a Drive with no media minutes or AI credits left (402 on submit)"),
 )
 
 
@@ -64,34 +66,48 @@ def register(subparsers: Any) -> None:
     parser.set_defaults(handler=run_simulator)
 
 
-def is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
-
-
 def run_simulator(args: argparse.Namespace, ctx: CliContext) -> int:
-    if not is_loopback(args.host) and not args.allow_remote:
+    from tui.simulator.callbacks import is_loopback_host
+
+    if not is_loopback_host(args.host) and not args.allow_remote:
         raise UsageError(
             f"--host {args.host} is not loopback: the simulator has no real security; "
             "add --allow-remote if you mean it"
         )
     from tui.simulator.server import serve
 
+    port = free_port(args.host, args.port)
     display_host = f"[{args.host}]" if ":" in args.host else args.host
-    port_note = " (a free port; uvicorn prints it)" if args.port == 0 else ""
-    ctx.out(f"Descript API simulator: http://{display_host}:{args.port}/v1{port_note}")
+    ctx.out(f"Descript API simulator: http://{display_host}:{port}/v1")
     ctx.out(f"seed {args.seed}, speed {args.speed:g}x, faults {args.faults}")
     ctx.out("tokens:")
     for token, meaning in DEMO_TOKENS:
         ctx.out(f"  {token:<18} {meaning}")
     ctx.out(
         "try: DESCRIPT_API_TOKEN=demo-token descript-tui "
-        f"--base-url http://{display_host}:{args.port}/v1 jobs list"
+        f"--base-url http://{display_host}:{port}/v1 jobs list"
     )
     ctx.out("Ctrl-C stops it.")
-    serve(host=args.host, port=args.port, speed=args.speed, seed=args.seed, faults=args.faults)
+    serve(host=args.host, port=port, speed=args.speed, seed=args.seed, faults=args.faults)
     return ExitCode.OK
+
+
+def free_port(host: str, port: int) -> int:
+    """`port` if it can be bound on `host` (0: a free one, named), else a one-line refusal.
+
+    Without this a busy port ends in uvicorn's log and exit code 3, and the banner would
+    advertise port 0.
+    """
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    try:
+        with socket.socket(family, socket.SOCK_STREAM) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            probe.bind((host.strip("[]"), port))
+            return int(probe.getsockname()[1])
+    except OSError as err:
+        if err.errno == errno.EADDRINUSE:
+            raise UsageError(
+                f"--port {port} is already in use on {host}: pick another port, or --port 0 "
+                "for a free one"
+            ) from None
+        raise UsageError(f"--host {host}: cannot serve there ({err.strerror or err})") from None

@@ -9,6 +9,7 @@ posts to the internet.
 
 from __future__ import annotations
 
+import ipaddress
 from collections import deque
 from collections.abc import Callable
 from typing import Any
@@ -21,7 +22,17 @@ from tui.simulator.world import CallbackDue, World, ts_to_iso
 RETRY_DELAYS_S = (5.0, 30.0, 120.0)
 MAX_ATTEMPTS = len(RETRY_DELAYS_S) + 1
 DELIVERY_TIMEOUT_S = 5.0
-LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1"}
+
+
+def is_loopback_host(host: str) -> bool:
+    """`localhost`, `*.localhost`, `127.x.y.z`, `::1` (brackets allowed): this machine only."""
+    name = host.strip().strip("[]").lower().rstrip(".")
+    if name == "localhost" or name.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        return False
 
 
 class CallbackDispatcher:
@@ -77,8 +88,7 @@ class CallbackDispatcher:
     def _allowed(self, url: str) -> bool:
         if self._any_host:
             return True
-        host = (urlparse(url).hostname or "").lower()
-        return host in LOOPBACK_HOSTS or host.endswith(".localhost")
+        return is_loopback_host(urlparse(url).hostname or "")
 
     def _record(self, callback: CallbackDue, now: float, *, outcome: str) -> None:
         self.log.append(

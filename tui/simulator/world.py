@@ -38,6 +38,7 @@ from tui.api.models import (
     JOB_TYPE_PUBLISH,
     JsonDict,
     format_timestamp,
+    parse_timestamp,
 )
 
 DEMO_TOKEN = "demo-token"
@@ -1130,14 +1131,6 @@ def _agent_result(prompt: str, rng: random.Random, *, new_project: bool) -> Json
 
 
 def parse_iso(value: str) -> datetime | None:
-    """A strict-enough ISO 8601 timestamp for query parameters (aware; naive means UTC)."""
-    text = value.strip()
-    if not text:
-        return None
-    if text.endswith(("Z", "z")):
-        text = text[:-1] + "+00:00"
-    try:
-        parsed = datetime.fromisoformat(text)
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    """An ISO 8601 timestamp from a query parameter (aware UTC; naive means UTC), or None."""
+    # The client's parser: both sides read a timestamp the same way.
+    return parse_timestamp(str(value))

@@ -145,6 +145,8 @@ def fakes(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
     server.serve = serve  # type: ignore[attr-defined]
     monkeypatch.setitem(sys.modules, "tui.app", app)
     monkeypatch.setitem(sys.modules, "tui.simulator.server", server)
+    # No real socket: the port check would fail the test whenever 8765 is busy here.
+    monkeypatch.setattr("tui.commands.simulate.free_port", lambda host, port: port)
     return seen
 
 
