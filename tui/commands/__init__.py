@@ -5,25 +5,37 @@ Each module exposes `register(subparsers)`, which adds its parsers and sets a ha
 exit code (or a coroutine that does; `tui.cli` runs it). It raises `UsageError` for bad input
 *before* any request is sent, and lets API errors propagate: `tui.cli` turns each into its
 documented exit code and message, in one place.
+
+`CliContext.journal()` opens the profile's journal (`tui.journal`) for one command, wrapped
+in a `CliJournal`: what the command submits or reads is remembered, and a journal that
+cannot be opened or written costs one warning line on stderr, never the command.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import sqlite3
 import sys
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import IntEnum
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO, TypeVar, cast
 
 from tui.api.clock import Clock, SystemClock
 from tui.api.requests import url_problem
+from tui.journal import MEMORY, Journal, JournaledJob, JournalError, submit_journaled
 from tui.simulator.world import DEMO_TOKEN
 
 if TYPE_CHECKING:
     import httpx
 
     from tui.api.client import DescriptClient
+    from tui.api.models import Job, JobCreated
+
+T = TypeVar("T")
+# What a failing journal call can raise (unwritable folder, disk full, locked too long).
+JOURNAL_ERRORS = (JournalError, sqlite3.Error, OSError)
 
 
 class ExitCode(IntEnum):
@@ -183,6 +195,28 @@ class CliContext:
         """A retry's wait on stderr: a 429's Retry-After can hold a command for minutes."""
         self.err(f"note: {what}: retrying in {seconds:.1f} s")
 
+    def journal(self) -> CliJournal:
+        """The profile's journal for this command (use `with`); in memory under --demo.
+
+        Call it after `client()`, so a missing token is refused before any file is made.
+        """
+        connection = self.connection()
+        try:
+            if self.demo_base_url is not None:
+                # The demo world is new each run: never mix it into the user's journal.
+                journal = Journal(MEMORY, profile=connection.profile_name, clock=self.clock)
+            else:
+                journal = Journal(profile=connection.profile_name, clock=self.clock)
+        except JOURNAL_ERRORS as error:
+            self.err(journal_warning(error))
+            return CliJournal(None, self.err)
+        if journal.recovered_from is not None:
+            self.err(
+                f"note: the journal was corrupt: it was moved to {journal.recovered_from} and "
+                "a new one was started"
+            )
+        return CliJournal(journal, self.err)
+
 
 def demo_connection(base_url: str, *, read_only: bool = False) -> Any:
     """The connection `--demo` uses: the simulator's seeded demo user."""
@@ -195,6 +229,119 @@ def demo_connection(base_url: str, *, read_only: bool = False) -> Any:
         read_only=read_only,
         token_source="demo",
     )
+
+
+def journal_warning(error: BaseException) -> str:
+    """The one stderr line for a journal that cannot be used: the command goes on."""
+    reason = " ".join(str(error).split()) or type(error).__name__
+    return (
+        f"descript-tui: warning: journal unavailable ({reason}); carrying on without it: "
+        "this command's jobs are not remembered"
+    )
+
+
+class CliJournal:
+    """The journal as one CLI command uses it: every call guarded, none ever fatal.
+
+    The first failing call prints `journal_warning` once and turns the journal off for the
+    rest of the command; later calls do nothing. `record_submission`, `attach_job`,
+    `mark_outcome_unknown` and `mark_rejected` let `submit_journaled` use it directly.
+    """
+
+    def __init__(self, journal: Journal | None, warn: Callable[[str], None]) -> None:
+        self._journal = journal
+        self._warn = warn
+        #: The submission last marked outcome-unknown (it waits for reconciliation).
+        self.outcome_unknown_id: int | None = None
+
+    def __enter__(self) -> CliJournal:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    @property
+    def active(self) -> bool:
+        return self._journal is not None
+
+    @property
+    def in_memory(self) -> bool:
+        return self._journal is not None and self._journal.in_memory
+
+    def close(self) -> None:
+        journal, self._journal = self._journal, None
+        if journal is not None:
+            # Nothing left to lose: every write was committed.
+            with contextlib.suppress(*JOURNAL_ERRORS):
+                journal.close()
+
+    def _guard(self, call: Callable[[Journal], T], default: T) -> T:
+        journal = self._journal
+        if journal is None:
+            return default
+        try:
+            return call(journal)
+        except JOURNAL_ERRORS as error:
+            self.close()
+            self._warn(journal_warning(error))
+            return default
+
+    # -- submissions (the calls `submit_journaled` makes) --------------------------------
+
+    async def submit(
+        self,
+        kind: str,
+        request_json: Mapping[str, Any],
+        send: Callable[[], Awaitable[JobCreated]],
+        *,
+        extra: Mapping[str, Any] | None = None,
+    ) -> JobCreated:
+        """`submit_journaled`: on disk before the POST, then its job id or its fate."""
+        # Duck-typed: the four submission calls below, each guarded.
+        journal = cast("Journal", self) if self.active else None
+        return await submit_journaled(journal, kind, request_json, send, extra=extra)
+
+    def record_submission(
+        self, kind: str, request_json: Mapping[str, Any], *, extra: Mapping[str, Any] | None = None
+    ) -> int | None:
+        return self._guard(lambda j: j.record_submission(kind, request_json, extra=extra), None)
+
+    def attach_job(self, local_id: int | None, job_created: JobCreated) -> None:
+        if local_id is not None:
+            self._guard(lambda j: j.attach_job(local_id, job_created), None)
+
+    def mark_outcome_unknown(self, local_id: int | None, error: str) -> None:
+        if local_id is not None and self.active:
+            self._guard(lambda j: j.mark_outcome_unknown(local_id, error), None)
+            if self.active:
+                self.outcome_unknown_id = local_id
+
+    def mark_rejected(self, local_id: int | None, error: str) -> None:
+        if local_id is not None:
+            self._guard(lambda j: j.mark_rejected(local_id, error), None)
+
+    # -- jobs read from the API -----------------------------------------------------------
+
+    def upsert_job(self, job: Job) -> None:
+        self._guard(lambda j: j.upsert_job(job), False)
+
+    def upsert_jobs(self, jobs: Iterable[Job]) -> None:
+        self._guard(lambda j: j.upsert_jobs(jobs), 0)
+
+    def record_events(self, events: Iterable[Any]) -> None:
+        """One scheduler batch: changed jobs upserted, "gone" (404) ones marked expired."""
+        self._guard(lambda j: j.record_events(events), 0)
+
+    def expire_if_known(self, job_id: str) -> JournaledJob | None:
+        """A 404: mark the job expired if the journal knows it; its row (last state), or None."""
+
+        def expire(journal: Journal) -> JournaledJob | None:
+            if journal.get_job(job_id) is None:
+                return None  # a wrong id is not journaled
+            journal.mark_expired(job_id)
+            return journal.get_job(job_id)
+
+        return self._guard(expire, None)
 
 
 def add_json_flag(parser: argparse.ArgumentParser) -> None:

@@ -1,4 +1,9 @@
-"""`descript-tui jobs list|get|watch|cancel`: read and steer jobs without the dashboard."""
+"""`descript-tui jobs list|get|watch|cancel`: read and steer jobs without the dashboard.
+
+Every job these commands read is journaled for the profile (`CliContext.journal()`), like the
+dashboard's: the list's jobs, each state `get`/`watch` sees; a 404 for a job the journal
+knows marks it expired (past the 30-day retention), keeping its last known state.
+"""
 
 from __future__ import annotations
 
@@ -20,6 +25,7 @@ from tui.api.models import (
 )
 from tui.commands import (
     CliContext,
+    CliJournal,
     CommandFailed,
     ExitCode,
     UsageError,
@@ -253,6 +259,8 @@ async def list_jobs(args: argparse.Namespace, ctx: CliContext) -> int:
         )
         ctx.err(f"note: --state {args.state!r} is not one of {known}; matching job_state exactly")
     found: list[Job] = []
+    # Every job the list returned, filtered here or not: all of them are journaled.
+    seen: list[Job] = []
     async with ctx.client() as client:
         jobs = client.iter_jobs(
             job_type=server_type,
@@ -260,16 +268,20 @@ async def list_jobs(args: argparse.Namespace, ctx: CliContext) -> int:
             created_after=created_after,
             limit=page_size,
         )
-        with _explain_lookback_refusal(args.since):
-            async with _closing(jobs):
-                async for job in jobs:
-                    if job_type and job.job_type != job_type:
-                        continue
-                    if args.state and not state_matches(job, args.state):
-                        continue
-                    found.append(job)
-                    if args.limit and len(found) >= args.limit:
-                        break
+        with ctx.journal() as journal, _explain_lookback_refusal(args.since):
+            try:
+                async with _closing(jobs):
+                    async for job in jobs:
+                        seen.append(job)
+                        if job_type and job.job_type != job_type:
+                            continue
+                        if args.state and not state_matches(job, args.state):
+                            continue
+                        found.append(job)
+                        if args.limit and len(found) >= args.limit:
+                            break
+            finally:
+                journal.upsert_jobs(seen)  # the pages that did arrive, even if a later one failed
         names = {} if args.json else await project_names(client, found)
     if args.json:
         ctx.out(to_json([job.raw for job in found]))
@@ -369,13 +381,35 @@ async def _closing(iterator: Any) -> AsyncIterator[Any]:
 async def get_job(args: argparse.Namespace, ctx: CliContext) -> int:
     job_id = _job_id_argument(args.job_id)
     async with ctx.client() as client:
-        job = await client.get_job(job_id)
+        with ctx.journal() as journal:
+            job = await read_job(client, ctx, journal, job_id)
     if args.json:
         ctx.out(to_json(job.raw))
     else:
         for line in job_detail(job, ctx.clock.now(), ascii_only=_ascii(ctx)):
             ctx.out(line)
     return ExitCode.OK
+
+
+async def read_job(
+    client: DescriptClient, ctx: CliContext, journal: CliJournal | None, job_id: str
+) -> Job:
+    """`GET /jobs/{id}`, journaled; a 404 for a job the journal knows marks it expired."""
+    from tui.api.errors import NotFoundError
+
+    try:
+        job = await client.get_job(job_id)
+    except NotFoundError:
+        if journal is not None and (row := journal.expire_if_known(job_id)) is not None:
+            last = state_cell(row.job, ascii_only=_ascii(ctx)) if row.job else "unknown"
+            ctx.err(
+                f"note: the journal knows job {job_id}: the API no longer has it (past the "
+                f"30-day retention), so it is kept as expired; its last known state: {last}"
+            )
+        raise
+    if journal is not None:
+        journal.upsert_job(job)
+    return job
 
 
 def _job_id_argument(text: str) -> str:
@@ -391,7 +425,8 @@ def _job_id_argument(text: str) -> str:
 async def watch_jobs(args: argparse.Namespace, ctx: CliContext) -> int:
     job_ids = list(dict.fromkeys(_job_id_argument(text) for text in args.job_ids))
     async with ctx.client() as client:
-        final = await follow_jobs(client, ctx, job_ids, json_lines=args.json)
+        with ctx.journal() as journal:
+            final = await follow_jobs(client, ctx, job_ids, json_lines=args.json, journal=journal)
     outcomes = [outcome for _, outcome in final.values()]
     if not args.json:
         _print_watch_summary(ctx, final)
@@ -414,12 +449,14 @@ async def follow_jobs(
     *,
     json_lines: bool = False,
     emit: Callable[[str], None] | None = None,
+    journal: CliJournal | None = None,
 ) -> dict[str, tuple[Job | None, str]]:
     """Print each job's changes until all have finished; returns id -> (last job, outcome).
 
     The outcome is an `Outcome` value, or `gone` for a job that vanished (404: expired or
     never existed on this Drive). Uses the polling scheduler (which respects the status
-    rate limit and backs off for long runners) when it is available.
+    rate limit and backs off for long runners) when it is available. With a `journal`,
+    each state read is journaled and a job gone (404) is marked expired.
     """
     write = emit or ctx.out
     ascii_only = _ascii(ctx)
@@ -437,14 +474,14 @@ async def follow_jobs(
 
     # Read each job once first: a wrong id fails here, before any waiting.
     for job_id in job_ids:
-        show(await client.get_job(job_id))
+        show(await read_job(client, ctx, journal, job_id))
     gone: set[str] = set()
     pending = [job_id for job_id in job_ids if not last[job_id].is_finished]
     if pending:
         try:
             from tui.api.scheduler import PollingScheduler
         except ImportError:
-            await _poll_until_finished(client, ctx, pending, show, gone)
+            await _poll_until_finished(client, ctx, pending, show, gone, journal)
         else:
             await _schedule_until_finished(
                 PollingScheduler,
@@ -455,6 +492,7 @@ async def follow_jobs(
                 gone,
                 # JSON Lines stay pure JSON: notes about a vanished job go to stderr.
                 ctx.err if json_lines else write,
+                journal,
             )
     result: dict[str, tuple[Job | None, str]] = {}
     for job_id in job_ids:
@@ -488,6 +526,7 @@ async def _poll_until_finished(
     pending: list[str],
     show: Callable[[Job], None],
     gone: set[str],
+    journal: CliJournal | None = None,
 ) -> None:
     from tui.api.errors import NotFoundError
 
@@ -496,7 +535,7 @@ async def _poll_until_finished(
         await ctx.clock.sleep(FALLBACK_POLL_SECONDS)
         for job_id in list(waiting):
             try:
-                job = await client.get_job(job_id)
+                job = await read_job(client, ctx, journal, job_id)
             except NotFoundError:
                 gone.add(job_id)
                 waiting.remove(job_id)
@@ -514,6 +553,7 @@ async def _schedule_until_finished(
     show: Callable[[Job], None],
     gone: set[str],
     write: Callable[[str], None],
+    journal: CliJournal | None = None,
 ) -> None:
     scheduler = scheduler_class(client, clock=ctx.clock)
     waiting = {job.job_id for job in pending}
@@ -522,6 +562,8 @@ async def _schedule_until_finished(
     try:
         async with _closing(events):
             async for batch in events:
+                if journal is not None:
+                    journal.record_events(batch)  # one transaction; "gone" -> expired
                 for event in batch:
                     _handle_event(event, ctx, waiting, show, gone, write)
                 if not waiting:
@@ -593,8 +635,8 @@ async def cancel_job(args: argparse.Namespace, ctx: CliContext) -> int:
             "stdin is not a terminal, so nobody can confirm: pass --yes to cancel without asking"
         )
     ascii_only = _ascii(ctx)
-    async with ctx.client() as client:
-        job = await client.get_job(job_id)
+    async with ctx.client() as client, _journal_of(ctx) as journal:
+        job = await read_job(client, ctx, journal, job_id)
         if job.is_finished:
             when = f" at {format_full_timestamp(job.stopped_at)}" if job.stopped_at else ""
             raise CommandFailed(
@@ -607,7 +649,7 @@ async def cancel_job(args: argparse.Namespace, ctx: CliContext) -> int:
             return ExitCode.FAILURE
         await client.cancel_job(job.job_id)
         ctx.out(f"cancel {job.job_id}: the server answered 204 No Content")
-        after = await client.get_job(job.job_id)
+        after = await read_job(client, ctx, journal, job.job_id)
     state = state_cell(after, ascii_only=ascii_only)
     if after.outcome is Outcome.CANCELLED:
         when = f" at {format_full_timestamp(after.stopped_at)}" if after.stopped_at else ""
@@ -618,6 +660,13 @@ async def cancel_job(args: argparse.Namespace, ctx: CliContext) -> int:
             f"the cancellation may take a moment; check with `descript-tui jobs get {after.job_id}`"
         )
     return ExitCode.OK
+
+
+@contextlib.asynccontextmanager
+async def _journal_of(ctx: CliContext) -> AsyncIterator[CliJournal]:
+    """`ctx.journal()` for an `async with` line (opened after the client checked the token)."""
+    with ctx.journal() as journal:
+        yield journal
 
 
 def _confirm(ctx: CliContext, job: Job, *, ascii_only: bool) -> bool:

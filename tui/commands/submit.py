@@ -3,13 +3,20 @@
 Every submission is built as a typed request from `tui.api.requests` and checked with its
 `validate()` (the same check the dashboard's forms use) before anything is sent: bad input
 exits 2 with one line and no request. A POST whose answer never came is never resent.
+
+Every submission goes through `submit_journaled` (the app's own path): the whole request is
+in the profile's journal before the POST, then its job id (or, for a lost answer, a mark
+that it needs reconciliation, which the dashboard's `R` resolves); `--wait` journals each
+change of state.
 """
 
 from __future__ import annotations
 
 import argparse
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
+from tui.api.limits import RequestKind
 from tui.api.models import JobCreated
 from tui.api.requests import (
     PUBLISH_ACCESS_LEVELS,
@@ -26,6 +33,8 @@ from tui.api.requests import (
 )
 from tui.commands import (
     CliContext,
+    CliJournal,
+    CommandFailed,
     ExitCode,
     UsageError,
     add_json_flag,
@@ -238,9 +247,19 @@ async def submit_import(args: argparse.Namespace, ctx: CliContext) -> int:
     request = build_import_request(args)
     ctx.require_token()
     progress = UploadProgress(ctx.stderr) if request.uploads else None
+    # The request names uploads by file name only: keep where each file was, too.
+    local_files = {name: str(media.path) for name, media in request.uploads.items()}
     async with ctx.client() as client:
-        created = await client.import_media(request, upload_progress=progress)
-        return await _report_created(args, ctx, client, "import", created)
+        with ctx.journal() as journal:
+            created = await _submit(
+                ctx,
+                journal,
+                RequestKind.IMPORT,
+                request.to_json(),
+                lambda: client.import_media(request, upload_progress=progress),
+                extra={"local_files": local_files} if local_files else None,
+            )
+            return await _report_created(args, ctx, client, "import", created, journal)
 
 
 async def submit_agent(args: argparse.Namespace, ctx: CliContext) -> int:
@@ -248,8 +267,15 @@ async def submit_agent(args: argparse.Namespace, ctx: CliContext) -> int:
     request = build_agent_request(args, ctx)
     ctx.require_token()
     async with ctx.client() as client:
-        created = await client.agent_edit(request)
-        return await _report_created(args, ctx, client, "agent", created)
+        with ctx.journal() as journal:
+            created = await _submit(
+                ctx,
+                journal,
+                RequestKind.AGENT,
+                request.to_json(),
+                lambda: client.agent_edit(request),
+            )
+            return await _report_created(args, ctx, client, "agent", created, journal)
 
 
 async def submit_publish(args: argparse.Namespace, ctx: CliContext) -> int:
@@ -257,12 +283,61 @@ async def submit_publish(args: argparse.Namespace, ctx: CliContext) -> int:
     request = build_publish_request(args)
     ctx.require_token()
     async with ctx.client() as client:
-        created = await client.publish(request)
-        return await _report_created(args, ctx, client, "publish", created)
+        with ctx.journal() as journal:
+            created = await _submit(
+                ctx,
+                journal,
+                RequestKind.PUBLISH,
+                request.to_json(),
+                lambda: client.publish(request),
+            )
+            return await _report_created(args, ctx, client, "publish", created, journal)
+
+
+async def _submit(
+    ctx: CliContext,
+    journal: CliJournal,
+    kind: RequestKind,
+    request_json: Mapping[str, Any],
+    send: Callable[[], Awaitable[JobCreated]],
+    *,
+    extra: Mapping[str, Any] | None = None,
+) -> JobCreated:
+    """Send once, journaled; a lost answer also says the dashboard can reconcile it."""
+    try:
+        return await journal.submit(kind.value, request_json, send, extra=extra)
+    except Exception as error:
+        # Marked outcome-unknown (a lost answer, or a 2xx we could not read): the job may
+        # exist. Say where it is remembered, unless that memory dies with this command.
+        if journal.outcome_unknown_id is None or journal.in_memory:
+            raise
+        from tui.cli import exit_code_for
+
+        code = exit_code_for(error) or ExitCode.NETWORK
+        raise CommandFailed(_outcome_unknown_message(ctx, error), ExitCode(code)) from error
+
+
+def _outcome_unknown_message(ctx: CliContext, error: BaseException) -> str:
+    """The usual lines for the error, plus where the journal keeps it for reconciliation."""
+    from tui.cli import PROG, error_lines
+
+    profile = ctx.connection().profile_name
+    dashboard = PROG if ctx.profile is None else f"{PROG} --profile {profile}"
+    lines = [
+        *error_lines(error),
+        f"it is journaled as needing reconciliation (profile {profile}): open the dashboard "
+        f"(`{dashboard}`) and press R on its row to look for the job it may have made",
+    ]
+    return "error: " + "\n  ".join(lines)
 
 
 async def _report_created(
-    args: argparse.Namespace, ctx: CliContext, client: Any, kind: str, created: JobCreated
+    args: argparse.Namespace,
+    ctx: CliContext,
+    client: Any,
+    kind: str,
+    created: JobCreated,
+    journal: CliJournal | None = None,
 ) -> int:
     """Say what was created; with --wait, follow it to the end and exit by its outcome."""
     from tui.commands.jobs import follow_jobs
@@ -277,7 +352,7 @@ async def _report_created(
     # With --json, stdout holds only the final job's JSON; progress goes to stderr.
     progress_line = ctx.err if args.json else ctx.out
     _print_created(ctx, kind, created, stream=progress_line)
-    final = await follow_jobs(client, ctx, [created.job_id], emit=progress_line)
+    final = await follow_jobs(client, ctx, [created.job_id], emit=progress_line, journal=journal)
     job, outcome = final[created.job_id]
     if args.json and job is not None:
         ctx.out(to_json(job.raw))

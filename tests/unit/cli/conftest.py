@@ -97,16 +97,26 @@ class CliRunner:
         return CliResult(code, captured.out, captured.err)
 
 
-@pytest.fixture
-def cli_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
-    """A private config dir, no keyring, the demo token in the environment."""
+@pytest.fixture(autouse=True)
+def private_dirs(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    """Every CLI test: config, token file and journal in tmp_path, never the keyring.
+
+    Autouse, so no test (even one that forgets `cli_env`) reads or writes the user's real
+    config, keyring or journal (`DESCRIPT_TUI_DATA_DIR`).
+    """
     monkeypatch.setenv("DESCRIPT_TUI_CONFIG", str(tmp_path / "config.toml"))
     monkeypatch.setenv("DESCRIPT_TUI_TOKEN_FILE", str(tmp_path / "credentials.toml"))
     monkeypatch.setenv("DESCRIPT_TUI_KEYRING", "0")
     monkeypatch.setenv("DESCRIPT_TUI_DATA_DIR", str(tmp_path / "data"))
+    return tmp_path
+
+
+@pytest.fixture
+def cli_env(private_dirs: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The private dirs of `private_dirs`, and the demo token in the environment."""
     monkeypatch.setenv("DESCRIPT_API_TOKEN", TOKEN)
     monkeypatch.delenv("DESCRIPT_API_BASE_URL", raising=False)
-    return tmp_path
+    return private_dirs
 
 
 def make_runner(
