@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 from textual.message import Message
 
@@ -41,9 +42,10 @@ class JobsChanged(Message):
         # `message` is queued behind us: hand it our jobs (its newer copies win) and drop us.
         if not isinstance(message, JobsChanged):
             return False
+        # A job gone before and seen alive in the newer message is alive after all.
+        message.gone = (self.gone - message.jobs.keys()) | message.gone
         message.jobs = {**self.jobs, **message.jobs}
         message.finished = {**self.finished, **message.finished}
-        message.gone = (self.gone | message.gone) - message.jobs.keys()
         return True
 
 
@@ -79,3 +81,23 @@ class DriveKnown(Message):
     """The Drive the token belongs to, learned from the first job or created job."""
 
     drive_id: str
+
+
+@dataclass
+class JournalRestored(Message):
+    """What the journal remembered, read at start before any list answer.
+
+    `rows`: `tui.journal.JournaledJob`s (jobs, expired jobs, submissions needing
+    reconciliation); `unfinished`: ids to poll again; `ui_state`: filters, sort, last screen.
+    """
+
+    rows: list[Any]
+    unfinished: list[str]
+    ui_state: dict[str, Any]
+
+
+@dataclass
+class ReconciliationsFound(Message):
+    """Submissions whose outcome is unknown (`tui.journal.PendingSubmission`s) to show."""
+
+    pending: list[Any]

@@ -26,6 +26,26 @@ from tui.simulator.world import DEMO_TOKEN, World
 SIZE = (150, 40)
 
 
+@pytest.fixture(autouse=True)
+def private_homes(tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """Every app test gets its own config, token file and journal folder; never the user's.
+
+    No real keyring and no token from the environment either.
+    """
+    from tui.config import BASE_URL_ENV, CONFIG_ENV, TOKEN_ENV, TOKEN_FILE_ENV
+    from tui.journal import DATA_DIR_ENV
+    from tui.secrets import KEYRING_ENV
+
+    home = tmp_path / "descript-tui-home"
+    monkeypatch.setenv(CONFIG_ENV, str(home / "config" / "config.toml"))
+    monkeypatch.setenv(TOKEN_FILE_ENV, str(home / "config" / "credentials.toml"))
+    monkeypatch.setenv(DATA_DIR_ENV, str(home / "data"))
+    monkeypatch.setenv(KEYRING_ENV, "0")
+    for name in (TOKEN_ENV, BASE_URL_ENV):
+        monkeypatch.delenv(name, raising=False)
+    return home
+
+
 class SwitchableTransport(httpx.AsyncBaseTransport):
     """The simulator, with a switch for whole-network trouble a test can flip.
 

@@ -7,8 +7,9 @@ from typing import Any
 import pytest
 from textual.widgets import DataTable
 
+from tui.api.activity import ActivityEntry
 from tui.api.errors import NotFoundError
-from tui.screens.activity import ActivityScreen, ActivityTable, status_class
+from tui.screens.activity import PATH_WIDTH, ActivityScreen, ActivityTable, status_class
 from tui.screens.help import HelpScreen
 from tui.screens.import_form import ImportScreen
 from tui.simulator.world import DEMO_TOKEN
@@ -120,6 +121,50 @@ async def test_question_mark_lists_the_keys_of_the_screen_below_and_of_the_app(
         assert "^s" in shown and "^n" in shown
         await pilot.press("escape")
         await settle(pilot, lambda: app.screen is form)
+
+
+async def test_a_long_path_is_cut_so_the_note_stays_on_screen_and_enter_shows_it_whole(
+    sim_app: Any, sim_clock: Any
+) -> None:
+    app = FormHost(make_client(sim_app, sim_clock), sim_clock)
+    long_path = "/jobs?created_after=2026-11-25T15:04:58.058Z&project_id=" + "f" * 36
+    app.client.activity.record(
+        ActivityEntry(
+            at=sim_clock.now(),
+            method="GET",
+            path=long_path,
+            status=500,
+            latency_ms=12.0,
+            note="retry 2/5 in 7.0 s (500)",
+        )
+    )
+    async with app.run_test(size=(120, 30)) as pilot:
+        screen = await open_activity(pilot, app)
+        shown = screen_text(app)
+        assert "retry 2/5 in 7.0 s (500)" in shown
+        assert long_path not in shown and long_path[: PATH_WIDTH - 1] + "…" in shown
+        await pilot.press("enter")
+        await pilot.pause()
+        assert screen.detail_shown
+        assert long_path in screen_text(app)
+
+
+async def test_question_mark_on_the_dashboard_explains_the_columns_and_states(
+    sim_app: Any, make_dashboard: Any
+) -> None:
+    app = make_dashboard(sim_app)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot, lambda: app.jobs_screen.listing_complete)
+        await pilot.press("question_mark")
+        await settle(pilot, lambda: bool(app.screen.query("#help-legend")))
+        # The table's own keys, the k9s way, beside the arrows they stand for.
+        shown = screen_text(app)
+        assert "↓ / j" in shown and "home / g" in shown
+        app.screen.query_one("#help-legend").scroll_visible(animate=False)
+        await pilot.pause()
+        shown = screen_text(app)
+        for expected in ("Elapsed", "created until stopped", "◐ partial", "✖ failed", "◆"):
+            assert expected in shown
 
 
 def test_snapshot_of_the_activity_log_with_an_error_body_open(

@@ -54,6 +54,9 @@ async def test_yes_sends_delete_shows_the_204_and_returns_the_cancelled_job(
         shown = screen_text(app)
         for expected in (job_id, "agent", "Cancel me [now]", "running"):
             assert expected in shown
+        # The state reads as the table reads it, then the API's word; how far it got.
+        assert "▶ running  (job_state: running)" in shown
+        assert f"Progress {job.progress.percent:.0f}% · " in shown  # type: ignore[union-attr]
 
         await pilot.press("y")
         await settle(pilot, lambda: modal.phase == "done")

@@ -286,7 +286,9 @@ async def test_a_picked_project_shows_its_name_as_typed_and_imports_into_it(
         await type_into(pilot, screen.query_one("#project-search", Input), "pod")
         await pilot.press("enter")
         await pilot.pause()
-        assert "Picked: Podcast [rough]" in screen_text(app)
+        project = next(p for p in sim_world.projects.values() if p.name == "Podcast [rough]")
+        # The one-line status names the pick and enough of its id to tell twins apart.
+        assert f"Picked: Podcast [rough]  · {project.id[:8]}" in screen_text(app)
         # A picked project and a new name at once is refused beside the project.
         screen.query_one("#project-name", Input).value = "Also new"
         await pilot.pause()
@@ -367,3 +369,28 @@ def test_snapshot_of_the_import_form_with_a_problem_beside_its_row(
         await pilot.pause()
 
     assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
+
+
+async def test_ctrl_n_adds_a_row_with_the_cursor_in_it_and_names_it_from_the_source(
+    sim_app: Any, sim_clock: Any
+) -> None:
+    app = FormHost(make_client(sim_app, sim_clock), sim_clock)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_import(pilot, app)
+        rows = screen.query_one(MediaRows)
+        await type_into(pilot, first_row(screen).query_one(".media-source", Input), "a.mp4")
+        # Pressed from inside a row, twice: each new row takes the cursor (no crash).
+        await pilot.press("ctrl+n")
+        await settle(pilot, lambda: len(rows.rows) == 2)
+        await pilot.press(*"https://cdn.example.com/show/ep%2012.mp4")
+        await pilot.press("ctrl+n")
+        await settle(pilot, lambda: len(rows.rows) == 3)
+        second = rows.rows[1]
+        assert second.source == "https://cdn.example.com/show/ep%2012.mp4"
+        assert screen.focused is rows.rows[2].query_one(".media-source", Input)
+        # The name field says what the media will be called if left blank.
+        name_field = second.query_one(".media-name", Input)
+        assert name_field.placeholder == "name: ep%2012.mp4 (type to rename)"
+        name_field.value = "Episode 12.mp4"
+        await pilot.pause()
+        assert [e.name for e in screen.media_entries()][1] == "Episode 12.mp4"

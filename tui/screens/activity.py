@@ -26,6 +26,9 @@ from tui.api.activity import ActivityEntry
 from tui.paths import style_paths
 
 COLUMNS = ("Time", "Method", "Path", "Status", "Latency", "Rate limit", "Note")
+#: Long paths (a job list's query, an upload URL) are cut with "…" so Note stays on screen;
+#: Enter shows the whole path.
+PATH_WIDTH = 44
 
 
 def status_class(entry: ActivityEntry) -> str:
@@ -120,7 +123,8 @@ class ActivityScreen(Screen[None]):
     def on_mount(self) -> None:
         table = self.query_one(ActivityTable)
         for column in COLUMNS:
-            table.add_column(column, key=column.lower())
+            width = PATH_WIDTH if column == "Path" else None
+            table.add_column(column, key=column.lower(), width=width)
         for entry in self.activity.entries():
             self._remember(entry)
         self._refill()
@@ -162,7 +166,7 @@ class ActivityScreen(Screen[None]):
         return [
             Text(f"{entry.at:%H:%M:%S}"),
             Text(entry.method),
-            Text(entry.path),
+            Text(entry.path, no_wrap=True, overflow="ellipsis"),
             Text(status, style=style),
             Text(latency, justify="right"),
             Text(rate_limit_text(entry)),
@@ -185,7 +189,8 @@ class ActivityScreen(Screen[None]):
         if self.errors_only:
             text = f"Showing errors only: {shown} of {len(self._entries)} calls · e: show all"
         else:
-            text = f"Showing all {shown} calls ({errors} errors) · e: errors only"
+            noun = "error" if errors == 1 else "errors"
+            text = f"Showing all {shown} calls ({errors} {noun}) · e: errors only"
         text += " · Enter: the whole call and its body"
         self.query_one("#activity-filter", Static).update(Text(text))
 

@@ -20,7 +20,7 @@ from textual.widgets import Button, Static
 from tui.api.models import Job
 from tui.paths import style_paths
 from tui.widgets.error_panel import ErrorPanel
-from tui.widgets.formatting import format_full_timestamp, state_text
+from tui.widgets.formatting import format_full_timestamp, job_percent, state_text
 
 #: After the re-read, the modal closes by itself this long later (or at once on a key).
 AUTO_CLOSE_SECONDS = 3.0
@@ -31,6 +31,19 @@ def field_line(label: str, value: str | None) -> Text:
     line = Text(f"{label:<9}", style="bold")
     line.append(value if value else "-")
     return line
+
+
+def state_value(job: Job) -> str:
+    """`▶ running  (job_state: running)`: our reading first, then the API's word for it."""
+    return f"{state_text(job.outcome)}  (job_state: {job.job_state or '-'})"
+
+
+def progress_value(job: Job) -> str | None:
+    """`56% · Shortening silences`, or None when the API gave neither."""
+    percent = job_percent(job)
+    label = job.progress.label if job.progress else None
+    parts = [f"{percent:.0f}%" if percent is not None else None, label]
+    return " · ".join(part for part in parts if part) or None
 
 
 def stopped_reason(job: Job) -> str:
@@ -76,10 +89,10 @@ class ConfirmCancelScreen(ModalScreen[Job | None]):
             yield Static(field_line("Type", job.job_type or job.kind), classes="cancel-field")
             yield Static(field_line("Project", project), classes="cancel-field")
             yield Static(
-                field_line("State", f"{job.job_state or '-'} ({state_text(job.outcome)})"),
-                classes="cancel-field",
-                id="cancel-state",
+                field_line("State", state_value(job)), classes="cancel-field", id="cancel-state"
             )
+            if not job.is_finished:
+                yield Static(field_line("Progress", progress_value(job)), classes="cancel-field")
             why = (
                 stopped_reason(job)
                 if self.phase == "refused"
@@ -153,9 +166,7 @@ class ConfirmCancelScreen(ModalScreen[Job | None]):
             return
         job = self.result
         self.phase = "done"
-        self.query_one("#cancel-state", Static).update(
-            field_line("State", f"{job.job_state or '-'} ({state_text(job.outcome)})")
-        )
+        self.query_one("#cancel-state", Static).update(field_line("State", state_value(job)))
         self._progress(
             Text.assemble(
                 answered,
@@ -175,7 +186,7 @@ class ConfirmCancelScreen(ModalScreen[Job | None]):
             return
         state = state_text(self.result.outcome)
         self.query_one("#cancel-state", Static).update(
-            field_line("State", f"{self.result.job_state or '-'} ({state})")
+            field_line("State", state_value(self.result))
         )
         self._progress(f"The job had already stopped: it is {state}.")
 

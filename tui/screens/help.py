@@ -13,12 +13,22 @@ from rich.table import Table
 from rich.text import Text
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Vertical, VerticalScroll
+from textual.containers import VerticalScroll
 from textual.dom import DOMNode
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
 
+from tui.api.models import Outcome
 from tui.paths import style_paths
+from tui.widgets.formatting import state_text
+
+#: What the job table's columns mean, for the screens that show one.
+COLUMN_LEGEND: tuple[tuple[str, str], ...] = (
+    ("Label", "progress label; once stopped: the failure, or the agent's answer"),
+    ("Elapsed", "created until stopped; for a live job, created until now"),
+    ("Files", "an import's files: imported ✔ and failed ✖"),
+    ("◆", "watched: a notification when the job finishes (w)"),
+)
 
 
 def group_title(node: DOMNode) -> str:
@@ -72,12 +82,36 @@ def binding_groups(screen: Screen[Any]) -> list[tuple[str, list[tuple[str, str]]
     ]
 
 
-def keys_table(rows: Iterable[tuple[str, str]]) -> Table:
+def legend_table() -> Table:
+    """Every state symbol and the columns whose meaning is not obvious."""
     table = Table.grid(padding=(0, 2))
     table.add_column(style="bold", no_wrap=True)
     table.add_column()
-    for keys, description in rows:
-        table.add_row(Text(keys), Text(description))
+    for name, meaning in COLUMN_LEGEND:
+        table.add_row(Text(name), Text(meaning))
+    states = "   ".join(state_text(outcome) for outcome in Outcome)
+    table.add_row(Text("States"), Text(states))
+    return table
+
+
+#: A group longer than this is laid out in two columns, so the whole list fits a 36-row screen.
+TWO_COLUMNS_FROM = 8
+
+
+def keys_table(rows: Iterable[tuple[str, str]]) -> Table:
+    """Keys and what they do; a long group fills two columns, down the left one first."""
+    rows = list(rows)
+    halves = 2 if len(rows) > TWO_COLUMNS_FROM else 1
+    table = Table.grid(padding=(0, 2))
+    for _ in range(halves):
+        table.add_column(style="bold", no_wrap=True)
+        table.add_column()
+    height = -(-len(rows) // halves)
+    for index in range(height):
+        cells: list[Text] = []
+        for keys, description in rows[index::height]:
+            cells += [Text(keys), Text(description)]
+        table.add_row(*cells)
     return table
 
 
@@ -96,12 +130,15 @@ class HelpScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         target = self._target or self._screen_below()
-        with Vertical(id="help-dialog"):
+        # One scrolling dialog as tall as its content, up to 90% of the screen.
+        with VerticalScroll(id="help-dialog"):
             yield Static(Text("Keys (Esc closes; Ctrl+P lists every command)"), id="help-title")
-            with VerticalScroll():
-                for title, rows in binding_groups(target) if target else []:
-                    yield Static(Text(title), classes="help-group")
-                    yield Static(keys_table(rows), classes="help-keys")
+            for title, rows in binding_groups(target) if target else []:
+                yield Static(Text(title), classes="help-group")
+                yield Static(keys_table(rows), classes="help-keys")
+            if target is not None and target.query("JobTable"):
+                yield Static(Text("What the table shows"), classes="help-group")
+                yield Static(legend_table(), classes="help-keys", id="help-legend")
 
     def _screen_below(self) -> Screen[Any] | None:
         stack = [s for s in self.app.screen_stack if s is not self]

@@ -198,8 +198,7 @@ class ImportScreen(SubmitFormScreen):
             self.revalidate()
 
     def action_add_media(self) -> None:
-        row = self.query_one(MediaRows).add_row()
-        self.call_after_refresh(row.query_one(".media-source", Input).focus)
+        self.query_one(MediaRows).add_row(focus=True)
 
     async def action_remove_media(self) -> None:
         rows = self.query_one(MediaRows)

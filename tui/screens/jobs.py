@@ -3,15 +3,22 @@
 Two workers feed it. `load_jobs` walks `GET /jobs` once (newest first, page by page, so the
 first screenful paints at once) and hands every unfinished job to the scheduler.
 `poll_jobs` consumes `PollingScheduler.run()` and posts `JobsChanged` / `ConnectionChanged`.
+With a journal, `restore_journal` runs first: every remembered row (expired jobs and
+submissions needing reconciliation included) shows at once, the unfinished ones are watched
+again, and filters and sort come back; then the list walk and the poller start, and every
+list page and poll batch is written back to the journal from a thread.
 The handler folds changes into a pending set and applies them at most every
 `refresh_interval` seconds: however many jobs change, the table repaints about twice a second.
 """
 
 from __future__ import annotations
 
+import asyncio
 import gc
+import sqlite3
 import time
 from collections.abc import Callable, Iterable
+from dataclasses import asdict
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, ClassVar, cast
 
@@ -33,18 +40,22 @@ from tui.api.errors import (
     RetryAfterTooLong,
     UnauthorizedError,
 )
-from tui.api.models import Job
+from tui.api.models import Job, format_timestamp
+from tui.journal import KIND_TO_JOB_TYPE, JournalError, PendingSubmission
 from tui.messages import (
     ConnectionChanged,
     ConnectionState,
     DriveKnown,
     JobsChanged,
     JobsListed,
+    JournalRestored,
     ProjectsListed,
+    ReconciliationsFound,
 )
 from tui.widgets.detail_pane import DetailPane
 from tui.widgets.job_table import (
     COLUMN_KEYS,
+    STATE_FILTERS,
     TYPE_FILTERS,
     JobFilter,
     JobSort,
@@ -65,6 +76,52 @@ PAGE_SIZE = 100
 STATE_GROUP = Binding.Group("all/running/failed/partial", compact=True)
 # Offline retries of the initial list: 2, 4, 8 .. 30 s on the app clock (polite).
 RETRY_FIRST, RETRY_MAX = 2.0, 30.0
+# The state column of rows the journal knows better than the API (see RowContext.state_notes).
+EXPIRED_NOTE = "⌛ expired"
+RECONCILE_NOTE = "⚠ reconcile"
+LOCAL_PREFIX = "local-"
+# The API keeps a job 30 days after it was created (async-job-model.txt), then answers 404.
+RETENTION = timedelta(days=30)
+# What a failed journal call can raise (closed at exit, disk full, locked for too long).
+JOURNAL_ERRORS = (JournalError, sqlite3.Error, OSError)
+
+
+def pending_row(pending: PendingSubmission) -> Job:
+    """A row for a submission whose POST may or may not have made a job (no job id yet).
+
+    Stopped with no result reads as "finished, unknown": never polled, never cancellable.
+    """
+    request = pending.request
+    raw: dict[str, Any] = {
+        "job_id": f"{LOCAL_PREFIX}{pending.local_id}",
+        "job_type": KIND_TO_JOB_TYPE.get(pending.kind, pending.kind),
+        "job_state": "stopped",
+        "created_at": format_timestamp(pending.submitted_at),
+        "project_id": request.get("project_id"),
+        "progress": {"label": "answer lost: R finds it"},
+        "descript_tui": {
+            "needs_reconciliation": True,
+            "local_id": pending.local_id,
+            "submission_status": pending.status,
+            "error": pending.error,
+            "request": request,
+        },
+    }
+    return Job.from_json(raw)
+
+
+def pending_of(row: Any) -> PendingSubmission | None:
+    """The `PendingSubmission` behind a journal row that needs reconciliation."""
+    if not row.needs_reconciliation or row.local_id is None or row.submitted_at is None:
+        return None
+    return PendingSubmission(
+        local_id=row.local_id,
+        kind=row.kind,
+        request=row.request or {},
+        submitted_at=row.submitted_at,
+        status=row.submission_status or "",
+        error=row.error,
+    )
 
 
 class JobsScreen(Screen[None]):
@@ -85,9 +142,23 @@ class JobsScreen(Screen[None]):
         Binding("S", "reverse_sort", "Reverse sort", show=False),
         Binding("w", "toggle_watch", "Watch"),
         Binding("c", "app.cancel_job", "Cancel"),
+        Binding("c", "app.refuse('cancel')", "Cancel (read-only: refused)", show=False),
         Binding("o", "open_project", "Open project", show=False),
         Binding("y", "copy_url", "Copy URL", show=False),
         Binding("escape", "escape", "Back", show=False),
+        # The app's keys live here, not on the App, so they never fire while a form or a
+        # modal is on top (a `q` typed with a Button focused must not quit the app).
+        Binding("i", "app.import_media", "Import"),
+        Binding("i", "app.refuse('import')", "Import (read-only: refused)", show=False),
+        Binding("a", "app.agent_edit", "Agent"),
+        Binding("a", "app.refuse('start an agent edit')", "Agent (read-only: refused)", show=False),
+        Binding("l", "app.activity", "Activity"),
+        Binding("question_mark", "app.help", "Keys", key_display="?"),
+        Binding("q", "app.quit", "Quit"),
+        Binding("T", "app.next_theme", "Theme", show=False),
+        Binding("R", "app.reconcile", "Reconcile", show=False),
+        Binding("comma", "app.settings", "Settings", key_display=",", show=False),
+        Binding("P", "app.profiles", "Profiles", show=False),
     ]
 
     def __init__(self) -> None:
@@ -110,6 +181,14 @@ class JobsScreen(Screen[None]):
         self._filter_words = ""
         self._heap_frozen = False
         self._unsubscribe: Callable[[], None] | None = None
+        #: Rows of submissions needing reconciliation, by row key (`local-N`).
+        self.pending_submissions: dict[str, PendingSubmission] = {}
+        #: Jobs a submission from this tool created (never offered to reconcile another).
+        self.submitted_ids: set[str] = set()
+        #: How many rows the journal gave at start (None: no journal read yet).
+        self.restored_rows: int | None = None
+        self._ui_restored = False
+        self._journal_failed = False
 
     @property
     def dashboard(self) -> DescriptApp:
@@ -120,6 +199,7 @@ class JobsScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         app = self.dashboard
         self.context = RowContext(now=app.clock.now, jobs=self.jobs, watched=app.watched_jobs)
+        self.state_notes = self.context.state_notes
         yield StatusBar(id="status-bar")
         yield Static(id="filter-bar")
         yield Static(id="banner", classes="-hidden")
@@ -148,6 +228,7 @@ class JobsScreen(Screen[None]):
     def on_mount(self) -> None:
         app = self.dashboard
         self.status_bar.show_drive(None, app.read_only)
+        self.status_bar.show_read_only(app.read_only)
         self._update_filter_bar()
         self.table.focus()
         # Wall-clock ticks only repaint the status line (countdowns) and ages: cheap.
@@ -155,10 +236,19 @@ class JobsScreen(Screen[None]):
         self.set_interval(5.0, self.refresh_ages)
         if app.client is None:
             self.show_connection(ConnectionState.UNAUTHORIZED, NO_TOKEN_HELP)
+        else:
+            # Every answer (or its absence) the client records says how the link is, at
+            # once, even while a request is still inside the client's retry loop.
+            self._unsubscribe = app.client.activity.subscribe(self._on_activity)
+        if app.journal is not None:
+            self.restore_journal()  # its handler starts the list walk and the poller
+        else:
+            self._ui_restored = True
+            self._start_live()
+
+    def _start_live(self) -> None:
+        if self.dashboard.client is None:
             return
-        # Every answer (or its absence) the client records says how the link is, at once,
-        # even while a request is still inside the client's retry loop.
-        self._unsubscribe = app.client.activity.subscribe(self._on_activity)
         self.load_jobs()
         self.poll_jobs()
 
@@ -180,6 +270,50 @@ class JobsScreen(Screen[None]):
 
     # -- workers -------------------------------------------------------------------------
 
+    @work(group="journal", exit_on_error=False)
+    async def restore_journal(self) -> None:
+        """Read what the journal remembers (in a thread) and post it, before any list answer."""
+        app = self.dashboard
+        journal = app.journal
+        assert journal is not None
+        profile = app.connection.profile_name if app.connection is not None else None
+
+        def read() -> tuple[list[Any], list[str], dict[str, Any]]:
+            rows, ids, state = journal.load_jobs(), journal.unfinished_job_ids(), journal.ui_state()
+            if profile is not None and not app.demo:
+                journal.set_ui_state("profile", profile)
+            return rows, ids, state
+
+        try:
+            rows, ids, state = await asyncio.to_thread(read)
+        except JOURNAL_ERRORS as error:
+            self._journal_trouble(error)
+            rows, ids, state = [], [], {}
+        self.post_message(JournalRestored(rows, ids, state))
+
+    async def journal_write(self, call: Callable[..., Any], *args: Any) -> Any:
+        """Run one journal call in a thread; a failure is said once and never stops the app."""
+        journal = self.dashboard.journal
+        if journal is None:
+            return None
+        try:
+            return await asyncio.to_thread(call, *args)
+        except JOURNAL_ERRORS as error:
+            self._journal_trouble(error)
+            return None
+
+    def _journal_trouble(self, error: BaseException) -> None:
+        if self._journal_failed or not self.is_attached:
+            return
+        self._journal_failed = True
+        self.notify(
+            f"{error}. The dashboard keeps working; this session may not be remembered.",
+            title="Journal",
+            severity="warning",
+            markup=False,
+            timeout=10,
+        )
+
     @work(group="loader", exclusive=True, exit_on_error=False)
     async def load_jobs(self) -> None:
         """Walk `GET /jobs` (newest first) once; retry politely while offline."""
@@ -193,9 +327,9 @@ class JobsScreen(Screen[None]):
                 async for job in client.iter_jobs(limit=PAGE_SIZE):
                     page.append(job)
                     if len(page) >= PAGE_SIZE:
-                        self._listed(page)
+                        await self._listed(page)
                         page = []
-                self._listed(page, complete=True)
+                await self._listed(page, complete=True)
                 break
             except (UnauthorizedError, MissingTokenError) as error:
                 self.post_message(ConnectionChanged(ConnectionState.UNAUTHORIZED, error.remedy))
@@ -225,11 +359,14 @@ class JobsScreen(Screen[None]):
                 delay = min(delay * 2, RETRY_MAX)
         await self._load_project_names()
 
-    def _listed(self, page: list[Job], *, complete: bool = False) -> None:
-        scheduler = self.dashboard.scheduler
+    async def _listed(self, page: list[Job], *, complete: bool = False) -> None:
+        app = self.dashboard
+        scheduler = app.scheduler
         assert scheduler is not None
         scheduler.watch_many(job for job in page if not job.is_finished)
         self.post_message(JobsListed(page, complete))
+        if app.journal is not None and page:
+            await self.journal_write(app.journal.upsert_jobs, page)
 
     async def _load_project_names(self) -> None:
         # Names make the project column and text filter friendlier; ids work without them.
@@ -250,7 +387,8 @@ class JobsScreen(Screen[None]):
         """Turn scheduler batches into messages; the scheduler sleeps on the app clock."""
         from tui.api.scheduler import ConnectionEvent
 
-        scheduler = self.dashboard.scheduler
+        app = self.dashboard
+        scheduler = app.scheduler
         assert scheduler is not None
         async for batch in scheduler.run():
             changed = JobsChanged()
@@ -259,24 +397,141 @@ class JobsScreen(Screen[None]):
                     state = ConnectionState(event.state)
                     self.post_message(ConnectionChanged(state, event.detail, event.retry_at))
                     continue
+                if event.kind == "gone":
+                    # Its last known state stays: the row turns expired, it is not dropped.
+                    changed.gone.add(event.job_id)
+                    continue
                 if event.job is not None:
                     changed.jobs[event.job_id] = event.job
                 if event.kind == "finished" and event.job is not None:
                     changed.finished[event.job_id] = event.job
-                elif event.kind == "gone":
-                    changed.gone.add(event.job_id)
             if changed.jobs or changed.gone:
                 self.post_message(changed)
+            if app.journal is not None:
+                await self.journal_write(app.journal.record_events, batch)
 
     # -- messages ------------------------------------------------------------------------
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         self.dashboard.on_worker_state_changed(event)
 
+    def on_journal_restored(self, message: JournalRestored) -> None:
+        """Show everything the journal remembers at once, then go live."""
+        app = self.dashboard
+        self._restore_ui_state(message.ui_state)
+        past_retention = app.clock.now() - RETENTION
+        newly_expired: list[str] = []
+        for row in message.rows:
+            job = row.job
+            if job is not None:
+                self.jobs[job.job_id] = job
+                too_old = job.created_at is not None and job.created_at < past_retention
+                if row.expired or too_old:
+                    self.state_notes[job.job_id] = EXPIRED_NOTE
+                    if not row.expired:
+                        newly_expired.append(job.job_id)
+                if row.local_id is not None:
+                    self.submitted_ids.add(job.job_id)
+            elif (pending := pending_of(row)) is not None:
+                self._add_pending(pending)
+        self.restored_rows = len(message.rows)
+        drive = next((job.drive_id for job in self.jobs.values() if job.drive_id), None)
+        if drive and self.drive_id is None:
+            self.post_message(DriveKnown(drive))
+        if self.jobs:
+            self._rebuild()
+        if newly_expired and app.journal is not None:
+            # Past retention whatever it last said: no GET could find it any more.
+            self._mark_expired(newly_expired)
+        if app.scheduler is not None and message.unfinished:
+            # Unfinished ones past retention are polled once too: the 404 says "gone".
+            app.scheduler.watch_many(message.unfinished)
+        self._say_pending()
+        last = message.ui_state.get("profile")
+        current = app.connection.profile_name if app.connection is not None else None
+        if (
+            isinstance(last, str)
+            and current is not None
+            and last != current
+            and not app.demo
+            and not app.switched_profile  # chosen just now, in the app: nothing to suggest
+        ):
+            self.notify(
+                f"Last time you were on profile {last!r}; P switches profile.", markup=False
+            )
+        self._ui_restored = True
+        self._start_live()
+        if message.ui_state.get("screen") == "activity" and app.client is not None:
+            app.action_activity()
+
+    @work(thread=True, group="journal-expire", exit_on_error=False)
+    def _mark_expired(self, job_ids: list[str]) -> None:
+        journal = self.dashboard.journal
+        if journal is None:
+            return
+        try:
+            for job_id in job_ids:
+                journal.mark_expired(job_id)
+        except JOURNAL_ERRORS:
+            pass  # shown as expired anyway; the next start infers it again
+
+    def _say_pending(self) -> None:
+        count = len(self.pending_submissions)
+        if not count:
+            return
+        noun = "submission's answer was" if count == 1 else "submissions' answers were"
+        self.notify(
+            f"{count} {noun} lost: the job may or may not exist. Select a row marked "
+            f"{RECONCILE_NOTE} and press R to look for it before submitting again.",
+            title="Needs reconciliation",
+            severity="warning",
+            markup=False,
+            timeout=12,
+        )
+
+    def _add_pending(self, pending: PendingSubmission) -> Job:
+        job = pending_row(pending)
+        self.jobs[job.job_id] = job
+        self.pending_submissions[job.job_id] = pending
+        self.state_notes[job.job_id] = RECONCILE_NOTE
+        return job
+
+    @work(group="journal-pending", exclusive=True, exit_on_error=False)
+    async def load_reconciliations(self) -> None:
+        """Show submissions whose outcome became unknown (after a submit from a form)."""
+        journal = self.dashboard.journal
+        if journal is None:
+            return
+        pending = await self.journal_write(journal.pending_reconciliations)
+        if pending:
+            self.post_message(ReconciliationsFound(list(pending)))
+
+    def on_reconciliations_found(self, message: ReconciliationsFound) -> None:
+        new = [
+            self._add_pending(pending)
+            for pending in message.pending
+            if f"{LOCAL_PREFIX}{pending.local_id}" not in self.pending_submissions
+        ]
+        if new:
+            self._insert(new)
+            self._update_filter_bar()
+            self._say_pending()
+
+    def resolve_pending(self, key: str, job: Job | None) -> None:
+        """A reconciliation was decided: the placeholder row goes; the found job stays."""
+        self.pending_submissions.pop(key, None)
+        self.state_notes.pop(key, None)
+        self.jobs.pop(key, None)
+        self.table.remove(key)
+        if job is not None:
+            self.submitted_ids.add(job.job_id)
+        self._update_filter_bar()
+
     def on_jobs_listed(self, message: JobsListed) -> None:
         first = not self.jobs
         for job in message.jobs:
             self.jobs[job.job_id] = job
+            self.state_notes.pop(job.job_id, None)  # listed: alive after all
         if message.jobs and self.drive_id is None:
             drive = next((job.drive_id for job in message.jobs if job.drive_id), None)
             if drive:
@@ -338,7 +593,14 @@ class JobsScreen(Screen[None]):
         self.applied_refreshes += 1
         for job in pending.values():
             self.jobs[job.job_id] = job
-        self._insert(pending.values())
+            if not job.job_id.startswith(LOCAL_PREFIX):
+                self.state_notes.pop(job.job_id, None)
+        expired = []
+        for job_id in gone - pending.keys():
+            if job_id in self.jobs:
+                self.state_notes[job_id] = EXPIRED_NOTE
+                expired.append(self.jobs[job_id])
+        self._insert([*pending.values(), *expired])
         app = self.dashboard
         for job_id in gone:
             app.job_gone(self.jobs.get(job_id), job_id)
@@ -521,6 +783,7 @@ class JobsScreen(Screen[None]):
         detail = self.detail
         detail.set_class(not detail.has_class("-hidden"), "-hidden")
         self._show_detail_job()
+        self.remember_ui()
 
     def action_raw_json(self) -> None:
         detail = self.detail
@@ -585,6 +848,63 @@ class JobsScreen(Screen[None]):
             return
         self.filter = new_filter
         self._rebuild()
+        self.remember_ui()
+
+    # -- UI state in the journal ---------------------------------------------------------
+
+    def ui_state(self) -> dict[str, Any]:
+        """What is remembered of this screen: filter, sort, detail pane."""
+        return {
+            "jobs.filter": asdict(self.filter),
+            "jobs.sort": {"column": self.sort.column, "reverse": self.sort.reverse},
+            "jobs.detail": not self.detail.has_class("-hidden"),
+        }
+
+    def remember_ui(self, **extra: Any) -> None:
+        """Write the UI state to the journal, off the UI thread (a few small writes)."""
+        if self.dashboard.journal is None or not self._ui_restored:
+            return
+        self._write_ui_state({**self.ui_state(), **extra})
+
+    @work(thread=True, group="ui-state", exit_on_error=False)
+    def _write_ui_state(self, values: dict[str, Any]) -> None:
+        journal = self.dashboard.journal
+        if journal is None:
+            return
+        try:
+            for key, value in values.items():
+                journal.set_ui_state(key, value)
+        except JOURNAL_ERRORS:
+            pass  # losing a filter choice is not worth a warning; job rows are
+
+    def _restore_ui_state(self, state: dict[str, Any]) -> None:
+        """Filters, sort and the detail pane as they were; anything unknown is ignored."""
+        saved = state.get("jobs.filter")
+        if isinstance(saved, dict):
+            kind = saved.get("kind", "all")
+            project = saved.get("project_id")
+            text = saved.get("text", "")
+            if (
+                saved.get("state", "all") in STATE_FILTERS
+                and kind in TYPE_FILTERS
+                and (project is None or isinstance(project, str))
+                and isinstance(text, str)
+            ):
+                self.filter = JobFilter(saved.get("state", "all"), kind, project, text)
+                if text:
+                    field = self.query_one("#text-filter", Input)
+                    with field.prevent(Input.Changed):
+                        field.value = text
+        sort = state.get("jobs.sort")
+        if isinstance(sort, dict) and sort.get("column") in COLUMN_KEYS:
+            self.sort = JobSort(str(sort["column"]), bool(sort.get("reverse")))
+        if state.get("jobs.detail") is True:
+            self.detail.remove_class("-hidden")
+        self._update_filter_bar()
+
+    def on_screen_resume(self) -> None:
+        # Back on the jobs screen (a form, the activity log or a modal closed).
+        self.remember_ui(screen="jobs")
 
     def action_cycle_sort(self) -> None:
         index = COLUMN_KEYS.index(self.sort.column)
@@ -602,6 +922,7 @@ class JobsScreen(Screen[None]):
         else:
             self.table.sort_by(self._sort_key, self.sort.reverse)
         self._update_filter_bar()
+        self.remember_ui()
 
     def action_toggle_watch(self) -> None:
         job = self.selected_job()

@@ -4,8 +4,10 @@ A form builds its request from its fields on every change and runs the request's
 `validate()` (the one validation the CLI uses too); the Submit button stays disabled while
 any problem remains, so nothing is sent. Submitting runs in a worker of its own group (it
 never cancels the poller): it first waits, cancellably, for a free slot of the minute's
-budget, then sends once. A failed send is shown in the shared `ErrorPanel`; an unknown
-outcome blocks a second submit, since the job may already exist.
+budget, then sends once, journaled: the whole request is on disk before the POST goes
+(`submit_journaled`), so a lost answer is remembered and reconciled, never resent. A failed
+send is shown in the shared `ErrorPanel`; an unknown outcome blocks a second submit, since
+the job may already exist, and its row shows on the jobs screen as needing reconciliation.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from tui.api.errors import OutcomeUnknownError, UploadError
 from tui.api.limits import RequestKind
 from tui.api.models import JobCreated
 from tui.api.requests import Problem
+from tui.journal import submit_journaled
 from tui.paths import style_paths
 from tui.screens.help import HelpScreen
 from tui.widgets.error_panel import ErrorPanel
@@ -200,11 +203,22 @@ class SubmitFormScreen(Screen[JobCreated | None]):
         self.set_phase("sending")
         self.set_status(f"Sending the {self.KIND_LABEL}…")
         try:
-            created = await self.send(request)
+            created = await submit_journaled(
+                getattr(self.app, "journal", None),
+                self.REQUEST_KIND.value,
+                request.to_json(),
+                lambda: self.send(request),
+            )
         except OutcomeUnknownError as error:
             self.set_phase("blocked")
-            self.set_status("Not resubmitting: the job may already exist. Check the jobs list.")
+            self.set_status(
+                "Not resubmitting: the job may already exist. It is journaled; on the jobs "
+                "screen its row (⚠ reconcile) looks for it with R."
+            )
             self._show_error(error)
+            outcome_unknown = getattr(self.app, "submission_outcome_unknown", None)
+            if outcome_unknown is not None:
+                outcome_unknown()
             return
         except UploadError as error:
             self.created_anyway = error.created

@@ -1,26 +1,31 @@
 """The detail pane: every field of the selected job, its files or agent result, or its raw JSON.
 
 Everything the API sent goes in as `rich.text.Text` (a label like `Podcast [rough]` shows as
-typed). The per-file table lists failed files first: they are what the user came to see.
+typed). The per-file table lists failed files first, each failed file's error message wrapped
+on the lines under its row: they are what the user came to see, so no width cuts them off.
 """
 
 from __future__ import annotations
 
 import json
 from datetime import datetime
-from typing import Any
+from typing import Any, ClassVar
 
 from rich.json import JSON
+from rich.padding import Padding
+from rich.style import Style
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.reactive import reactive
-from textual.widgets import DataTable, Static
+from textual.widgets import Static
 
 from tui.api.models import Job, MediaFile
 from tui.widgets.formatting import (
+    STATE_LABELS,
     STATE_SYMBOLS,
+    files_failed_summary,
     format_duration,
     format_full_timestamp,
     job_percent,
@@ -48,14 +53,17 @@ def _fields_table(rows: list[tuple[str, Text | str]]) -> Table:
 
 
 def job_fields(job: Job, now: datetime, project_name: str | None = None) -> list[tuple[str, Any]]:
-    """(field, value) rows for the fields grid; values are Text or plain str (never markup)."""
+    """(field, value) rows for the fields grid; values are Text or plain str (never markup).
+
+    The job's error and files are not among them: the pane shows those above the fields.
+    """
     progress = job.progress
     percent = job_percent(job)
     rows: list[tuple[str, Any]] = [
         ("Job", job.job_id),
         ("Type", job.job_type or "-"),
         ("State", f"{state_text(job.outcome)}  (job_state: {job.job_state or '-'})"),
-        ("Progress", f"{progress_bar(percent, 20)} {percent_text(percent).strip()}"),
+        ("Progress", f"{progress_bar(percent, 12)} {percent_text(percent).strip()}"),
         ("Label", (progress.label if progress and progress.label else "-")),
         ("Updated", format_full_timestamp(progress.last_update_at if progress else None)),
         ("Created", format_full_timestamp(job.created_at)),
@@ -71,9 +79,6 @@ def job_fields(job: Job, now: datetime, project_name: str | None = None) -> list
     result = job.result
     if result is not None:
         rows.append(("Result", result.status or "-"))
-        if result.error_message or result.error_code:
-            rows.append(("Error", result.error_message or "-"))
-            rows.append(("Error code", result.error_code or "-"))
         if result.media_seconds_used is not None:
             rows.append(("Media seconds", f"{result.media_seconds_used:g}"))
         if result.ai_credits_used is not None:
@@ -91,14 +96,49 @@ def job_fields(job: Job, now: datetime, project_name: str | None = None) -> list
     return rows
 
 
+def error_text(job: Job) -> Text | None:
+    """`✖ Export failed during render  (error_code: render_failed)`, or None without an error."""
+    if not job.error_message and not job.error_code:
+        return None
+    text = Text(f"✖ {job.error_message or 'failed'}")
+    if job.error_code:
+        text.append(f"  (error_code: {job.error_code})")
+    return text
+
+
+def files_table(files: list[MediaFile], failed_style: Style, ok_style: Style) -> Table:
+    """One row per file (name, status, time taken); a failed file's error wraps below it.
+
+    The name column takes the spare width and folds, so a long name or error is never cut.
+    """
+    table = Table(box=None, expand=True, pad_edge=False, padding=(0, 1), show_edge=False)
+    table.add_column("File", ratio=1, overflow="fold")
+    table.add_column("Status", no_wrap=True)
+    table.add_column("Took", justify="right", no_wrap=True)
+    for media in files:
+        style = failed_style if media.failed else ok_style
+        name = Text("✖ " if media.failed else "✔ ", style=style)
+        name.append_text(Text(media.name))
+        status = Text(media.status or ("failed" if media.failed else "-"), style=style)
+        table.add_row(name, status, Text(format_duration(media.duration_seconds)))
+        if media.failed and media.error_message:
+            message = Text(media.error_message, style=failed_style)
+            table.add_row(Padding(message, (0, 0, 0, 2)), "", "")
+    return table
+
+
 class DetailPane(VerticalScroll):
     """Shows one job; `raw` switches to its JSON as the API sent it."""
 
     raw: reactive[bool] = reactive(False)
 
+    COMPONENT_CLASSES: ClassVar[set[str]] = {"detail-pane--failed", "detail-pane--ok"}
+
     DEFAULT_CSS = """
-    DetailPane #detail-files { height: auto; max-height: 14; }
     DetailPane .-hidden { display: none; }
+    DetailPane #detail-fields { margin-top: 1; }
+    DetailPane > .detail-pane--failed { color: $error; }
+    DetailPane > .detail-pane--ok { color: $success; }
     """
 
     def __init__(self, **kwargs: Any) -> None:
@@ -106,14 +146,17 @@ class DetailPane(VerticalScroll):
         self.job: Job | None = None
         self.project_name: str | None = None
         self._now: datetime | None = None
+        #: The files in the per-file table, in the order shown (failed first).
+        self.files_shown: list[MediaFile] = []
 
     def compose(self) -> ComposeResult:
         yield Static(id="detail-title")
-        yield Static(id="detail-fields")
+        # What the user came to see comes first: the error, the files, the agent's answer.
         yield Static(id="detail-error", classes="-hidden")
-        yield Static("Files (failed first)", id="detail-files-title", classes="-hidden")
-        yield DataTable(id="detail-files", cursor_type="row", classes="-hidden")
+        yield Static(id="detail-files-title", classes="-hidden")
+        yield Static(id="detail-files", classes="-hidden")
         yield Static(id="detail-agent", classes="-hidden")
+        yield Static(id="detail-fields")
         yield Static(id="detail-raw", classes="-hidden")
         yield Static(
             Text("o open project · y copy URL · r raw JSON · enter hide"),
@@ -121,12 +164,11 @@ class DetailPane(VerticalScroll):
         )
 
     def on_mount(self) -> None:
-        files = self.query_one("#detail-files", DataTable)
-        files.add_column("File", key="name", width=18)
-        files.add_column("Status", key="status", width=7)
-        files.add_column("Took", key="duration", width=6)
-        files.add_column("Error", key="error", width=60)
         self.can_focus = False
+        # File colours come from the theme: draw them again once a new theme's CSS applies.
+        self.app.theme_changed_signal.subscribe(
+            self, lambda _theme: self.call_after_refresh(self._render_job)
+        )
 
     def show(self, job: Job | None, now: datetime, project_name: str | None = None) -> None:
         """Render `job` (or the empty state); cheap to call again with the same job."""
@@ -145,9 +187,10 @@ class DetailPane(VerticalScroll):
             title.update(Text("No job selected"))
             for widget_id in ("fields", "error", "files-title", "files", "agent", "raw"):
                 self.query_one(f"#detail-{widget_id}").set_class(True, "-hidden")
+            self.files_shown = []
             return
         symbol = STATE_SYMBOLS[job.outcome]
-        title.update(Text(f"{symbol} {job.kind} {job.short_id}"))
+        title.update(Text(f"{symbol} {STATE_LABELS[job.outcome]} {job.kind} {job.short_id}"))
         title.set_classes(["-title", state_class(job.outcome)])
         raw = self.raw
         self.query_one("#detail-raw", Static).set_class(not raw, "-hidden")
@@ -155,7 +198,7 @@ class DetailPane(VerticalScroll):
         if raw:
             for widget_id in ("error", "files-title", "files", "agent"):
                 self.query_one(f"#detail-{widget_id}").set_class(True, "-hidden")
-            self.query_one("#detail-raw", Static).update(JSON(json.dumps(job.raw)))
+            self.query_one("#detail-raw", Static).update(raw_json(job))
             return
         now = self._now or datetime.now().astimezone()
         fields = job_fields(job, now, self.project_name)
@@ -166,29 +209,26 @@ class DetailPane(VerticalScroll):
 
     def _render_error(self, job: Job) -> None:
         error = self.query_one("#detail-error", Static)
-        message = job.error_message
-        error.set_class(not message, "-hidden")
-        if message:
-            code = f" [{job.error_code}]" if job.error_code else ""
-            error.update(Text(f"✖ {message}{code}"))
+        text = error_text(job)
+        error.set_class(text is None, "-hidden")
+        if text is not None:
+            error.update(text)
 
     def _render_files(self, job: Job) -> None:
         files = files_failed_first(job)
-        table = self.query_one("#detail-files", DataTable)
-        self.query_one("#detail-files-title").set_class(not files, "-hidden")
+        self.files_shown = files
+        title = self.query_one("#detail-files-title", Static)
+        table = self.query_one("#detail-files", Static)
+        title.set_class(not files, "-hidden")
         table.set_class(not files, "-hidden")
-        table.clear()  # a handful of files for one job: a rebuild is the simple, right thing
-        for media in files:
-            status = Text(media.status or ("failed" if media.failed else "-"))
-            if media.failed:
-                status.stylize("bold")
-            table.add_row(
-                Text(media.name),
-                status,
-                Text(format_duration(media.duration_seconds)),
-                Text(media.error_message or ""),
-                key=media.name,
-            )
+        if not files:
+            return
+        summary = files_failed_summary(job)
+        count = f"all {len(files)} imported" if not summary else f"{summary}, failed first"
+        title.update(Text(f"Files: {count}"))
+        failed = self.get_component_rich_style("detail-pane--failed", partial=True)
+        ok = self.get_component_rich_style("detail-pane--ok", partial=True)
+        table.update(files_table(files, failed, ok))
 
     def _render_agent(self, job: Job) -> None:
         agent = self.query_one("#detail-agent", Static)
@@ -196,3 +236,11 @@ class DetailPane(VerticalScroll):
         agent.set_class(not response, "-hidden")
         if response:
             agent.update(Text(f"Agent response:\n{response}"))
+
+
+def raw_json(job: Job) -> JSON:
+    """The job's JSON, pretty; long values wrap instead of running off the pane."""
+    rendered = JSON(json.dumps(job.raw, ensure_ascii=False))
+    rendered.text.no_wrap = False
+    rendered.text.overflow = "fold"
+    return rendered

@@ -107,7 +107,10 @@ def format_age(seconds: float | None) -> str:
 
 
 def job_age_text(job: Job, now: datetime) -> str:
-    """Duration for a stopped job (`took 3m05s`-style), age since creation for a live one."""
+    """The Elapsed column: created to stopped for a stopped job, created to now for a live one.
+
+    A live job's time is coarse (minutes after the first minute) so it repaints rarely.
+    """
     if job.is_finished:
         return format_duration(job.duration_seconds(now))
     if job.created_at is None:
@@ -146,3 +149,33 @@ def short_project(project_id: str | None) -> str:
     if not project_id:
         return "-"
     return project_id[:8]
+
+
+def files_failed_summary(job: Job) -> str:
+    """`2 of 4 files failed` for an import with failed files; blank otherwise."""
+    if job.kind != "import" or not job.failed_files or job.result is None:
+        return ""
+    return f"{len(job.failed_files)} of {len(job.result.media_status)} files failed"
+
+
+def job_label(job: Job) -> str:
+    """What the Label column says: the live progress label, else why a stopped job ended.
+
+    The API drops `progress` once a job stops, so a stopped job shows its failure (the job's
+    error, else how many files failed and the first file's error) or an agent's answer.
+    """
+    if job.progress is not None and job.progress.label:
+        return job.progress.label
+    if not job.is_finished:
+        return ""
+    failed_files = files_failed_summary(job)
+    first_error = next((f.error_message for f in job.failed_files if f.error_message), None)
+    # An import's file errors say more than its job-level "Failed to import media".
+    if failed_files:
+        return f"{failed_files}: {first_error}" if first_error else failed_files
+    if job.error_message:
+        return job.error_message
+    response = job.result.agent_response if job.result else None
+    if response and job.outcome is Outcome.SUCCESS:
+        return response.strip().splitlines()[0] if response.strip() else ""
+    return ""

@@ -16,9 +16,10 @@ from typing import Any, ClassVar
 
 from rich.style import Style
 from rich.text import Text
+from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.widgets import DataTable
-from textual.widgets.data_table import RowDoesNotExist, RowKey
+from textual.widgets.data_table import ColumnKey, RowDoesNotExist, RowKey
 
 from tui.api.models import Job, Outcome
 from tui.widgets.formatting import (
@@ -26,6 +27,7 @@ from tui.widgets.formatting import (
     files_text,
     format_created,
     job_age_text,
+    job_label,
     job_percent,
     progress_text,
     short_project,
@@ -33,24 +35,31 @@ from tui.widgets.formatting import (
     state_text,
 )
 
-# (key, header, width): fixed widths so an update never re-measures a column.
+# (key, header, width): fixed widths so an update never re-measures a column. Label and
+# Project start at these widths and then share whatever the table's width leaves (FLEX).
 COLUMNS: tuple[tuple[str, str, int], ...] = (
     ("id", "ID", 13),
     ("type", "Type", 7),
     ("state", "State", 11),
-    ("progress", "Progress", 14),
-    ("label", "Label", 17),
-    ("project", "Project", 14),
+    ("progress", "Progress", 10),
+    ("label", "Label", 20),
+    ("project", "Project", 16),
     ("created", "Created", 11),
-    ("age", "Age", 6),
-    ("files", "Files", 6),
+    # Created to stopped, or to now while the job runs: one meaning for every row.
+    ("age", "Elapsed", 7),
+    ("files", "Files", 5),
 )
+# column -> (minimum width, share of the spare width, maximum width).
+FLEX: dict[str, tuple[int, int, int]] = {"label": (10, 3, 90), "project": (10, 2, 40)}
+PROGRESS_BAR_WIDTH = 5
 COLUMN_KEYS: tuple[str, ...] = tuple(key for key, _, _ in COLUMNS)
 COLUMN_HEADERS: dict[str, str] = {key: header for key, header, _ in COLUMNS}
 _STATE_COLUMN = COLUMN_KEYS.index("state")
 _PROGRESS_COLUMN = COLUMN_KEYS.index("progress")
 _COLOURED = (_STATE_COLUMN, _PROGRESS_COLUMN)
 _AGE_COLUMN = COLUMN_KEYS.index("age")
+# Cells that hold free text from the API: cut with an ellipsis so a cut reads as one.
+_ELLIPSIS_COLUMNS = (COLUMN_KEYS.index("label"), COLUMN_KEYS.index("project"))
 
 WATCHED_MARK = "◆"
 
@@ -95,8 +104,7 @@ class JobFilter:
             return False
         if self.text:
             needle = self.text.casefold()
-            label = job.progress.label if job.progress and job.progress.label else ""
-            haystack = f"{job.job_id} {job.project_id or ''} {project_name or ''} {label}"
+            haystack = f"{job.job_id} {job.project_id or ''} {project_name or ''} {job_label(job)}"
             if needle not in haystack.casefold():
                 return False
         return True
@@ -113,15 +121,28 @@ def _when(value: datetime | None) -> float:
     return value.timestamp() if value is not None else 0.0
 
 
+def _elapsed_key(job: Job) -> tuple[int, float]:
+    """Longest elapsed last: stopped jobs by duration, then live ones oldest-created last.
+
+    A live job's elapsed time grows with the clock, so it is ordered by creation (older is
+    longer) and after every stopped job, whose duration is fixed.
+    """
+    if job.is_finished:
+        end = job.stopped_at
+        span = (end - job.created_at).total_seconds() if end and job.created_at else 0.0
+        return (0, span)
+    return (1, -_when(job.created_at))
+
+
 SORT_KEYS: dict[str, Callable[[Job], Any]] = {
     "id": lambda job: job.job_id,
     "type": lambda job: job.kind,
     "state": lambda job: STATE_LABELS[job.outcome],
     "progress": lambda job: job_percent(job) or 0.0,
-    "label": lambda job: (job.progress.label or "") if job.progress else "",
+    "label": lambda job: job_label(job).casefold(),
     "project": lambda job: job.project_id or "",
     "created": lambda job: _when(job.created_at),
-    "age": lambda job: _when(job.created_at),
+    "age": _elapsed_key,
     "files": lambda job: len(job.failed_files),
 }
 
@@ -142,6 +163,22 @@ class JobSort:
 # -- the widget ------------------------------------------------------------------------
 
 
+def flex_widths(spare: int) -> dict[str, int]:
+    """Split `spare` cells between the FLEX columns by share, within each one's min and max."""
+    widths = {key: minimum for key, (minimum, _, _) in FLEX.items()}
+    left = spare - sum(widths.values())
+    total_share = sum(share for _, share, _ in FLEX.values())
+    for key, (minimum, share, maximum) in FLEX.items():
+        widths[key] = min(maximum, minimum + max(0, left) * share // total_share)
+    # What a capped column could not take goes to the first column with room.
+    left = spare - sum(widths.values())
+    for key, (_, _, maximum) in FLEX.items():
+        extra = max(0, min(left, maximum - widths[key]))
+        widths[key] += extra
+        left -= extra
+    return widths
+
+
 @dataclass
 class RowContext:
     """What a row needs beyond the job: time, project names, the watched set."""
@@ -151,21 +188,20 @@ class RowContext:
     jobs: dict[str, Job] = field(default_factory=dict)
     project_names: dict[str, str] = field(default_factory=dict)
     watched: set[str] = field(default_factory=set)
+    # State words that replace the API state for a row (the journal's `⌛ expired`, ...).
+    state_notes: dict[str, str] = field(default_factory=dict)
 
 
 def row_values(job: Job, context: RowContext, now: datetime) -> tuple[str, ...]:
     """The plain text of every cell of `job`'s row, in COLUMNS order (what we diff on)."""
-    label = job.progress.label if job.progress and job.progress.label else ""
-    if not label and job.is_finished:
-        label = job.error_message or ""
     project_name = context.project_names.get(job.project_id or "")
     mark = WATCHED_MARK if job.job_id in context.watched else " "
     return (
         f"{mark}{job.short_id}",
         job.kind,
-        state_text(job.outcome),
-        progress_text(job, width=9),
-        label,
+        context.state_notes.get(job.job_id) or state_text(job.outcome),
+        progress_text(job, width=PROGRESS_BAR_WIDTH),
+        job_label(job),
         project_name or short_project(job.project_id),
         format_created(job.created_at, now),
         job_age_text(job, now),
@@ -193,6 +229,14 @@ class JobTable(DataTable[Text]):
     JobTable > .job-table--state--finished-unknown { color: $warning; }
     """
 
+    BINDINGS: ClassVar[list[BindingType]] = [
+        # The keys k9s / lazygit users reach for first.
+        Binding("j", "cursor_down", "Cursor down", show=False),
+        Binding("k", "cursor_up", "Cursor up", show=False),
+        Binding("g,home", "first_row", "First job", show=False),
+        Binding("G,end", "last_row", "Last job", show=False),
+    ]
+
     # Rows added before the first paint; the rest follow in chunks after it.
     FIRST_CHUNK = 120
     CHUNK = 2000
@@ -212,6 +256,34 @@ class JobTable(DataTable[Text]):
             self.add_column(header, key=key, width=width)
         self.app.theme_changed_signal.subscribe(self, self._recolour)
 
+    def on_resize(self) -> None:
+        self.fit_columns(self.size.width)
+
+    def fit_columns(self, table_width: int) -> None:
+        """Give Label and Project the width the fixed columns leave (the rest never change)."""
+        # Room for the vertical scrollbar is kept so its arrival never forces a sideways one.
+        spare = table_width - self.styles.scrollbar_size_vertical
+        spare -= sum(2 * self.cell_padding + width for key, _, width in COLUMNS if key not in FLEX)
+        spare -= 2 * self.cell_padding * len(FLEX)
+        widths = flex_widths(spare)
+        columns = self.columns
+        if all(columns[ColumnKey(key)].width == width for key, width in widths.items()):
+            return
+        for key, width in widths.items():
+            columns[ColumnKey(key)].width = width
+        # Column widths feed the virtual size and every cached line: redo both once.
+        self._require_update_dimensions = True
+        self._clear_caches()
+        self.refresh()
+
+    def action_first_row(self) -> None:
+        if self.row_count:
+            self.move_cursor(row=0)
+
+    def action_last_row(self) -> None:
+        if self.row_count:
+            self.move_cursor(row=self.row_count - 1)
+
     # -- cells ---------------------------------------------------------------------------
 
     def _state_style(self, outcome: Outcome) -> Style:
@@ -226,7 +298,13 @@ class JobTable(DataTable[Text]):
         if index == 0:
             return IdCell(value, job_id)
         # API strings (labels, names) become Text, never markup.
-        return Text(value, style=style if index in _COLOURED else "", no_wrap=True, end="")
+        return Text(
+            value,
+            style=style if index in _COLOURED else "",
+            no_wrap=True,
+            overflow="ellipsis" if index in _ELLIPSIS_COLUMNS else None,
+            end="",
+        )
 
     def _cells(self, job: Job, values: tuple[str, ...]) -> list[Text]:
         style = self._state_style(job.outcome)

@@ -19,6 +19,8 @@ from textual.widgets import Button, Input, ProgressBar, Static
 
 from tui.api.requests import MediaItem, UploadMedia, media_from_argument
 
+NAME_PLACEHOLDER = "name (from the URL or file)"
+
 
 class MediaEntries(Mapping[str, MediaItem]):
     """`add_media` that keeps every row, even two with the same name.
@@ -62,10 +64,13 @@ class MediaEntry:
 class MediaRow(Vertical):
     """Source (URL or path), an optional display name, a remove button, problems, progress."""
 
-    def __init__(self, source: str = "", name: str = "", *, id: str | None = None) -> None:
+    def __init__(
+        self, source: str = "", name: str = "", *, id: str | None = None, focus: bool = False
+    ) -> None:
         super().__init__(id=id, classes="media-row")
         self._initial_source = source
         self._initial_name = name
+        self._focus_on_mount = focus
 
     def compose(self) -> ComposeResult:
         with Horizontal(classes="media-row-fields"):
@@ -77,13 +82,20 @@ class MediaRow(Vertical):
             )
             yield Input(
                 self._initial_name,
-                placeholder="name (from the URL or file)",
+                placeholder=NAME_PLACEHOLDER,
                 classes="media-name",
                 compact=True,
             )
             yield Button("✕", classes="media-remove", tooltip="Remove this media row", compact=True)
         yield Static(classes="field-problem media-problem")
         yield ProgressBar(total=None, show_eta=False, classes="media-progress")
+
+    def on_mount(self) -> None:
+        # A row added from a key or button is where the user types next; its fields exist
+        # only once it is mounted, so it takes the focus itself.
+        if self._focus_on_mount:
+            self.query_one(".media-source", Input).focus()
+        self.show_derived_name()
 
     @property
     def source(self) -> str:
@@ -99,6 +111,12 @@ class MediaRow(Vertical):
             return None
         derived, item = media_from_argument(self.source, language=language or None)
         return MediaEntry(row_id=self.id or "", name=self.name_override or derived, item=item)
+
+    def show_derived_name(self) -> None:
+        """The name field's placeholder shows the name the media gets if left blank."""
+        derived = media_from_argument(self.source)[0] if self.source else ""
+        placeholder = f"name: {derived} (type to rename)" if derived else NAME_PLACEHOLDER
+        self.query_one(".media-name", Input).placeholder = placeholder
 
     def show_problems(self, messages: Sequence[str]) -> None:
         problem = self.query_one(".media-problem", Static)
@@ -136,9 +154,10 @@ class MediaRows(Vertical):
         rows = self.query_one("#media-row-list").query_children(MediaRow)
         return [row for row in rows if row.id not in self._removing]
 
-    def add_row(self, source: str = "", name: str = "") -> MediaRow:
+    def add_row(self, source: str = "", name: str = "", *, focus: bool = False) -> MediaRow:
+        """Append a row; `focus` puts the cursor in its source field once it is mounted."""
         self._next_row += 1
-        row = MediaRow(source, name, id=f"media-row-{self._next_row}")
+        row = MediaRow(source, name, id=f"media-row-{self._next_row}", focus=focus)
         self.query_one("#media-row-list").mount(row)
         self.post_message(self.Changed())
         return row
@@ -183,10 +202,12 @@ class MediaRows(Vertical):
     @on(Button.Pressed, "#media-add")
     def _add_pressed(self, event: Button.Pressed) -> None:
         event.stop()
-        row = self.add_row()
-        self.call_after_refresh(row.query_one(".media-source", Input).focus)
+        self.add_row(focus=True)
 
     @on(Input.Changed, ".media-source, .media-name")
     def _field_changed(self, event: Input.Changed) -> None:
         event.stop()
+        row = self.row_of(event.input)
+        if row is not None and event.input.has_class("media-source"):
+            row.show_derived_name()
         self.post_message(self.Changed())

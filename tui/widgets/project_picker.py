@@ -25,9 +25,13 @@ MAX_PROJECTS = 500
 
 
 def project_label(project: Project) -> Text:
-    """`Podcast [rough]  · 1a2b3c4d`: the name as typed, then the id to tell twins apart."""
+    """`Podcast [rough]  · 1a2b3c4d`: the name as typed, then enough id to tell twins apart.
+
+    Eight characters of the id keep an option on one line even at 80 columns; typing more
+    of the id still narrows the list (the search reads the whole id).
+    """
     label = Text(project.name or "(unnamed)")
-    label.append(f"  · {project.id}", style="dim")
+    label.append(f"  · {project.id[:8]}", style="dim")
     return label
 
 

@@ -55,16 +55,20 @@ def retry_after_text(snapshot: BudgetSnapshot, now: datetime) -> str:
     return f"⏳ Retry-After {seconds}s"
 
 
-PARTS = ("connection", "drive", "refreshed", "budgets", "retry")
+PARTS = ("badge", "connection", "drive", "refreshed", "budgets", "retry")
+READ_ONLY_BADGE = "READ-ONLY"
 
 
 class StatusBar(Horizontal):
-    """One line: `● online │ Drive c9c5 │ refreshed 14:02:33 │ budgets │ ⏳ Retry-After 12s`."""
+    """One line: `● online │ Drive c9c5 │ refreshed 14:02:33 │ budgets │ ⏳ Retry-After 12s`,
+    led by a `READ-ONLY` badge when changes are off."""
 
     DEFAULT_CSS = """
     StatusBar { height: 1; }
     StatusBar > Static { width: auto; padding: 0 1; }
     StatusBar > #status-budgets { width: 1fr; }
+    StatusBar > #status-badge { display: none; }
+    StatusBar > #status-badge.-shown { display: block; }
     """
 
     def __init__(self, **kwargs: Any) -> None:
@@ -80,6 +84,7 @@ class StatusBar(Horizontal):
         self.show_connection(ConnectionState.CONNECTING)
         self.show_drive(None)
         self.show_refreshed(None)
+        self.show_read_only(False)
 
     def _say(self, part: str, words: str, classes: str | None = None) -> None:
         widget = self.query_one(f"#status-{part}", Static)
@@ -101,6 +106,10 @@ class StatusBar(Horizontal):
         words = f"Drive {drive[:8]}" if drive else "Drive -"
         self._say("drive", words + (" [read-only]" if read_only else ""))
 
+    def show_read_only(self, read_only: bool) -> None:
+        """The badge: every action that changes something is hidden and refused."""
+        self._say("badge", READ_ONLY_BADGE if read_only else "", "-shown" if read_only else "")
+
     def show_refreshed(self, when: datetime | None) -> None:
         self._say("refreshed", f"refreshed {format_clock(when)}")
 
@@ -115,4 +124,6 @@ class StatusBar(Horizontal):
 
     def text(self) -> str:
         """Everything the bar says, as plain text (tests read this)."""
-        return " | ".join(self._words.get(part, "") for part in PARTS)
+        return " | ".join(
+            self._words.get(part, "") for part in PARTS if part != "badge" or self._words.get(part)
+        )
