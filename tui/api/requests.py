@@ -22,6 +22,8 @@ PUBLISH_MEDIA_TYPES = ("Video", "Audio")
 PUBLISH_RESOLUTIONS = ("480p", "720p", "1080p", "1440p", "4K")
 PUBLISH_ACCESS_LEVELS = ("public", "unlisted", "drive", "private")
 _LANGUAGE = re.compile(r"^[a-z]{2}([-_][A-Za-z]{2,4})?$")
+# Two or more letters then ":/" is a URL scheme (a Windows drive is one letter: `C:/`).
+_SCHEME_PREFIX = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]+:/|https?:)", re.IGNORECASE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +50,13 @@ def url_problem(url: str) -> str | None:
     if not parsed.netloc or not parsed.hostname:
         return "has no host"
     return None
+
+
+def language_problem(language: str) -> str | None:
+    """Why `language` is not an ISO 639-1 code (optionally with a region), or None."""
+    if _LANGUAGE.match(language.strip()):
+        return None
+    return f"language {language!r} is not an ISO 639-1 code like 'en'"
 
 
 def guess_content_type(path: Path) -> str:
@@ -124,8 +133,8 @@ MediaItem = UrlMedia | UploadMedia | MultitrackMedia
 def media_from_argument(argument: str, language: str | None = None) -> tuple[str, MediaItem]:
     """`--media` value -> (display name, item): a URL is fetched, anything else is a local path."""
     text = argument.strip()
-    # `http:/host/a.mp4` is a mistyped URL, not a file name: let url_problem() say so.
-    if "://" in text or text.lower().startswith(("http:", "https:")):
+    # `http:/host/a.mp4` or `htp://…` is a mistyped URL, not a file name: let url_problem() say so.
+    if "://" in text or (_SCHEME_PREFIX.match(text) and not Path(text).expanduser().exists()):
         name = Path(urlparse(text).path).name or urlparse(text).hostname or "media"
         return name, UrlMedia(url=text, language=language)
     item = UploadMedia.from_path(text, language=language)
@@ -226,8 +235,8 @@ class ImportRequest:
 def _media_problems(where: str, item: MediaItem, all_media: Mapping[str, Any]) -> list[Problem]:
     problems: list[Problem] = []
     language = getattr(item, "language", None)
-    if language and not _LANGUAGE.match(language):
-        problems.append(Problem(where, f"language {language!r} is not an ISO 639-1 code like 'en'"))
+    if language and (problem := language_problem(language)):
+        problems.append(Problem(where, problem))
     if isinstance(item, UrlMedia):
         if problem := url_problem(item.url):
             problems.append(Problem(where, f"URL {problem}"))
