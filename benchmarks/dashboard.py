@@ -285,9 +285,9 @@ async def first_paint(total: int) -> tuple[float, float]:
     return first[0] - started, everything
 
 
-async def first_paint_simulator(total: int) -> tuple[float, float]:
+async def first_paint_simulator(total: int) -> tuple[float, float, int]:
     """The same, end to end: `GET /jobs` pages from the in-process simulator over httpx,
-    with the real scheduler watching every unfinished job."""
+    with the real scheduler watching every unfinished job; also how many rows it listed."""
     import httpx
 
     from tui.api.client import DescriptClient
@@ -323,16 +323,23 @@ async def first_paint_simulator(total: int) -> tuple[float, float]:
     async with app.run_test(size=SIZE) as pilot:
         screen = app.jobs_screen
         await settle(pilot, lambda: bool(first))
+        # Every listed job in the table: the walk is done, the big first batch is added,
+        # and the later pages (folded into the 0.5 s throttled refresh) are applied too.
         await settle(
             pilot,
-            lambda: screen.listing_complete and not screen.table.loading_rows,
+            lambda: (
+                screen.listing_complete
+                and not screen.table.loading_rows
+                and not screen.changes_pending
+                and screen.table.row_count == len(screen.jobs)
+            ),
             limit=120,
         )
         everything = time.perf_counter() - started
         rows = screen.table.row_count
     # A few old demo jobs fall outside the list's default 7-day window.
     assert rows >= total - 50, f"only {rows} of {total} rows"
-    return first[0] - started, everything
+    return first[0] - started, everything, rows
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -348,12 +355,12 @@ def main(argv: list[str] | None = None) -> int:
     verdict = "ok" if first <= 1.5 else "OVER TARGET"
     print(f"start -> first painted table: {first * 1000:.0f} ms (target <= 1500 ms: {verdict})")
     print(f"start -> all {args.jobs:,} rows in the table: {everything * 1000:.0f} ms")
-    first, everything = asyncio.run(first_paint_simulator(args.jobs))
+    first, everything, rows = asyncio.run(first_paint_simulator(args.jobs))
     verdict = "ok" if first <= 1.5 else "OVER TARGET"
     print(
         f"same through the in-process simulator (httpx, 100-job pages, real scheduler, "
         f"client rate limits): first paint {first * 1000:.0f} ms ({verdict}), "
-        f"all rows {everything * 1000:.0f} ms"
+        f"all {rows:,} listed rows {everything * 1000:.0f} ms"
     )
 
     ours, bare = asyncio.run(refresh_cost(args.jobs, args.changes, args.rounds))

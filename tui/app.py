@@ -331,11 +331,18 @@ class DescriptApp(App[int]):
 
     # -- contract with the forms ----------------------------------------------------------
 
-    def track_job(self, job_or_created: Job | JobCreated, *, job_type: str | None = None) -> None:
-        """Show a job in the table at once and notify when it finishes (a submit from here).
+    def track_job(
+        self,
+        job_or_created: Job | JobCreated,
+        *,
+        job_type: str | None = None,
+        project_name: str | None = None,
+    ) -> None:
+        """Show a job in the table at once, selected, and notify when it finishes.
 
         A `JobCreated` becomes a queued placeholder row (of `job_type` when the caller knows
-        it) until the first poll brings the real job.
+        it) until the first poll brings the real job. `project_name`: the name the request
+        gave its new project, shown at once (no wait for `GET /projects`).
         """
         job_id = job_or_created.job_id
         self.watched_jobs.add(job_id)
@@ -351,7 +358,9 @@ class DescriptApp(App[int]):
                 "created_at": self.clock.now().isoformat(),
             }
             job = Job.from_json(raw)
-        self.jobs_screen.show_job(job)
+        if project_name and project_name.strip() and job.project_id:
+            self.jobs_screen.learn_project_names({job.project_id: project_name.strip()})
+        self.jobs_screen.show_submitted(job)
         if self.scheduler is not None:
             self.scheduler.watch(job_id)
             self.scheduler.poke(job_id)
@@ -421,18 +430,22 @@ class DescriptApp(App[int]):
             return
         from tui.screens.import_form import ImportScreen
 
-        self.push_screen(ImportScreen(), partial(self._submitted, JOB_TYPE_IMPORT))
+        form = ImportScreen()
+        self.push_screen(form, partial(self._submitted, JOB_TYPE_IMPORT, form))
 
     def action_agent_edit(self) -> None:
         if not self._can_change("start an agent edit"):
             return
         from tui.screens.agent_form import AgentScreen
 
-        self.push_screen(AgentScreen(), partial(self._submitted, JOB_TYPE_AGENT))
+        form = AgentScreen()
+        self.push_screen(form, partial(self._submitted, JOB_TYPE_AGENT, form))
 
-    def _submitted(self, job_type: str, created: JobCreated | None) -> None:
+    def _submitted(self, job_type: str, form: Any, created: JobCreated | None) -> None:
         if created is not None:
-            self.track_job(created, job_type=job_type)
+            # A new project's name is in the request: the row shows it before any refresh.
+            name = getattr(form.sent_request, "project_name", None)
+            self.track_job(created, job_type=job_type, project_name=name)
 
     def action_cancel_job(self) -> None:
         job = self.jobs_screen.selected_job()

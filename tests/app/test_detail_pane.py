@@ -87,7 +87,7 @@ async def test_a_partial_imports_failed_file_shows_its_whole_error_at_120_column
         assert UNREACHABLE_ERROR in words(shown)
         # The error sits under its file's row, before the next file.
         assert shown.index("broll.mov") < shown.index("Range") < shown.index("intro.mp4")
-        assert "Files: 1 of 2 files failed, failed first" in shown
+        assert "Files: 1 of 2 files failed, failed first" in words(shown)
         # API text as typed, markup characters and all.
         assert "Podcast [rough]" in shown
         assert files_failed_summary(job) == "1 of 2 files failed"

@@ -394,3 +394,26 @@ async def test_ctrl_n_adds_a_row_with_the_cursor_in_it_and_names_it_from_the_sou
         name_field.value = "Episode 12.mp4"
         await pilot.pause()
         assert [e.name for e in screen.media_entries()][1] == "Episode 12.mp4"
+
+
+async def test_a_bad_language_is_named_beside_its_field_with_no_media_rows(
+    sim_app: Any, sim_clock: Any
+) -> None:
+    app = FormHost(make_client(sim_app, sim_clock), sim_clock)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_import(pilot, app)
+        await type_into(pilot, screen.query_one("#project-name", Input), "Language only")
+        await type_into(pilot, screen.query_one("#language", Input), "https://x")
+        await pilot.pause()
+        # No media row has a source: the request alone would not look at the language.
+        assert "not an ISO 639-1 code" in text_of(screen, "#problem-language")
+        assert screen.query_one("#problem-language").has_class("-shown")
+        # Said once, even when a media row repeats it.
+        first_row(screen).query_one(".media-source", Input).value = "https://a.example.com/x.mp4"
+        await pilot.pause()
+        assert text_of(screen, "#problem-language").count("not an ISO 639-1 code") == 1
+        assert sum("ISO 639-1" in problem.message for problem in screen.problems) == 1
+        screen.query_one("#language", Input).value = "en"
+        await pilot.pause()
+        assert text_of(screen, "#problem-language") == ""
+        assert not screen.query_one("#submit").disabled

@@ -27,6 +27,7 @@ from tui.screens.profiles import ProfilesScreen
 from tui.screens.reconcile import ReconcileScreen
 from tui.simulator.app import IN_PROCESS_BASE_URL
 from tui.simulator.world import DEMO_TOKEN, OTHER_DRIVE_TOKEN, World
+from tui.widgets.formatting import RETENTION_NOTE
 
 from .conftest import SIZE, advance_until, demo_user, until
 from .form_host import screen_text
@@ -210,6 +211,44 @@ async def test_an_expired_job_stays_visible_with_its_files(
         assert "a.mp4" in shown and "b.mp4" in shown  # its files, failed one included
         await until(pilot, lambda: journal.get_job(partial.job_id).expired, rounds=400)  # type: ignore[union-attr]
     assert journal.get_job(stuck.job_id).expired  # type: ignore[union-attr]
+
+
+async def test_an_expired_job_says_so_in_the_pane_and_is_not_running(
+    sim_world: World, sim_app: Starlette, sim_clock: ManualClock, journal_path: Path
+) -> None:
+    user = demo_user(sim_world)
+    stuck, _ = sim_world.submit_import(
+        user, import_body("https://media.example.com/long.mp4"), queued_s=1, run_s=10 * DAY
+    )
+    journal = Journal(journal_path, profile="default", clock=sim_clock)
+    first = dashboard(sim_app, sim_clock, journal)
+    async with first.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: loaded(first))
+        await advance_until(
+            pilot, sim_clock, lambda: "running" in cell(first, stuck.job_id, "state")
+        )
+        await until(pilot, lambda: journal.unfinished_job_ids() == [stuck.job_id], rounds=400)
+
+    sim_clock.advance_nowait(31 * DAY)  # past retention: its poll meets a 404
+
+    journal = Journal(journal_path, profile="default", clock=sim_clock)
+    second = dashboard(sim_app, sim_clock, journal)
+    async with second.run_test(size=SIZE) as pilot:
+        screen = second.jobs_screen
+        await until(pilot, lambda: loaded(second))
+        await pilot.press("enter")  # the pane on the only row: the stuck job
+        await advance_until(pilot, sim_clock, lambda: stuck.job_id not in second.scheduler.watched)
+        await until(pilot, lambda: cell(second, stuck.job_id, "state") == EXPIRED_NOTE)
+        assert screen.detail.job is not None and screen.detail.job.job_id == stuck.job_id
+        title = str(screen.detail.query_one("#detail-title").render())
+        assert title == f"{EXPIRED_NOTE} import {stuck.job_id[-12:]} (last seen ▶ running)"
+        note = screen.detail.query_one("#detail-expired")
+        assert note.display and str(note.render()) == RETENTION_NOTE
+        # Last seen running, but over: with the finished jobs, never under "running".
+        await pilot.press("2")
+        assert stuck.job_id not in screen.table
+        await pilot.press("1")
+        assert stuck.job_id in screen.table
 
 
 async def test_a_lost_answer_needs_reconciliation_and_the_list_finds_the_job(

@@ -23,7 +23,13 @@ from textual.widgets import Footer, Input, Select, Static
 
 from tui.api.limits import RequestKind
 from tui.api.models import JobCreated
-from tui.api.requests import TEAM_ACCESS_LEVELS, CompositionSpec, ImportRequest, Problem
+from tui.api.requests import (
+    TEAM_ACCESS_LEVELS,
+    CompositionSpec,
+    ImportRequest,
+    Problem,
+    language_problem,
+)
 from tui.screens.submit_form import SubmitFormScreen, field_row
 from tui.widgets.media_rows import MediaEntries, MediaEntry, MediaRows
 from tui.widgets.project_picker import ProjectPicker
@@ -138,7 +144,14 @@ class ImportScreen(SubmitFormScreen):
                 else ()
             ),
         )
-        return request, request.validate()
+        problems = request.validate()
+        # The language goes into each media entry, so the request only judges it when there
+        # are rows: judge the field on its own too (once: the rows' copies say the same).
+        language = self._value("#language")
+        message = language_problem(language) if language else None
+        if message and not any(problem.message == message for problem in problems):
+            problems.insert(0, Problem("language", message))
+        return request, problems
 
     def show_problems(self, problems: Sequence[Problem]) -> None:
         by_field: dict[str, list[str]] = defaultdict(list)

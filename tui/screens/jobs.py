@@ -23,7 +23,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 from rich.text import Text
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
@@ -53,6 +53,7 @@ from tui.messages import (
     ReconciliationsFound,
 )
 from tui.widgets.detail_pane import DetailPane
+from tui.widgets.formatting import EXPIRED_WORDS
 from tui.widgets.job_table import (
     COLUMN_KEYS,
     STATE_FILTERS,
@@ -77,13 +78,18 @@ STATE_GROUP = Binding.Group("all/running/failed/partial", compact=True)
 # Offline retries of the initial list: 2, 4, 8 .. 30 s on the app clock (polite).
 RETRY_FIRST, RETRY_MAX = 2.0, 30.0
 # The state column of rows the journal knows better than the API (see RowContext.state_notes).
-EXPIRED_NOTE = "⌛ expired"
+EXPIRED_NOTE = EXPIRED_WORDS
 RECONCILE_NOTE = "⚠ reconcile"
 LOCAL_PREFIX = "local-"
 # The API keeps a job 30 days after it was created (async-job-model.txt), then answers 404.
 RETENTION = timedelta(days=30)
 # What a failed journal call can raise (closed at exit, disk full, locked for too long).
 JOURNAL_ERRORS = (JournalError, sqlite3.Error, OSError)
+# Rows showing a project id with no name ask `GET /projects` again, at most this often (s).
+PROJECT_NAMES_EVERY = 30.0
+# Narrower than this, the detail pane goes under the table instead of beside it (the table
+# then keeps id, type, state, progress, label and project without sideways scrolling).
+STACKED_BELOW = 115
 
 
 def pending_row(pending: PendingSubmission) -> Job:
@@ -189,6 +195,13 @@ class JobsScreen(Screen[None]):
         self.restored_rows: int | None = None
         self._ui_restored = False
         self._journal_failed = False
+        # Project names: when `GET /projects` last went (app clock), the ids rows show with
+        # no name (asked for next), those it did not list (not asked for again), and
+        # whether a throttled refresh is booked.
+        self._projects_fetched_at: float | None = None
+        self._projects_wanted: set[str] = set()
+        self._projects_missing: set[str] = set()
+        self._projects_refresh_booked = False
 
     @property
     def dashboard(self) -> DescriptApp:
@@ -227,6 +240,7 @@ class JobsScreen(Screen[None]):
 
     def on_mount(self) -> None:
         app = self.dashboard
+        self._fit_layout(app.size.width)
         self.status_bar.show_drive(None, app.read_only)
         self.status_bar.show_read_only(app.read_only)
         self._update_filter_bar()
@@ -245,6 +259,19 @@ class JobsScreen(Screen[None]):
         else:
             self._ui_restored = True
             self._start_live()
+
+    def on_resize(self, event: events.Resize) -> None:
+        self._fit_layout(event.size.width)
+        self._update_filter_bar()
+
+    def _fit_layout(self, width: int) -> None:
+        """Below STACKED_BELOW columns the detail pane sits under the table (see jobs.tcss)."""
+        self.query_one("#jobs-body").set_class(width < STACKED_BELOW, "-stacked")
+
+    @property
+    def stacked(self) -> bool:
+        """True while the detail pane goes under the table (a narrow terminal)."""
+        return self.query_one("#jobs-body").has_class("-stacked")
 
     def _start_live(self) -> None:
         if self.dashboard.client is None:
@@ -370,17 +397,66 @@ class JobsScreen(Screen[None]):
 
     async def _load_project_names(self) -> None:
         # Names make the project column and text filter friendlier; ids work without them.
-        client = self.dashboard.client
+        app = self.dashboard
+        client = app.client
         assert client is not None
+        asked, self._projects_wanted = self._projects_wanted, set()
+        self._projects_fetched_at = app.clock.monotonic()
         names: dict[str, str] = {}
         try:
             async for project in client.iter_projects():
                 if project.name:
                     names[project.id] = project.name
         except DescriptError:
+            self._projects_wanted |= asked  # not answered: ask again next time
             return
+        # Not among the Drive's projects (deleted, say): the id stays; never asked again.
+        self._projects_missing |= asked - names.keys()
         if names:
             self.post_message(ProjectsListed(names))
+
+    def _want_project_names(self, jobs: Iterable[Job]) -> None:
+        """Rows show project ids with no name (a project made since): book a names refresh."""
+        names, missing = self.context.project_names, self._projects_missing
+        wanted = self._projects_wanted
+        for job in jobs:
+            project_id = job.project_id
+            if project_id and project_id not in names and project_id not in missing:
+                wanted.add(project_id)
+        # Only after the start's own fetch (the list walk asks once it is done).
+        if wanted and self._projects_fetched_at is not None and not self._projects_refresh_booked:
+            self._projects_refresh_booked = True
+            self.refresh_project_names()
+
+    @work(group="projects", exclusive=True, exit_on_error=False)
+    async def refresh_project_names(self) -> None:
+        """`GET /projects` again, at most once every PROJECT_NAMES_EVERY seconds."""
+        clock = self.dashboard.clock
+        try:
+            while self._projects_fetched_at is not None:
+                wait = self._projects_fetched_at + PROJECT_NAMES_EVERY - clock.monotonic()
+                if wait <= 0:
+                    break
+                await clock.sleep(wait)
+            if self._projects_wanted:  # a submit may have named them meanwhile
+                await self._load_project_names()
+        finally:
+            self._projects_refresh_booked = False
+
+    def learn_project_names(self, names: dict[str, str]) -> None:
+        """Project names learned (the list, or a submit's own `project_name`): rows show them."""
+        known = self.context.project_names
+        names = {pid: name for pid, name in names.items() if name and known.get(pid) != name}
+        if not names:
+            return
+        known.update(names)
+        self._projects_wanted.difference_update(names)
+        if self.filter.text:
+            self._rebuild()  # a name can bring a row into (or out of) the text filter
+        else:
+            self.table.refresh_rows(job for job in self.jobs.values() if job.project_id in names)
+            self._update_filter_bar()
+        self._show_detail_job()
 
     @work(group="poller", exclusive=True, exit_on_error=False)
     async def poll_jobs(self) -> None:
@@ -435,6 +511,7 @@ class JobsScreen(Screen[None]):
             elif (pending := pending_of(row)) is not None:
                 self._add_pending(pending)
         self.restored_rows = len(message.rows)
+        self._want_project_names(self.jobs.values())
         drive = next((job.drive_id for job in self.jobs.values() if job.drive_id), None)
         if drive and self.drive_id is None:
             self.post_message(DriveKnown(drive))
@@ -532,6 +609,7 @@ class JobsScreen(Screen[None]):
         for job in message.jobs:
             self.jobs[job.job_id] = job
             self.state_notes.pop(job.job_id, None)  # listed: alive after all
+        self._want_project_names(message.jobs)
         if message.jobs and self.drive_id is None:
             drive = next((job.drive_id for job in message.jobs if job.drive_id), None)
             if drive:
@@ -551,9 +629,7 @@ class JobsScreen(Screen[None]):
             self._update_filter_bar()
 
     def on_projects_listed(self, message: ProjectsListed) -> None:
-        self.context.project_names.update(message.names)
-        self.table.refresh_rows(self.jobs.values())
-        self._show_detail_job()
+        self.learn_project_names(message.names)
 
     def on_drive_known(self, message: DriveKnown) -> None:
         self.drive_id = message.drive_id
@@ -571,6 +647,11 @@ class JobsScreen(Screen[None]):
         self._pending_finished.update(message.finished)
         self._pending_gone |= message.gone
         self._schedule_apply()
+
+    @property
+    def changes_pending(self) -> bool:
+        """Listed or polled changes are waiting for the next throttled apply."""
+        return bool(self._pending or self._pending_gone or self._apply_timer is not None)
 
     def _schedule_apply(self) -> None:
         if self._apply_timer is not None:
@@ -601,6 +682,7 @@ class JobsScreen(Screen[None]):
                 self.state_notes[job_id] = EXPIRED_NOTE
                 expired.append(self.jobs[job_id])
         self._insert([*pending.values(), *expired])
+        self._want_project_names(pending.values())
         app = self.dashboard
         for job_id in gone:
             app.job_gone(self.jobs.get(job_id), job_id)
@@ -613,19 +695,18 @@ class JobsScreen(Screen[None]):
         self._update_filter_bar()
         self._freeze_heap()
         shown = self.detail.job
-        if shown is not None and shown.job_id in pending:
+        if shown is not None and (shown.job_id in pending or shown.job_id in gone):
             self._show_detail_job()
 
     def _insert(self, jobs: Iterable[Job]) -> None:
         """Upsert jobs into the table by key; re-sort only when the order could change."""
         table = self.table
         now = self.dashboard.clock.now()
-        names = self.context.project_names
         sort_column = self.sort.column
         resort = False
         with table.cursor_kept():
             for job in jobs:
-                if self.filter.matches(job, names.get(job.project_id or "")):
+                if self._passes(job):
                     if job.job_id not in table:
                         resort = resort or not self._fits_at_end(job)
                     if sort_column in table.upsert(job, now) and job.job_id in table:
@@ -634,6 +715,40 @@ class JobsScreen(Screen[None]):
                     table.remove(job.job_id)
             if resort:
                 table.sort_by(self._sort_key, self.sort.reverse)
+
+    def _passes(self, job: Job) -> bool:
+        """Whether the filter in force shows `job` (an expired job counts as stopped)."""
+        return self.filter.matches(
+            job,
+            self.context.project_names.get(job.project_id or ""),
+            expired=self.is_expired(job.job_id),
+        )
+
+    def is_expired(self, job_id: str) -> bool:
+        """The API answers 404 for it now: past retention (or deleted); the journal remembers."""
+        return self.state_notes.get(job_id) == EXPIRED_NOTE
+
+    def show_submitted(self, job: Job) -> None:
+        """A job submitted from here: in the table now (no waiting for a poll), selected.
+
+        A filter that would hide it is cleared, so the user sees what they just made.
+        """
+        self.jobs[job.job_id] = job
+        self.state_notes.pop(job.job_id, None)
+        self._want_project_names([job])
+        if not self._passes(job):
+            self.action_clear_filters()
+            self.notify("Filters cleared to show the new job.", markup=False, timeout=4)
+        self._insert([job])
+        self._update_filter_bar()
+        # After the insert's own scroll fix-up (queued the same way), so this one wins.
+        self.table.call_after_refresh(self.select_job, job.job_id)
+
+    def select_job(self, job_id: str) -> None:
+        """Put the cursor on `job_id`'s row and scroll it into view."""
+        table = self.table
+        if job_id in table:  # a row still to come after a big rebuild is not
+            table.move_cursor(row=table.get_row_index(job_id), animate=False)
 
     def _fits_at_end(self, job: Job) -> bool:
         # A row appended in order (the list walk, newest first) needs no re-sort.
@@ -654,12 +769,7 @@ class JobsScreen(Screen[None]):
 
     def _rebuild(self) -> None:
         """Show the jobs that pass the filter, sorted (a filter or sort change)."""
-        names = self.context.project_names
-        visible = [
-            job
-            for job in self.jobs.values()
-            if self.filter.matches(job, names.get(job.project_id or ""))
-        ]
+        visible = [job for job in self.jobs.values() if self._passes(job)]
         visible.sort(key=self.sort.key, reverse=self.sort.reverse)
         self.table.set_jobs(visible)
         self._update_filter_bar()
@@ -692,7 +802,7 @@ class JobsScreen(Screen[None]):
         self.status_bar.show_budgets(snapshot, now)
         if self.connection is ConnectionState.OFFLINE and self.retry_at is not None:
             wait = max(0, round((self.retry_at - now).total_seconds()))
-            self.status_bar.show_connection(ConnectionState.OFFLINE, f"next try in {wait}s")
+            self.status_bar.show_connection(ConnectionState.OFFLINE, retry_in=wait)
         if snapshot is None:
             return
         # The client's shared Retry-After gate is the truth about a 429, even while the
@@ -707,7 +817,9 @@ class JobsScreen(Screen[None]):
         """Ages of running jobs move with time, not with polls: re-diff the live rows."""
         self.table.refresh_ages(job for job in self.jobs.values() if not job.is_finished)
 
-    def filter_description(self) -> str:
+    def filter_description(self, *, compact: bool = False) -> str:
+        """`Filter: state all · …   Sort: created ↓   34 of 34 jobs`; `compact` drops the
+        words a narrow terminal has no room for (the filter itself always stays)."""
         f = self.filter
         project = "all"
         if f.project_id:
@@ -717,6 +829,8 @@ class JobsScreen(Screen[None]):
             parts.append(f"text “{f.text}”")
         shown, total = self.table.row_count, len(self.jobs)
         loading = "" if self.listing_complete or not self.jobs else " (loading…)"
+        if compact:
+            return f"{' · '.join(parts)}  {self.sort.describe()}  {shown:,}/{total:,}{loading}"
         return (
             f"Filter: {' · '.join(parts)}   Sort: {self.sort.describe()}   "
             f"{shown:,} of {total:,} jobs{loading}"
@@ -725,6 +839,8 @@ class JobsScreen(Screen[None]):
     def _update_filter_bar(self) -> None:
         bar = self.query_one("#filter-bar", Static)
         words = self.filter_description()
+        if len(words) + 2 > self.app.size.width:  # the bar spans the terminal, padded 1 + 1
+            words = self.filter_description(compact=True)
         if words != self._filter_words:
             self._filter_words = words
             bar.update(Text(words), layout=False)
@@ -742,7 +858,8 @@ class JobsScreen(Screen[None]):
             return
         job = self.selected_job()
         name = self.context.project_names.get(job.project_id or "") if job else None
-        detail.show(job, self.dashboard.clock.now(), name)
+        expired = job is not None and self.is_expired(job.job_id)
+        detail.show(job, self.dashboard.clock.now(), name, expired=expired)
 
     @on(JobTable.RowsLoaded)
     def _rows_loaded(self) -> None:
@@ -813,7 +930,10 @@ class JobsScreen(Screen[None]):
         self.set_filter(self.filter.with_(project_id=job.project_id))
 
     def action_clear_filters(self) -> None:
-        self.query_one("#text-filter", Input).value = ""
+        field = self.query_one("#text-filter", Input)
+        field.value = ""
+        if not field.has_focus:
+            field.add_class("-hidden")  # nothing left to show in it
         self.set_filter(JobFilter())
 
     def action_text_filter(self) -> None:
@@ -903,7 +1023,9 @@ class JobsScreen(Screen[None]):
         self._update_filter_bar()
 
     def on_screen_resume(self) -> None:
-        # Back on the jobs screen (a form, the activity log or a modal closed).
+        # Back on the jobs screen (a form, the activity log or a modal closed); the terminal
+        # may have been resized meanwhile.
+        self._fit_layout(self.app.size.width)
         self.remember_ui(screen="jobs")
 
     def action_cycle_sort(self) -> None:

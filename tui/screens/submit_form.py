@@ -84,6 +84,8 @@ class SubmitFormScreen(Screen[JobCreated | None]):
         self.problems: list[Problem] = []
         #: A job that exists although the submit failed afterwards (an upload error).
         self.created_anyway: JobCreated | None = None
+        #: The request of the last send (the app reads a new project's name from it).
+        self.sent_request: Any = None
         #: Escape was pressed once on a form with input: the next one discards it.
         self._discard_armed = False
 
@@ -202,6 +204,7 @@ class SubmitFormScreen(Screen[JobCreated | None]):
             await clock.sleep(min(wait, 1.0))
         self.set_phase("sending")
         self.set_status(f"Sending the {self.KIND_LABEL}…")
+        self.sent_request = request
         try:
             created = await submit_journaled(
                 getattr(self.app, "journal", None),

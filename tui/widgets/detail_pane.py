@@ -23,6 +23,8 @@ from textual.widgets import Static
 
 from tui.api.models import Job, MediaFile
 from tui.widgets.formatting import (
+    EXPIRED_WORDS,
+    RETENTION_NOTE,
     STATE_LABELS,
     STATE_SYMBOLS,
     files_failed_summary,
@@ -52,17 +54,22 @@ def _fields_table(rows: list[tuple[str, Text | str]]) -> Table:
     return table
 
 
-def job_fields(job: Job, now: datetime, project_name: str | None = None) -> list[tuple[str, Any]]:
+def job_fields(
+    job: Job, now: datetime, project_name: str | None = None, *, expired: bool = False
+) -> list[tuple[str, Any]]:
     """(field, value) rows for the fields grid; values are Text or plain str (never markup).
 
     The job's error and files are not among them: the pane shows those above the fields.
     """
     progress = job.progress
     percent = job_percent(job)
+    state = f"{state_text(job.outcome)}  (job_state: {job.job_state or '-'})"
+    if expired:
+        state = f"{EXPIRED_WORDS}; last seen {state}"
     rows: list[tuple[str, Any]] = [
         ("Job", job.job_id),
         ("Type", job.job_type or "-"),
-        ("State", f"{state_text(job.outcome)}  (job_state: {job.job_state or '-'})"),
+        ("State", state),
         ("Progress", f"{progress_bar(percent, 12)} {percent_text(percent).strip()}"),
         ("Label", (progress.label if progress and progress.label else "-")),
         ("Updated", format_full_timestamp(progress.last_update_at if progress else None)),
@@ -145,12 +152,15 @@ class DetailPane(VerticalScroll):
         super().__init__(**kwargs)
         self.job: Job | None = None
         self.project_name: str | None = None
+        #: The shown job is past retention (404): its fields are the last ones seen.
+        self.expired = False
         self._now: datetime | None = None
         #: The files in the per-file table, in the order shown (failed first).
         self.files_shown: list[MediaFile] = []
 
     def compose(self) -> ComposeResult:
         yield Static(id="detail-title")
+        yield Static(Text(RETENTION_NOTE), id="detail-expired", classes="-hidden")
         # What the user came to see comes first: the error, the files, the agent's answer.
         yield Static(id="detail-error", classes="-hidden")
         yield Static(id="detail-files-title", classes="-hidden")
@@ -170,9 +180,20 @@ class DetailPane(VerticalScroll):
             self, lambda _theme: self.call_after_refresh(self._render_job)
         )
 
-    def show(self, job: Job | None, now: datetime, project_name: str | None = None) -> None:
-        """Render `job` (or the empty state); cheap to call again with the same job."""
+    def show(
+        self,
+        job: Job | None,
+        now: datetime,
+        project_name: str | None = None,
+        *,
+        expired: bool = False,
+    ) -> None:
+        """Render `job` (or the empty state); cheap to call again with the same job.
+
+        `expired`: the API no longer knows it (404 past retention); the pane says so.
+        """
         self.job, self._now, self.project_name = job, now, project_name
+        self.expired = expired and job is not None
         self._render_job()
 
     def watch_raw(self) -> None:
@@ -183,6 +204,7 @@ class DetailPane(VerticalScroll):
             return
         job = self.job
         title = self.query_one("#detail-title", Static)
+        self.query_one("#detail-expired").set_class(not self.expired, "-hidden")
         if job is None:
             title.update(Text("No job selected"))
             for widget_id in ("fields", "error", "files-title", "files", "agent", "raw"):
@@ -190,8 +212,13 @@ class DetailPane(VerticalScroll):
             self.files_shown = []
             return
         symbol = STATE_SYMBOLS[job.outcome]
-        title.update(Text(f"{symbol} {STATE_LABELS[job.outcome]} {job.kind} {job.short_id}"))
-        title.set_classes(["-title", state_class(job.outcome)])
+        last = f"{symbol} {STATE_LABELS[job.outcome]}"
+        if self.expired:
+            title.update(Text(f"{EXPIRED_WORDS} {job.kind} {job.short_id} (last seen {last})"))
+            title.set_classes(["-title", "state--expired"])
+        else:
+            title.update(Text(f"{last} {job.kind} {job.short_id}"))
+            title.set_classes(["-title", state_class(job.outcome)])
         raw = self.raw
         self.query_one("#detail-raw", Static).set_class(not raw, "-hidden")
         self.query_one("#detail-fields", Static).set_class(raw, "-hidden")
@@ -201,7 +228,7 @@ class DetailPane(VerticalScroll):
             self.query_one("#detail-raw", Static).update(raw_json(job))
             return
         now = self._now or datetime.now().astimezone()
-        fields = job_fields(job, now, self.project_name)
+        fields = job_fields(job, now, self.project_name, expired=self.expired)
         self.query_one("#detail-fields", Static).update(_fields_table(fields))
         self._render_error(job)
         self._render_files(job)

@@ -38,6 +38,11 @@ def state_class(outcome: Outcome) -> str:
     return f"state--{outcome.value.replace('_', '-')}"
 
 
+# A job the API answers 404 for now (past the 30-day retention); the journal remembers it.
+EXPIRED_WORDS = "⌛ expired"
+RETENTION_NOTE = "Jobs are kept 30 days; this is the last state seen."
+
+
 def state_text(outcome: Outcome) -> str:
     """`✖ failed`: symbol and word."""
     return f"{STATE_SYMBOLS[outcome]} {STATE_LABELS[outcome]}"

@@ -19,7 +19,7 @@ from rich.text import Text
 from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.widgets import DataTable
-from textual.widgets.data_table import ColumnKey, RowDoesNotExist, RowKey
+from textual.widgets.data_table import Column, ColumnKey, RowDoesNotExist, RowKey
 
 from tui.api.models import Job, Outcome
 from tui.widgets.formatting import (
@@ -51,6 +51,11 @@ COLUMNS: tuple[tuple[str, str, int], ...] = (
 )
 # column -> (minimum width, share of the spare width, maximum width).
 FLEX: dict[str, tuple[int, int, int]] = {"label": (10, 3, 90), "project": (10, 2, 40)}
+# When the table is narrow (80 columns, or beside the detail pane) these go first, in this
+# order, so the columns that say what a job is and how it is doing never need sideways
+# scrolling. One goes while Label and Project together would get fewer than FLEX_WANTED cells.
+OPTIONAL_COLUMNS: tuple[str, ...] = ("created", "files", "age")
+FLEX_WANTED = 26
 PROGRESS_BAR_WIDTH = 5
 COLUMN_KEYS: tuple[str, ...] = tuple(key for key, _, _ in COLUMNS)
 COLUMN_HEADERS: dict[str, str] = {key: header for key, header, _ in COLUMNS}
@@ -94,9 +99,13 @@ class JobFilter:
     project_id: str | None = None
     text: str = ""
 
-    def matches(self, job: Job, project_name: str | None = None) -> bool:
+    def matches(self, job: Job, project_name: str | None = None, *, expired: bool = False) -> bool:
+        """`expired`: the API no longer knows the job; whatever it last said, it has stopped."""
         outcomes = STATE_FILTERS.get(self.state)
-        if outcomes is not None and job.outcome not in outcomes:
+        outcome = job.outcome
+        if expired and not job.is_finished:
+            outcome = Outcome.FINISHED_UNKNOWN  # last seen running, but it is over now
+        if outcomes is not None and outcome not in outcomes:
             return False
         if self.kind != "all" and job.kind != self.kind:
             return False
@@ -161,6 +170,29 @@ class JobSort:
 
 
 # -- the widget ------------------------------------------------------------------------
+
+
+class JobColumn(Column):
+    """A column that can be hidden: it then takes no width and draws nothing."""
+
+    hidden: bool = False
+
+    def get_render_width(self, data_table: DataTable[Any]) -> int:
+        return 0 if self.hidden else super().get_render_width(data_table)
+
+
+def columns_to_hide(table_width: int, cell_padding: int = 1, scrollbar: int = 2) -> set[str]:
+    """The OPTIONAL_COLUMNS a table `table_width` cells wide leaves out (see FLEX_WANTED)."""
+    spare = table_width - scrollbar - 2 * cell_padding * len(FLEX)
+    spare -= sum(2 * cell_padding + width for key, _, width in COLUMNS if key not in FLEX)
+    hidden: set[str] = set()
+    widths = {key: width for key, _, width in COLUMNS}
+    for key in OPTIONAL_COLUMNS:
+        if spare >= FLEX_WANTED:
+            break
+        hidden.add(key)
+        spare += 2 * cell_padding + widths[key]
+    return hidden
 
 
 def flex_widths(spare: int) -> dict[str, int]:
@@ -253,24 +285,47 @@ class JobTable(DataTable[Text]):
 
     def on_mount(self) -> None:
         for key, header, width in COLUMNS:
-            self.add_column(header, key=key, width=width)
+            column_key = self.add_column(header, key=key, width=width)
+            added = self.columns[column_key]
+            # The same column, able to hide (DataTable reads widths through the instance).
+            self.columns[column_key] = JobColumn(added.key, added.label, added.width)
         self.app.theme_changed_signal.subscribe(self, self._recolour)
 
     def on_resize(self) -> None:
         self.fit_columns(self.size.width)
 
+    @property
+    def hidden_columns(self) -> set[str]:
+        """The keys of the columns left out at this width."""
+        return {
+            str(key.value)
+            for key, column in self.columns.items()
+            if isinstance(column, JobColumn) and column.hidden
+        }
+
     def fit_columns(self, table_width: int) -> None:
-        """Give Label and Project the width the fixed columns leave (the rest never change)."""
+        """Hide what a narrow table cannot hold, then give Label and Project what is left."""
         # Room for the vertical scrollbar is kept so its arrival never forces a sideways one.
-        spare = table_width - self.styles.scrollbar_size_vertical
-        spare -= sum(2 * self.cell_padding + width for key, _, width in COLUMNS if key not in FLEX)
+        scrollbar = self.styles.scrollbar_size_vertical
+        hidden = columns_to_hide(table_width, self.cell_padding, scrollbar)
+        spare = table_width - scrollbar
+        spare -= sum(
+            2 * self.cell_padding + width
+            for key, _, width in COLUMNS
+            if key not in FLEX and key not in hidden
+        )
         spare -= 2 * self.cell_padding * len(FLEX)
         widths = flex_widths(spare)
         columns = self.columns
-        if all(columns[ColumnKey(key)].width == width for key, width in widths.items()):
+        if hidden == self.hidden_columns and all(
+            columns[ColumnKey(key)].width == width for key, width in widths.items()
+        ):
             return
         for key, width in widths.items():
             columns[ColumnKey(key)].width = width
+        for key, column in columns.items():
+            if isinstance(column, JobColumn):
+                column.hidden = key.value in hidden
         # Column widths feed the virtual size and every cached line: redo both once.
         self._require_update_dimensions = True
         self._clear_caches()
@@ -285,6 +340,20 @@ class JobTable(DataTable[Text]):
             self.move_cursor(row=self.row_count - 1)
 
     # -- cells ---------------------------------------------------------------------------
+
+    def _render_cell(
+        self,
+        row_index: int,
+        column_index: int,
+        base_style: Style,
+        width: int,
+        cursor: bool = False,
+        hover: bool = False,
+    ) -> Any:
+        # A hidden column (width 0) draws nothing: one empty line per line of the row.
+        if width <= 0:
+            return [[]]
+        return super()._render_cell(row_index, column_index, base_style, width, cursor, hover)
 
     def _state_style(self, outcome: Outcome) -> Style:
         style = self._styles.get(outcome)

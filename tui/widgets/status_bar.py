@@ -1,7 +1,10 @@
 """The header line a glance reads: connection, Drive, last refresh, and the rate-limit budgets.
 
 Each part is its own Static so TCSS colours it by class (`-online`, `-offline`, ...) with the
-theme's variables; this module only decides the words.
+theme's variables; this module only decides the words. When the full words do not fit (80
+columns), every part switches to its compact words (`imp 10/10 · agt 10/10`); if even those do
+not fit, the Drive and then the refresh time step aside, so the connection state, the budgets
+and a Retry-After countdown always show.
 """
 
 from __future__ import annotations
@@ -9,6 +12,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal
@@ -26,6 +30,12 @@ CONNECTION_WORDS: dict[ConnectionState, str] = {
     ConnectionState.RATE_LIMITED: "⏳ rate-limited",
     ConnectionState.ERROR: "✖ error",
 }
+# The same states in as few cells as still read (a narrow terminal).
+CONNECTION_SHORT: dict[ConnectionState, str] = {
+    **CONNECTION_WORDS,
+    ConnectionState.OFFLINE: "○ offline",
+    ConnectionState.RATE_LIMITED: "⏳ limited",
+}
 
 
 def window_text(label: str, window: WindowSnapshot) -> str:
@@ -36,8 +46,25 @@ def window_text(label: str, window: WindowSnapshot) -> str:
     return text
 
 
-def budget_text(snapshot: BudgetSnapshot) -> str:
-    """`status 3/18/s · imports 10/10 · agent 9/10`."""
+def window_short(label: str, window: WindowSnapshot, now: datetime) -> str:
+    """`imp 7/10`, or `imp 0/10 (23s)`: the seconds until the next slot frees."""
+    text = f"{label} {window.remaining}/{window.limit}"
+    if window.next_free_at is not None and window.remaining == 0:
+        text += f" ({max(0, round((window.next_free_at - now).total_seconds()))}s)"
+    return text
+
+
+def budget_text(snapshot: BudgetSnapshot, *, compact: bool = False) -> str:
+    """`status 3/18/s · imports 10/10 · agent 9/10`; compact: `st 3/18 · imp 10/10 · agt 9/10`."""
+    if compact:
+        now = snapshot.taken_at
+        return " · ".join(
+            (
+                f"st {snapshot.status_last_second}/{snapshot.status_limit}",
+                window_short("imp", snapshot.imports, now),
+                window_short("agt", snapshot.agents, now),
+            )
+        )
     return " · ".join(
         (
             f"status {snapshot.status_last_second}/{snapshot.status_limit}/s",
@@ -56,7 +83,16 @@ def retry_after_text(snapshot: BudgetSnapshot, now: datetime) -> str:
 
 
 PARTS = ("badge", "connection", "drive", "refreshed", "budgets", "retry")
+# Parts that step aside, in this order, when even the compact words do not fit.
+DROPPABLE = ("drive", "refreshed")
 READ_ONLY_BADGE = "READ-ONLY"
+# Each part is padded one cell on either side.
+PART_PADDING = 2
+
+
+def needed_width(words: dict[str, str]) -> int:
+    """Cells the parts with words take, padding included."""
+    return sum(cell_len(text) + PART_PADDING for text in words.values() if text)
 
 
 class StatusBar(Horizontal):
@@ -67,24 +103,116 @@ class StatusBar(Horizontal):
     StatusBar { height: 1; }
     StatusBar > Static { width: auto; padding: 0 1; }
     StatusBar > #status-budgets { width: 1fr; }
-    StatusBar > #status-badge { display: none; }
-    StatusBar > #status-badge.-shown { display: block; }
     """
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         # What each part says now: a refresh that changes nothing repaints nothing.
         self._words: dict[str, str] = {}
+        self._shown: set[str] = set()
+        # What the words are made from (kept so a resize can re-word every part).
+        self._connection: tuple[ConnectionState, str, int | None] = (
+            ConnectionState.CONNECTING,
+            "",
+            None,
+        )
+        self._drive: tuple[str | None, bool] = (None, False)
+        self._read_only = False
+        self._refreshed: datetime | None = None
+        self._budgets: tuple[BudgetSnapshot, datetime] | None = None
+        #: True while the compact words are shown (the full ones do not fit).
+        self.compact = False
 
     def compose(self) -> ComposeResult:
         for part in PARTS:
             yield Static(id=f"status-{part}")
 
     def on_mount(self) -> None:
-        self.show_connection(ConnectionState.CONNECTING)
-        self.show_drive(None)
-        self.show_refreshed(None)
-        self.show_read_only(False)
+        self._refit()
+
+    def on_resize(self) -> None:
+        self._refit()
+
+    # -- what the screen tells us ---------------------------------------------------------
+
+    def show_connection(
+        self, state: ConnectionState, detail: str = "", *, retry_in: int | None = None
+    ) -> None:
+        """The link's state; `retry_in`: seconds to the next try while offline."""
+        self._connection = (state, detail, retry_in)
+        self._refit()
+
+    def show_drive(self, drive: str | None, read_only: bool = False) -> None:
+        self._drive = (drive, read_only)
+        self._refit()
+
+    def show_read_only(self, read_only: bool) -> None:
+        """The badge: every action that changes something is hidden and refused."""
+        self._read_only = read_only
+        self._refit()
+
+    def show_refreshed(self, when: datetime | None) -> None:
+        self._refreshed = when
+        self._refit()
+
+    def show_budgets(self, snapshot: BudgetSnapshot | None, now: datetime) -> None:
+        self._budgets = None if snapshot is None else (snapshot, now)
+        self._refit()
+
+    # -- words --------------------------------------------------------------------------
+
+    def words(self, *, compact: bool) -> dict[str, str]:
+        """Every part's words, full or compact ("" for a part with nothing to say)."""
+        state, detail, retry_in = self._connection
+        connection = (CONNECTION_SHORT if compact else CONNECTION_WORDS)[state]
+        if retry_in is not None:
+            connection += f", {retry_in}s" if compact else f": next try in {retry_in}s"
+        elif detail and not compact:
+            connection += f": {detail}"
+        drive, read_only = self._drive
+        drive_words = f"Drive {drive[:8]}" if drive else "Drive -"
+        if read_only and not compact:
+            drive_words += " [read-only]"
+        refreshed = format_clock(self._refreshed)
+        budgets = retry = ""
+        if self._budgets is not None:
+            snapshot, now = self._budgets
+            budgets = budget_text(snapshot, compact=compact)
+            retry = retry_after_text(snapshot, now)
+        return {
+            "badge": READ_ONLY_BADGE if self._read_only else "",
+            "connection": connection,
+            "drive": drive_words,
+            "refreshed": f"↻ {refreshed}" if compact else f"refreshed {refreshed}",
+            "budgets": budgets,
+            "retry": retry,
+        }
+
+    def _refit(self) -> None:
+        if not self.is_mounted:
+            return
+        width = self.size.width
+        words = self.words(compact=False)
+        self.compact = bool(width) and needed_width(words) > width
+        if self.compact:
+            words = self.words(compact=True)
+        shown = {part for part, text in words.items() if text}
+        for part in DROPPABLE:
+            if not width or needed_width({p: words[p] for p in shown}) <= width:
+                break
+            shown.discard(part)
+        state = self._connection[0]
+        classes = {
+            "badge": "-shown" if words["badge"] else "",
+            "connection": f"-{state.value.replace('_', '-')}",
+            "retry": "-active" if words["retry"] else "",
+        }
+        for part in PARTS:
+            self._say(part, words[part] if part in shown else "", classes.get(part))
+            widget = self.query_one(f"#status-{part}", Static)
+            # The budgets always hold their place (1fr), even while they are still unknown.
+            widget.display = part in shown or part == "budgets"
+        self._shown = shown
 
     def _say(self, part: str, words: str, classes: str | None = None) -> None:
         widget = self.query_one(f"#status-{part}", Static)
@@ -94,36 +222,6 @@ class StatusBar(Horizontal):
             self._words[part] = words
             widget.update(Text(words))
 
-    def show_connection(self, state: ConnectionState, detail: str = "") -> None:
-        words = CONNECTION_WORDS[state]
-        self._say(
-            "connection",
-            f"{words}: {detail}" if detail else words,
-            f"-{state.value.replace('_', '-')}",
-        )
-
-    def show_drive(self, drive: str | None, read_only: bool = False) -> None:
-        words = f"Drive {drive[:8]}" if drive else "Drive -"
-        self._say("drive", words + (" [read-only]" if read_only else ""))
-
-    def show_read_only(self, read_only: bool) -> None:
-        """The badge: every action that changes something is hidden and refused."""
-        self._say("badge", READ_ONLY_BADGE if read_only else "", "-shown" if read_only else "")
-
-    def show_refreshed(self, when: datetime | None) -> None:
-        self._say("refreshed", f"refreshed {format_clock(when)}")
-
-    def show_budgets(self, snapshot: BudgetSnapshot | None, now: datetime) -> None:
-        if snapshot is None:
-            self._say("budgets", "")
-            self._say("retry", "", "")
-            return
-        self._say("budgets", budget_text(snapshot))
-        countdown = retry_after_text(snapshot, now)
-        self._say("retry", countdown, "-active" if countdown else "")
-
     def text(self) -> str:
         """Everything the bar says, as plain text (tests read this)."""
-        return " | ".join(
-            self._words.get(part, "") for part in PARTS if part != "badge" or self._words.get(part)
-        )
+        return " | ".join(self._words[part] for part in PARTS if self._words.get(part))
