@@ -78,6 +78,25 @@ class SwitchableTransport(httpx.AsyncBaseTransport):
         return await self.inner.handle_async_request(request)
 
 
+def build_dashboard(
+    target: Starlette | httpx.AsyncBaseTransport,
+    clock: ManualClock,
+    *,
+    token: str = DEMO_TOKEN,
+    **kwargs: Any,
+) -> DescriptApp:
+    """A dashboard whose client talks to `target` (an ASGI app or a transport) on `clock`."""
+    transport = (
+        target if isinstance(target, httpx.AsyncBaseTransport) else httpx.ASGITransport(app=target)
+    )
+
+    def client() -> DescriptClient:
+        return DescriptClient(token, base_url=IN_PROCESS_BASE_URL, transport=transport, clock=clock)
+
+    kwargs.setdefault("refresh_interval", 0)
+    return DescriptApp(client, clock=clock, **kwargs)
+
+
 @pytest.fixture
 def make_dashboard(sim_clock: ManualClock) -> Callable[..., DescriptApp]:
     """`make_dashboard(asgi_app_or_transport, token=DEMO_TOKEN, **app_kwargs)`."""
@@ -88,19 +107,7 @@ def make_dashboard(sim_clock: ManualClock) -> Callable[..., DescriptApp]:
         token: str = DEMO_TOKEN,
         **kwargs: Any,
     ) -> DescriptApp:
-        transport = (
-            target
-            if isinstance(target, httpx.AsyncBaseTransport)
-            else httpx.ASGITransport(app=target)
-        )
-
-        def client() -> DescriptClient:
-            return DescriptClient(
-                token, base_url=IN_PROCESS_BASE_URL, transport=transport, clock=sim_clock
-            )
-
-        kwargs.setdefault("refresh_interval", 0)
-        return DescriptApp(client, clock=sim_clock, **kwargs)
+        return build_dashboard(target, sim_clock, token=token, **kwargs)
 
     return make
 

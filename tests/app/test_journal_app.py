@@ -29,7 +29,7 @@ from tui.simulator.app import IN_PROCESS_BASE_URL
 from tui.simulator.world import DEMO_TOKEN, OTHER_DRIVE_TOKEN, World
 from tui.widgets.formatting import RETENTION_NOTE
 
-from .conftest import SIZE, advance_until, demo_user, until
+from .conftest import SIZE, advance_until, build_dashboard, demo_user, until
 from .form_host import screen_text
 
 DAY = 86400.0
@@ -102,17 +102,7 @@ def dashboard(
     journal: Journal | None,
     **kwargs: Any,
 ) -> DescriptApp:
-    transport = (
-        target if isinstance(target, httpx.AsyncBaseTransport) else httpx.ASGITransport(app=target)
-    )
-
-    def client() -> DescriptClient:
-        return DescriptClient(
-            DEMO_TOKEN, base_url=IN_PROCESS_BASE_URL, transport=transport, clock=clock
-        )
-
-    kwargs.setdefault("refresh_interval", 0)
-    return DescriptApp(client, clock=clock, journal=journal, **kwargs)
+    return build_dashboard(target, clock, journal=journal, **kwargs)
 
 
 async def test_a_restart_shows_the_journal_at_once_and_resumes_polling(
