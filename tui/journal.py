@@ -31,9 +31,7 @@ import platformdirs
 
 from tui.api.clock import Clock, SystemClock
 from tui.api.models import (
-    JOB_TYPE_AGENT,
-    JOB_TYPE_IMPORT,
-    JOB_TYPE_PUBLISH,
+    JOB_TYPE_BY_KIND,
     Job,
     JobCreated,
     ModelError,
@@ -59,7 +57,7 @@ REJECTED = "rejected"  # the server said no (4xx/5xx with a body): no job was cr
 RECONCILED = "reconciled"  # a person matched it to a job found in the list
 ABANDONED = "abandoned"  # a person said no job was created (free to resubmit)
 
-KIND_TO_JOB_TYPE = {"import": JOB_TYPE_IMPORT, "agent": JOB_TYPE_AGENT, "publish": JOB_TYPE_PUBLISH}
+KIND_TO_JOB_TYPE = JOB_TYPE_BY_KIND
 
 T = TypeVar("T")
 

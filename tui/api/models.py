@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -56,6 +56,19 @@ _FAILED_FILE_STATUSES = {"failed", "failure", "error", "errored"}
 JOB_TYPE_IMPORT = "import/project_media"
 JOB_TYPE_AGENT = "agent"
 JOB_TYPE_PUBLISH = "publish"
+
+#: The short names the CLI, the journal and the filters use, and the job_type each stands for.
+JOB_TYPE_BY_KIND: Mapping[str, str] = {
+    "import": JOB_TYPE_IMPORT,
+    "agent": JOB_TYPE_AGENT,
+    "publish": JOB_TYPE_PUBLISH,
+}
+KIND_BY_JOB_TYPE: Mapping[str, str] = {
+    job_type: kind for kind, job_type in JOB_TYPE_BY_KIND.items()
+}
+
+#: "Jobs are retained for 30 days" (async-job-model.txt): after that GET /jobs/{id} is a 404.
+RETENTION = timedelta(days=30)
 
 
 def parse_timestamp(value: Any) -> datetime | None:
