@@ -11,7 +11,7 @@ from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from tui.api.errors import ApiError, DescriptError
+from tui.api.errors import DescriptError
 
 #: `DescriptClient.cancel_job`: returns a `CancelResult` (status_code, reason, note).
 CancelFunction = Callable[[str], Awaitable[Any]]
@@ -39,9 +39,8 @@ def answer_text(result: Any) -> str:
 
 
 def error_text(error: BaseException) -> str:
-    """`409 conflict: Job already stopped (DELETE /jobs/...)`, or the transport's failure."""
-    text = " ".join(str(error).split()) or type(error).__name__
-    return text if isinstance(error, ApiError) else f"no answer: {text}"
+    """`409 conflict: Job already stopped (DELETE /jobs/...)`, or why no answer came."""
+    return " ".join(str(error).split()) or type(error).__name__
 
 
 async def cancel_each(job_ids: Iterable[str], cancel: CancelFunction) -> list[CancelAnswer]:
