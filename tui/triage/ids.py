@@ -1,6 +1,7 @@
 """One job id from what a person typed: a full id, the short id the table shows, or a URL.
 
-The table shows `Job.short_id` (the last dash-separated chunk of the id, or its first 8
+Real ids are not always UUIDs (`project-media-import-9d635d5b`), so anything but a UUID is
+looked up. The table shows `Job.short_id` (the last dash-separated chunk of the id, or its first 8
 characters), so a typed fragment matches a job when it begins the id or begins its last
 chunk. The journal is searched first (it knows every job this tool has seen, including
 expired ones), then the API's list; two or more matches is `AmbiguousJobId` listing them.
@@ -99,6 +100,8 @@ def candidates_in(wanted: Wanted, jobs: Iterable[Job]) -> list[str]:
 
 
 def _choose(text: str, wanted: Wanted, ids: list[str], jobs: Sequence[Job]) -> str | None:
+    if wanted.fragment in ids:
+        return wanted.fragment  # a whole id typed out wins over longer ids it begins
     if len(ids) == 1:
         return ids[0]
     if len(ids) > 1 and wanted.project_id is not None:
