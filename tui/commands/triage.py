@@ -90,7 +90,7 @@ def extend_jobs(actions: Any) -> None:
     for name in ("get", "watch"):
         parsers[name].set_defaults(handler=with_resolved_ids(parsers[name].get_default("handler")))
     cancel = parsers["cancel"]
-    cancel.set_defaults(handler=with_resolved_ids(_bulk_or(cancel.get_default("handler"))))
+    cancel.set_defaults(handler=_bulk_or(cancel.get_default("handler")))
 
 
 def extend_import(parser: argparse.ArgumentParser) -> None:
@@ -312,8 +312,16 @@ async def write_report(args: argparse.Namespace, ctx: CliContext) -> int:
 
 
 def _bulk_or(handler: Handler) -> Handler:
+    """One id: the existing `cancel`; several: `cancel_many`. Both refuse before any lookup."""
+
     async def choose(args: argparse.Namespace, ctx: CliContext) -> int:
-        ids = list(dict.fromkeys(args.job_id))
+        ctx.refuse_if_read_only("cancel a job")
+        if not args.yes and not ctx.interactive:
+            raise UsageError(
+                "stdin is not a terminal, so nobody can confirm: pass --yes to cancel "
+                "without asking"
+            )
+        ids = list(dict.fromkeys(await resolve_ids(ctx, args.job_id)))
         if len(ids) == 1:
             args.job_id = ids[0]
             return await _call(handler, args, ctx)
@@ -327,11 +335,6 @@ async def cancel_many(args: argparse.Namespace, ctx: CliContext) -> int:
     """Ask once for all of them, cancel each in turn, one line per job with its answer."""
     from tui.commands.jobs import read_job
 
-    ctx.refuse_if_read_only("cancel jobs")
-    if not args.yes and not ctx.interactive:
-        raise UsageError(
-            "stdin is not a terminal, so nobody can confirm: pass --yes to cancel without asking"
-        )
     async with ctx.client() as client:
         with ctx.journal() as journal:
             jobs = [await read_job(client, ctx, journal, job_id) for job_id in args.job_id]

@@ -1,12 +1,16 @@
 """Failures across jobs, grouped by error message: "URL does not support Range requests × 7".
 
 A failure is one failed file of an import (its own `error_message`) or one failed job that
-has no failed file to blame (the job's `error_message`). Groups are keyed by the message
-with its whitespace collapsed, largest first; each lists its jobs and its files.
+has no failed file to blame (the job's `error_message`). A job-level message that names a
+file ("Failed to import media files. a.mp4: URL does not support Range requests", what an
+import whose every file failed says) counts as that file's failure, grouped by the reason
+after the name. Groups are keyed by the message with its whitespace collapsed, largest
+first; each lists its jobs and its files.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -15,6 +19,8 @@ from typing import Any
 from tui.api.models import Job, Outcome
 
 NO_MESSAGE = "(failed without an error message)"
+# "... a.mp4: reason" or "... a.mp4: reason (and 2 more)": the file a job-level message names.
+_NAMED_FILE = re.compile(r"(?:^|[.:;]\s)([^\s:]+\.[A-Za-z0-9]{2,5}): (.+?)(?: \(and \d+ more\))?$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,11 +89,10 @@ def failures_of(job: Job) -> list[Failure]:
             for f in files
         ]
     if job.outcome is Outcome.FAILED:
-        return [
-            Failure(
-                job.job_id, None, _message(job.error_message), job.error_code, job.project_id, at
-            )
-        ]
+        message = _message(job.error_message)
+        named = _NAMED_FILE.search(message)
+        file_name, reason = (named.group(1), named.group(2)) if named else (None, message)
+        return [Failure(job.job_id, file_name, reason, job.error_code, job.project_id, at)]
     return []
 
 

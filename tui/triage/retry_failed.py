@@ -73,9 +73,6 @@ def plan_retry(
             f"job {job.job_id} is {job.outcome.value}: only a partial or failed import has "
             "failed files to retry"
         )
-    failed = [f.name for f in job.failed_files]
-    if not failed:
-        raise RetryError(f"job {job.job_id} failed without naming a failed file: nothing to retry")
     if not job.project_id:
         raise RetryError(f"job {job.job_id} names no project to import into")
     if original_request is None:
@@ -85,6 +82,11 @@ def plan_retry(
             f"--project-id {job.project_id} --media URL ..."
         )
     sent = original_request.get("add_media")
+    failed = [f.name for f in job.failed_files]
+    if not failed and job.outcome is Outcome.FAILED and isinstance(sent, dict):
+        failed = list(sent)  # an import whose every file failed lists none: all of them
+    if not failed:
+        raise RetryError(f"job {job.job_id} failed without naming a failed file: nothing to retry")
     local_files = (extra or {}).get("local_files") or {}
     media: dict[str, MediaItem] = {}
     missing: list[str] = []

@@ -34,3 +34,17 @@ def test_the_window_leaves_older_jobs_out() -> None:
 
     groups = group_failures([old, new], since=NOW - timedelta(minutes=30))
     assert groups[0].job_ids == ("new-2222",)
+
+
+def test_an_import_whose_every_file_failed_counts_under_the_files_reason() -> None:
+    whole = make_job(
+        "j7-gggg",
+        "stopped",
+        result={
+            "status": "error",
+            "error_message": f"Failed to import media files. x-1.mp4: {RANGE} (and 1 more)",
+        },
+    )
+    groups = group_failures([whole, failed_import("j8-hhhh", {"a.mp4": RANGE})])
+    assert [(g.message, g.count) for g in groups] == [(RANGE, 2)]
+    assert {f.file_name for f in groups[0].failures} == {"x-1.mp4", "a.mp4"}
