@@ -23,7 +23,7 @@ from tui.commands import CliContext, CliJournal, CommandFailed, ExitCode, UsageE
 from tui.commands.output import clean, render_table, to_json
 from tui.triage.cancel import cancel_each, summary
 from tui.triage.failures import group_failures
-from tui.triage.ids import AmbiguousJobId, JobIdError, Wanted, parse_wanted, resolve_among
+from tui.triage.ids import AmbiguousJobId, JobIdError, parse_wanted, resolve_job_id
 from tui.triage.preflight import preflight
 from tui.triage.report import incident_report, report_path
 from tui.triage.retry_failed import RetryError, plan_retry
@@ -137,37 +137,34 @@ async def resolve_ids(ctx: CliContext, texts: Sequence[str]) -> list[str]:
     for a journaled job still reports it expired).
     """
     ctx.require_token()  # a missing token is the first thing to say, before any lookup
-    wanted: list[Wanted | None] = []
-    for text in texts:
-        try:
-            wanted.append(parse_wanted(text))
-        except JobIdError:
-            wanted.append(None)  # the handler's own check explains what is wrong with it
-    if all(w is None or w.job_id is not None for w in wanted):
-        pairs = zip(wanted, texts, strict=True)
-        return [w.job_id if w is not None and w.job_id else t for w, t in pairs]
+    if all(_is_full_id(text) for text in texts):
+        return [text.strip() for text in texts]
     async with ctx.client() as client:
         with ctx.journal() as journal:
             known = [row.job for row in journal.load_jobs() if row.job is not None]
-            listed: list[Job] | None = None
-            ids = []
-            for text, want in zip(texts, wanted, strict=True):
-                found = _resolve_one(text, known) if want is not None else text
-                if found is None:
-                    if listed is None:
-                        listed = await _list_recent(client, ctx, journal)
-                    found = _resolve_one(text, listed)
-                ids.append(found or text.strip())
-    return ids
+            listed: list[list[Job]] = []
+
+            async def list_once() -> list[Job]:
+                if not listed:  # one walk of the list serves every id on the line
+                    listed.append(await _list_recent(client, ctx, journal))
+                return listed[0]
+
+            try:
+                return [
+                    await resolve_job_id(text, known, list_once, pass_through=True)
+                    for text in texts
+                ]
+            except AmbiguousJobId as error:
+                lines = [f"{error.text!r} matches {len(error.candidates)} jobs; type more:"]
+                lines += [f"  {job_id}" for job_id in error.candidates]
+                raise UsageError("\n".join(lines)) from None
 
 
-def _resolve_one(text: str, jobs: Sequence[Job]) -> str | None:
+def _is_full_id(text: str) -> bool:
     try:
-        return resolve_among(text, jobs)
-    except AmbiguousJobId as error:
-        lines = [f"{error.text!r} matches {len(error.candidates)} jobs; type more of the id:"]
-        lines += [f"  {job_id}" for job_id in error.candidates]
-        raise UsageError("\n".join(lines)) from None
+        return parse_wanted(text).job_id is not None
+    except JobIdError:
+        return True  # not an id at all: the handler's own check says what is wrong
 
 
 async def _list_recent(

@@ -129,13 +129,26 @@ async def resolve_job_id(
     text: str,
     journal_jobs: Sequence[Job],
     list_jobs: Callable[[], Awaitable[Sequence[Job]]],
+    *,
+    pass_through: bool = False,
 ) -> str:
     """The job id `text` names: the journal first, then (only if needed) the API's list.
 
-    Raises `JobIdError` (`UnknownJobId`, `AmbiguousJobId`) when it names none or several.
+    Raises `AmbiguousJobId` when it names several. When it names none (or cannot be an id
+    at all), raises `UnknownJobId` / `JobIdError`, or with `pass_through` returns the text
+    as typed, so a GET decides (the CLI: a 404 then says what the API says).
     """
-    if found := resolve_among(text, journal_jobs):
-        return found
-    if found := resolve_among(text, await list_jobs()):
-        return found
+    try:
+        if found := resolve_among(text, journal_jobs):
+            return found
+        if found := resolve_among(text, await list_jobs()):
+            return found
+    except AmbiguousJobId:
+        raise
+    except JobIdError:
+        if pass_through:
+            return text.strip()
+        raise
+    if pass_through:
+        return text.strip()
     raise UnknownJobId(text.strip())

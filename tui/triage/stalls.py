@@ -35,6 +35,18 @@ class StallThresholds:
     #: A job still queued this many minutes after it was created is stalled.
     queued_minutes: float = 5.0
 
+    @classmethod
+    def from_settings(cls, settings: object) -> StallThresholds:
+        """From a config object with `stall_running_minutes` / `stall_queued_minutes`
+        (either may be missing: its default stands)."""
+        default = cls()
+        running = getattr(settings, "stall_running_minutes", None)
+        queued = getattr(settings, "stall_queued_minutes", None)
+        return cls(
+            running_minutes=float(running) if running else default.running_minutes,
+            queued_minutes=float(queued) if queued else default.queued_minutes,
+        )
+
 
 @dataclass(frozen=True, slots=True)
 class Stall:

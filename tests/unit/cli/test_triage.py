@@ -185,3 +185,19 @@ def test_preflight_warns_with_the_documented_reason_and_still_sends(
         assert "authorization" not in request.headers
         assert "media URLs must be accessible by Descript servers" in result.err
         assert "sending anyway" in result.err
+
+
+def test_watch_and_a_single_cancel_accept_short_ids_too(
+    sim_cli: CliRunner, sim_world: World
+) -> None:
+    done = Job.from_json(submit(sim_cli, GOOD.format(1)))
+    watched = sim_cli("jobs", "watch", done.short_id, "--json")
+    assert watched.code == 0, watched.err
+    assert json.loads(watched.out.splitlines()[0])["job_id"] == done.job_id
+    queued = Job.from_json({"job_id": queued_job(sim_world, "Q")})
+    sim_cli("jobs", "list")  # journals it, as the dashboard or any listing would
+    sim_cli.transport.requests.clear()
+    result = sim_cli("jobs", "cancel", queued.short_id, "--yes")
+    assert result.code == 0, result.err
+    assert "204 No Content" in result.out
+    assert sim_cli.sent[:2] == [f"GET /v1/jobs/{queued.job_id}", f"DELETE /v1/jobs/{queued.job_id}"]

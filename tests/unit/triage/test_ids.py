@@ -65,3 +65,13 @@ async def test_the_journal_answers_first_and_the_list_only_when_needed() -> None
     assert listed == [1]
     with pytest.raises(UnknownJobId):
         await resolve_job_id("ffffffff", [make_job(FULL)], list_jobs)
+
+
+async def test_pass_through_hands_unknown_text_on_as_typed_but_not_an_ambiguity() -> None:
+    async def list_jobs() -> list:
+        return [make_job(FULL), make_job(OTHER)]
+
+    assert await resolve_job_id(" zzzz9999 ", [], list_jobs, pass_through=True) == "zzzz9999"
+    assert await resolve_job_id("ab", [], list_jobs, pass_through=True) == "ab"
+    with pytest.raises(AmbiguousJobId):
+        await resolve_job_id("6dc3f30a", [], list_jobs, pass_through=True)

@@ -59,3 +59,11 @@ def test_an_agent_job_says_visual_updates_may_still_propagate_for_a_minute() -> 
     assert agent_settle_note(agent, NOW + timedelta(seconds=31)) is None
     imported = make_job("i-7777", "stopped", stopped_at=ago(0.5), result={"status": "success"})
     assert agent_settle_note(imported, NOW) is None
+
+
+def test_thresholds_come_from_the_settings_fields_or_their_defaults() -> None:
+    from types import SimpleNamespace
+
+    settings = SimpleNamespace(stall_running_minutes=20, stall_queued_minutes=None)
+    assert StallThresholds.from_settings(settings) == StallThresholds(20.0, 5.0)
+    assert StallThresholds.from_settings(object()) == StallThresholds()
