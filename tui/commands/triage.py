@@ -12,19 +12,19 @@ from __future__ import annotations
 
 import argparse
 import inspect
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from tui.api.models import JOB_TYPE_BY_KIND, Job
-from tui.api.requests import UrlMedia
+from tui.api.requests import MediaItem
 from tui.commands import CliContext, CliJournal, CommandFailed, ExitCode, UsageError
 from tui.commands.output import clean, render_table, to_json
 from tui.triage.cancel import cancel_each, summary
 from tui.triage.failures import group_failures
 from tui.triage.ids import AmbiguousJobId, JobIdError, parse_wanted, resolve_job_id
-from tui.triage.preflight import preflight
+from tui.triage.preflight import preflight_media
 from tui.triage.report import incident_report, report_path
 from tui.triage.retry_failed import RetryError, plan_retry
 from tui.triage.stalls import StallThresholds, stall_of
@@ -383,20 +383,19 @@ def _import_with_triage(handler: Handler) -> Handler:
             ctx.refuse_if_read_only("submit an import")
             request = build_import_request(args)
             ctx.require_token()
-            await warn_preflight(ctx, request.add_media.values())
+            await warn_preflight(ctx, request.add_media)
         return await _call(handler, args, ctx)
 
     return run
 
 
-async def warn_preflight(ctx: CliContext, media: Any) -> None:
+async def warn_preflight(ctx: CliContext, add_media: Mapping[str, MediaItem]) -> None:
     """Print a warning per media URL that fails the ranged GET; never stops the import."""
-    urls = [item.url for item in media if isinstance(item, UrlMedia)]
-    if not urls or ctx.demo_base_url is not None:
+    if ctx.demo_base_url is not None:
         return  # the demo's simulator fetches nothing: its URLs are not real
     transport = ctx.transport_factory() if ctx.transport_factory else None
-    checks = await preflight(urls, transport=transport)
-    problems = [check for check in checks if not check.ok]
+    checks = await preflight_media(add_media, transport=transport)
+    problems = [check for check in checks.values() if not check.ok]
     for check in problems:
         ctx.err(f"warning: {clean(check.warning)}")
     if problems:
@@ -426,7 +425,7 @@ async def retry_failed(args: argparse.Namespace, ctx: CliContext) -> int:
                 f"{clean(job.project_id)}: {', '.join(clean(name) for name in plan.files)}"
             )
             if not args.no_preflight:
-                await warn_preflight(ctx, plan.request.add_media.values())
+                await warn_preflight(ctx, plan.request.add_media)
             request = plan.request
             created = await _submit(
                 ctx,

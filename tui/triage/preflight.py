@@ -10,12 +10,13 @@ warning with that reason. A warning never stops the import: the user may send an
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 import httpx
 
 from tui.api.activity import redact_url
+from tui.api.requests import MediaItem, UrlMedia
 
 PREFLIGHT_TIMEOUT = httpx.Timeout(5.0)
 # Descript fetches the URLs itself; a handful at once is plenty for a form's worth.
@@ -97,3 +98,18 @@ async def preflight(
                 return await check_url(http, url)
 
         return list(await asyncio.gather(*(one(url) for url in unique)))
+
+
+async def preflight_media(
+    add_media: Mapping[str, MediaItem],
+    *,
+    transport: httpx.AsyncBaseTransport | None = None,
+    timeout: httpx.Timeout = PREFLIGHT_TIMEOUT,
+) -> dict[str, UrlCheck]:
+    """The check of each URL item of an import, by media name (uploads are not fetched)."""
+    urls = {name: item.url for name, item in add_media.items() if isinstance(item, UrlMedia)}
+    if not urls:
+        return {}
+    found = await preflight(urls.values(), transport=transport, timeout=timeout)
+    checks = {check.url: check for check in found}
+    return {name: checks[url.strip()] for name, url in urls.items()}

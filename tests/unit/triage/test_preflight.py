@@ -60,3 +60,20 @@ async def test_the_body_is_never_read() -> None:
     [check] = await preflight(["https://media.test/big.mp4"], transport=transport)
     assert not check.ok
     assert Endless.read == 0
+
+
+async def test_an_imports_media_are_checked_by_name_and_uploads_are_not_fetched(
+    tmp_path,
+) -> None:
+    from tui.api.requests import UploadMedia, UrlMedia
+    from tui.triage.preflight import preflight_media
+
+    (tmp_path / "local.wav").write_bytes(b"abc")
+    media = {
+        "intro.mp4": UrlMedia("https://media.test/ok.mp4"),
+        "b-roll.mp4": UrlMedia(" https://media.test/norange.mp4 "),
+        "local.wav": UploadMedia.from_path(tmp_path / "local.wav"),
+    }
+    checks = await preflight_media(media, transport=httpx.MockTransport(handler))
+    assert set(checks) == {"intro.mp4", "b-roll.mp4"}
+    assert checks["intro.mp4"].ok and not checks["b-roll.mp4"].ok
