@@ -332,6 +332,10 @@ class CliJournal:
         """One scheduler batch: changed jobs upserted, "gone" (404) ones marked expired."""
         self._guard(lambda j: j.record_events(events), 0)
 
+    def load_jobs(self) -> list[JournaledJob]:
+        """Every journaled job of the profile (short ids, retry links, incident reports)."""
+        return self._guard(lambda j: j.load_jobs(), [])
+
     def expire_if_known(self, job_id: str) -> JournaledJob | None:
         """A 404: mark the job expired if the journal knows it; its row (last state), or None."""
 

@@ -218,9 +218,12 @@ def register(subparsers: Any) -> None:
             "--yes is required. Prints the server's 204, then re-reads the job."
         ),
     )
-    cancel_parser.add_argument("job_id", metavar="JOB_ID")
+    cancel_parser.add_argument("job_id", metavar="JOB_ID", nargs="+")
     cancel_parser.add_argument("--yes", "-y", action="store_true", help="do not ask")
     cancel_parser.set_defaults(handler=cancel_job)
+    from tui.commands import triage  # issue 11: failures, report, --stalled, short ids, bulk
+
+    triage.extend_jobs(actions)
 
 
 def _missing_action(parser: argparse.ArgumentParser, ctx: CliContext) -> int:

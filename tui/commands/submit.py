@@ -81,7 +81,6 @@ def _register_import(subparsers: Any) -> None:
         "--media",
         nargs="+",
         action="extend",
-        required=True,
         metavar="URL_OR_PATH",
         help="media to import: http(s) URLs or local files (repeatable)",
     )
@@ -103,6 +102,9 @@ def _register_import(subparsers: Any) -> None:
     )
     _add_wait_flags(parser)
     parser.set_defaults(handler=submit_import)
+    from tui.commands import triage  # issue 11: --retry-failed, --no-preflight (--media checked)
+
+    triage.extend_import(parser)
 
 
 def _register_agent(subparsers: Any) -> None:

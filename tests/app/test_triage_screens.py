@@ -1,0 +1,166 @@
+"""Issue 11's standalone screens, each on the bare host (the lead wires them into jobs)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual.widgets import Input, Tree
+
+from tests.unit.triage.jobs import failed_import, make_job
+from tui.api.models import Job, Outcome
+from tui.screens.bulk_cancel import BulkCancelScreen
+from tui.screens.confirm_open import WARNING, ConfirmOpenScreen, needs_confirmation
+from tui.screens.failures import FailuresScreen
+from tui.screens.goto import GotoScreen
+from tui.simulator.world import World
+from tui.triage.failures import group_failures
+from tui.triage.ids import resolve_job_id
+
+from .form_host import SIZE, FormHost, demo_user, make_client, screen_text, settle, sim_requests
+
+RANGE = "URL does not support Range requests"
+FULL = "6dc3f30a-58c2-4b9e-9d3c-6b3a19beafbe"
+OTHER = "6dc3f30a-1111-4b9e-9d3c-0a0a0a0a0a0a"
+
+
+def host(sim_app: Any, sim_clock: Any) -> FormHost:
+    return FormHost(make_client(sim_app, sim_clock), sim_clock)
+
+
+async def test_goto_resolves_a_short_id_and_shows_errors_where_the_user_typed(
+    sim_app: Any, sim_clock: Any
+) -> None:
+    board = [make_job(FULL), make_job(OTHER)]
+
+    async def no_list() -> list[Job]:
+        return []
+
+    async def resolve(text: str) -> str:
+        return await resolve_job_id(text, board, no_list)
+
+    app = host(sim_app, sim_clock)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = GotoScreen(resolve)
+        app.open(screen)
+        await settle(pilot, lambda: screen.is_mounted and bool(screen.query("#goto-input")))
+        await pilot.press(*"6dc3f30a", "enter")
+        await settle(pilot, lambda: "matches 2 jobs" in screen_text(app))
+        shown = screen_text(app)
+        assert FULL in shown and OTHER in shown
+        assert screen.query_one("#goto-input", Input).value == "6dc3f30a"  # kept to correct
+        assert app.results == []
+        screen.query_one("#goto-input", Input).value = ""
+        await pilot.press(*"6b3a19be", "enter")
+        await settle(pilot, lambda: app.results == [FULL])
+
+
+async def test_goto_escape_returns_none(sim_app: Any, sim_clock: Any) -> None:
+    async def resolve(text: str) -> str:
+        raise AssertionError("not called")
+
+    app = host(sim_app, sim_clock)
+    async with app.run_test(size=SIZE) as pilot:
+        app.open(GotoScreen(resolve))
+        await pilot.pause()
+        await pilot.press("escape")
+        await settle(pilot, lambda: app.results == [None])
+
+
+async def test_failures_screen_groups_expand_and_enter_opens_the_job(
+    sim_app: Any, sim_clock: Any
+) -> None:
+    jobs = [
+        failed_import("j1-aaaa", {"a.mp4": RANGE}),
+        failed_import("j2-bbbb", {"[b].mp4": RANGE, "c.wav": "Unsupported codec"}),
+    ]
+    app = host(sim_app, sim_clock)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = FailuresScreen(group_failures(jobs))
+        app.open(screen)
+        await settle(pilot, lambda: screen.is_mounted and bool(screen.query("#failures-tree")))
+        shown = screen_text(app)
+        assert f"{RANGE} × 2" in shown and "Unsupported codec × 1" in shown
+        assert "j1-aaaa" not in shown  # groups start folded
+        await pilot.press("enter")  # unfold the first group
+        await settle(pilot, lambda: "j1-aaaa" in screen_text(app))
+        assert "[b].mp4" in screen_text(app)  # a file name as typed, not markup
+        tree = screen.query_one("#failures-tree", Tree)
+        await pilot.press("down")
+        assert tree.cursor_node is not None and tree.cursor_node.data is not None
+        wanted = tree.cursor_node.data
+        await pilot.press("enter")
+        await settle(pilot, lambda: app.results == [wanted])
+
+
+async def test_bulk_cancel_asks_once_then_shows_each_answer(
+    sim_app: Any, sim_world: World, sim_clock: Any
+) -> None:
+    user = demo_user(sim_world)
+    ids = [
+        sim_world.submit_agent(user, {"project_name": f"P{i}", "prompt": "x"}, run_s=600).job_id
+        for i in range(3)
+    ]
+    sim_clock.advance_nowait(10)
+    app = host(sim_app, sim_clock)
+    async with app.run_test(size=SIZE) as pilot:
+        jobs = [await app.client.get_job(job_id) for job_id in ids]
+        done = make_job("done-1234", "stopped", result={"status": "success"})
+        calls: list[str] = []
+
+        async def cancel(job_id: str) -> Any:
+            calls.append(job_id)
+            if job_id == ids[2]:
+                return await app.client.cancel_job("no-such-job")  # a real 404 answer
+            return await app.client.cancel_job(job_id)
+
+        screen = BulkCancelScreen([*jobs, done], cancel)
+        app.open(screen)
+        await settle(pilot, lambda: screen.is_mounted and bool(screen.query("#bulk-close")))
+        shown = screen_text(app)
+        assert "Cancel 3 jobs?" in shown and all(job_id in shown for job_id in ids)
+        assert "done-1234  already success: not sent" in shown
+        assert calls == [] and sim_requests(sim_app, "DELETE") == []
+        await pilot.press("y")
+        await settle(pilot, lambda: screen.phase == "done")
+        shown = screen_text(app)
+        assert calls == ids
+        assert f"✔ {ids[0]}  204 No Content" in shown
+        assert f"✖ {ids[2]}  404" in shown
+        assert "2 cancelled, 1 refused" in shown
+        await pilot.press("escape")
+        await settle(pilot, lambda: len(app.results) == 1)
+        answers = app.results[0]
+        assert [a.ok for a in answers] == [True, True, False]
+    cancelled = [await make_client(sim_app, sim_clock).get_job(ids[0])]
+    assert cancelled[0].outcome is Outcome.CANCELLED
+
+
+async def test_bulk_cancel_declined_sends_nothing(sim_app: Any, sim_clock: Any) -> None:
+    async def cancel(job_id: str) -> Any:
+        raise AssertionError("nothing may be sent")
+
+    app = host(sim_app, sim_clock)
+    async with app.run_test(size=SIZE) as pilot:
+        app.open(BulkCancelScreen([make_job("r-1234")], cancel))
+        await pilot.pause()
+        await pilot.press("n")
+        await settle(pilot, lambda: app.results == [None])
+
+
+async def test_opening_a_running_jobs_project_asks_first(sim_app: Any, sim_clock: Any) -> None:
+    running = make_job("r-1234", project_id="p-[x]")
+    assert needs_confirmation(running)
+    assert not needs_confirmation(make_job("d-1", "stopped", result={"status": "success"}))
+    app = host(sim_app, sim_clock)
+    async with app.run_test(size=SIZE) as pilot:
+        app.open(ConfirmOpenScreen(running, project_name="Podcast [rough]"))
+        await pilot.pause()
+        shown = screen_text(app)
+        assert "Podcast [rough]" in shown and "can cause conflicts" in shown
+        assert WARNING.split(":")[0][:30] in shown
+        await pilot.press("y")
+        await settle(pilot, lambda: app.results == [True])
+        app.open(ConfirmOpenScreen(running))
+        await pilot.pause()
+        await pilot.press("escape")
+        await settle(pilot, lambda: app.results == [True, False])

@@ -1,0 +1,64 @@
+"""Cancel several jobs, one after another, and say what the server answered for each.
+
+The client spends the per-second budget (every DELETE counts) and waits on a 429 by
+itself, so cancelling in sequence stays within the budget. Each answer is kept as the
+server gave it: `204 No Content`, or the error's status and message; nothing is assumed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from tui.api.errors import DescriptError
+
+#: `DescriptClient.cancel_job`: returns a `CancelResult` (status_code, reason, note).
+CancelFunction = Callable[[str], Awaitable[Any]]
+
+
+@dataclass(frozen=True, slots=True)
+class CancelAnswer:
+    job_id: str
+    ok: bool
+    answer: str  # `204 No Content`, or `409 ...: message`
+
+    @property
+    def line(self) -> str:
+        return f"{self.job_id}  {self.answer}"
+
+
+def answer_text(result: Any) -> str:
+    """`204 No Content` from the `CancelResult`, with its note if it has one."""
+    status = getattr(result, "status_code", None)
+    if status is None:
+        return "204 No Content"  # a client that returns nothing raised on anything but a 2xx
+    note = getattr(result, "note", "")
+    text = f"{status} {getattr(result, 'reason', '')}".rstrip()
+    return f"{text} ({note})" if note else text
+
+
+def error_text(error: BaseException) -> str:
+    """`409 conflict: Job already stopped (DELETE /jobs/...)`, or why no answer came."""
+    return " ".join(str(error).split()) or type(error).__name__
+
+
+async def cancel_each(job_ids: Iterable[str], cancel: CancelFunction) -> list[CancelAnswer]:
+    """Cancel each job in turn; one answer per job, in order; errors do not stop the rest."""
+    answers: list[CancelAnswer] = []
+    for job_id in dict.fromkeys(job_ids):
+        try:
+            result = await cancel(job_id)
+        except DescriptError as error:
+            answers.append(CancelAnswer(job_id, False, error_text(error)))
+        else:
+            answers.append(CancelAnswer(job_id, True, answer_text(result)))
+    return answers
+
+
+def summary(answers: Iterable[CancelAnswer]) -> str:
+    """`3 cancelled, 1 refused`."""
+    items = list(answers)
+    done = sum(a.ok for a in items)
+    refused = len(items) - done
+    return f"{done} cancelled" + (f", {refused} refused" if refused else "")
