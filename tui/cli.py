@@ -42,6 +42,7 @@ COMMAND_MODULES = (
     "tui.commands.submit",
     "tui.commands.simulate",
     "tui.commands.auth",
+    "tui.commands.listen",
 )
 
 # `--token x`, `--api-key=x`, `--bearer`, ...: what someone trying to pass a token would type.

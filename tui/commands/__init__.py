@@ -322,6 +322,10 @@ class CliJournal:
 
     # -- jobs read from the API -----------------------------------------------------------
 
+    def knows_job(self, job_id: str) -> bool:
+        """Whether this profile submitted or has seen `job_id` (callbacks for others are forged)."""
+        return self._guard(lambda j: j.get_job(job_id) is not None, False)
+
     def upsert_job(self, job: Job) -> None:
         self._guard(lambda j: j.upsert_job(job), False)
 
