@@ -2,15 +2,23 @@
 
 Every demo job is submitted through the same `World.submit_*` path a client uses (with its
 creation time set in the past), so its outcome follows the documented request rules.
+
+This script sits above the world: it works on any world through the `DemoWorld` protocol
+and never imports the registry, so `World.demo()` can call `populate_demo()` without an
+import circle. The world never calls in here: the app's timer asks `run_arrivals()` what
+has arrived by now (see `tui/simulator/app.py`).
 """
 
 from __future__ import annotations
 
 import random
+from collections.abc import Iterable, Iterator
+from typing import Protocol
 
 from tui.api.clock import Clock
 from tui.api.models import JOB_TYPE_AGENT, JOB_TYPE_IMPORT, JOB_TYPE_PUBLISH, JsonDict
-from tui.simulator.world import (
+from tui.simulator.world.jobs import SimJob, UploadSlot
+from tui.simulator.world.model import (
     BROKE_DRIVE_ID,
     CANCELLED,
     DAY_S,
@@ -21,13 +29,54 @@ from tui.simulator.world import (
     QUEUED,
     RUNNING,
     STOPPED,
-    SimJob,
     SimProject,
     User,
-    World,
     WorldError,
     seeded_rng,
 )
+from tui.simulator.world.submissions import IdSource, Submission, agent_job, import_job, publish_job
+
+
+class DemoWorld(Protocol):
+    """What the demo script needs of a world (the registry's `World` is one)."""
+
+    clock: Clock
+    seed: int
+    users: dict[str, User]
+    projects: dict[str, SimProject]
+    next_arrival_at: float | None
+    arrivals: int
+
+    def now_ts(self) -> float: ...
+    def new_id(self) -> str: ...
+    def next_seq(self) -> int: ...
+    def add_project(
+        self,
+        name: str,
+        *,
+        drive_id: str = ...,
+        created_by: str | None = ...,
+        folder_path: str = ...,
+        media: dict[str, float] | None = ...,
+        compositions: Iterable[str] = ...,
+        created_at: float | None = ...,
+        updated_at: float | None = ...,
+        team_access: str = ...,
+    ) -> SimProject: ...
+    def project_for(self, user: User, project_id: str) -> SimProject: ...
+    def projects_of(self, drive_id: str) -> Iterator[SimProject]: ...
+    def submit_import(
+        self, user: User, body: JsonDict, *, at: float | None = ..., **timing: float
+    ) -> tuple[SimJob, dict[str, UploadSlot]]: ...
+    def submit_agent(
+        self, user: User, body: JsonDict, *, at: float | None = ..., **timing: float
+    ) -> SimJob: ...
+    def submit_publish(
+        self, user: User, body: JsonDict, *, at: float | None = ..., **timing: float
+    ) -> SimJob: ...
+    def cancel_job_at(self, job: SimJob, at: float) -> None: ...
+    def add_jobs_bulk(self, jobs: list[SimJob]) -> None: ...
+    def settle(self, now: float | None = None) -> int: ...
 
 HOUR_S = 3600.0
 # New demo jobs arrive every 1-3 simulated minutes; after a long jump only the last hour's.
@@ -66,8 +115,9 @@ _NEW_PROJECT_NAMES = (
 )
 
 
-def build_demo_world(seed: int, clock: Clock) -> World:
-    world = World.empty(clock, seed=seed)
+def populate_demo(world: DemoWorld) -> None:
+    """Fill an empty world (the three Drives) with the demo's projects and jobs."""
+    seed = world.seed
     now = world.now_ts()
     rng = random.Random(f"descript-sim-demo-{seed}")
     demo = world.users[DEMO_USER_ID]
@@ -258,14 +308,17 @@ def build_demo_world(seed: int, clock: Clock) -> World:
 
     world.settle(now)
     world.next_arrival_at = now + seeded_rng(seed, "arrival", 0).uniform(*ARRIVAL_GAP_S)
-    return world
 
 
-def run_arrivals(world: World, now: float) -> None:
-    """Submit the demo's trickle of new jobs whose arrival time has come."""
+def run_arrivals(world: DemoWorld, now: float) -> int:
+    """Submit the demo's trickle of new jobs whose arrival time has come; returns how many.
+
+    Called by the app before each request and by the served app's timer, never by the world.
+    """
     at = world.next_arrival_at
-    if at is None:
-        return
+    if at is None or at > now:
+        return 0
+    before = world.arrivals
     if at < now - ARRIVAL_CATCH_UP_S:
         at = now - ARRIVAL_CATCH_UP_S
     user = world.users[DEMO_USER_ID]
@@ -277,6 +330,7 @@ def run_arrivals(world: World, now: float) -> None:
             _random_job(world, user, projects, rng, at, 1000 + world.arrivals)
         at += rng.uniform(*ARRIVAL_GAP_S)
     world.next_arrival_at = at
+    return world.arrivals - before
 
 
 def _url(i: int) -> JsonDict:
@@ -284,7 +338,7 @@ def _url(i: int) -> JsonDict:
 
 
 def _random_job(
-    world: World,
+    world: DemoWorld,
     user: User,
     projects: list[SimProject],
     rng: random.Random,
@@ -329,16 +383,16 @@ def _random_job(
         return None
 
 
-def _import(world: World, user: User, body: JsonDict, at: float, **timing: float) -> SimJob:
+def _import(world: DemoWorld, user: User, body: JsonDict, at: float, **timing: float) -> SimJob:
     job, _ = world.submit_import(user, body, at=at, **timing)
     return job
 
 
-def _agent(world: World, user: User, body: JsonDict, at: float, **timing: float) -> SimJob:
+def _agent(world: DemoWorld, user: User, body: JsonDict, at: float, **timing: float) -> SimJob:
     return world.submit_agent(user, body, at=at, **timing)
 
 
-def _publish(world: World, user: User, body: JsonDict, at: float, **timing: float) -> SimJob:
+def _publish(world: DemoWorld, user: User, body: JsonDict, at: float, **timing: float) -> SimJob:
     return world.submit_publish(user, body, at=at, **timing)
 
 
@@ -348,7 +402,7 @@ BULK_STATES = (QUEUED, RUNNING, STOPPED, CANCELLED, "mixed")
 
 
 def add_bulk_jobs(
-    world: World,
+    world: DemoWorld,
     user: User,
     count: int,
     *,
@@ -412,20 +466,18 @@ def add_bulk_jobs(
 
 
 def _bulk_template(
-    world: World, user: User, project: SimProject, job_type: str, now: float
+    world: DemoWorld, user: User, project: SimProject, job_type: str, now: float
 ) -> SimJob:
-    """One real submission whose plan the bulk jobs share (then dropped from the world)."""
-    scratch = World.empty(world.clock, seed=world.seed)
-    scratch.projects[project.id] = project
+    """One real submission plan the bulk jobs share (built aside, never added to the world)."""
+    ids = IdSource(world.seed)
     if job_type == JOB_TYPE_IMPORT:
         body: JsonDict = {"project_id": project.id, "add_media": {"bulk.mp4": _url(0)}}
-        job, _ = scratch.submit_import(user, body, at=now)
-    elif job_type == JOB_TYPE_AGENT:
-        job = scratch.submit_agent(
-            user, {"project_id": project.id, "prompt": "Add studio sound to every clip"}, at=now
-        )
-    else:
-        if not project.compositions:
-            raise WorldError(422, "unprocessable_entity", "Project has no composition to publish")
-        job = scratch.submit_publish(user, {"project_id": project.id}, at=now)
-    return job
+        return import_job(Submission(user, project, body, now), world.seed, ids)
+    if job_type == JOB_TYPE_AGENT:
+        body = {"project_id": project.id, "prompt": "Add studio sound to every clip"}
+        return agent_job(Submission(user, project, body, now), world.seed, ids, None)
+    if not project.compositions:
+        raise WorldError(422, "unprocessable_entity", "Project has no composition to publish")
+    sub = Submission(user, project, {"project_id": project.id}, now)
+    share_url = f"https://share.descript.com/view/{ids.bits(40):010x}"
+    return publish_job(sub, world.seed, ids, project.compositions[0], share_url)
