@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from typing import Protocol
 
 from tui.api.clock import Clock
@@ -115,14 +116,40 @@ _NEW_PROJECT_NAMES = (
 )
 
 
-def populate_demo(world: DemoWorld) -> None:
-    """Fill an empty world (the three Drives) with the demo's projects and jobs."""
-    seed = world.seed
-    now = world.now_ts()
-    rng = random.Random(f"descript-sim-demo-{seed}")
-    demo = world.users[DEMO_USER_ID]
-    other = world.users[OTHER_USER_ID]
+@dataclass(frozen=True, slots=True)
+class DemoProjects:
+    """The demo Drive's named projects (and the other Drive's one), as the jobs use them."""
 
+    ada: SimProject
+    podcast: SimProject
+    marketing: SimProject
+    standup: SimProject
+    teaser: SimProject
+    roadmap: SimProject
+
+    @property
+    def editable(self) -> list[SimProject]:
+        return [self.ada, self.podcast, self.marketing, self.standup, self.teaser]
+
+
+def populate_demo(world: DemoWorld) -> None:
+    """Fill an empty world (the three Drives) with the demo's projects and jobs.
+
+    The order of the steps is the order ids are drawn in: new steps go last, so the jobs of
+    earlier ones keep their ids (the screenshots show them).
+    """
+    now = world.now_ts()
+    projects = _add_projects(world, now)
+    _add_history(world, projects, now)
+    _add_named_cases(world, projects, now)
+    _add_alive_jobs(world, projects, now)
+    _add_other_drive_jobs(world, projects, now)
+    _add_triage_cases(world, projects, now)
+    world.settle(now)
+    world.next_arrival_at = now + seeded_rng(world.seed, "arrival", 0).uniform(*ARRIVAL_GAP_S)
+
+
+def _add_projects(world: DemoWorld, now: float) -> DemoProjects:
     ada = world.add_project(
         "Interview with Ada Lovelace",
         folder_path="Interviews",
@@ -176,8 +203,13 @@ def populate_demo(world: DemoWorld) -> None:
         compositions=["Reel"],
         created_at=now - 12 * DAY_S,
     )
-    editable = [ada, podcast, marketing, standup, teaser]
+    return DemoProjects(ada, podcast, marketing, standup, teaser, roadmap)
 
+
+def _add_history(world: DemoWorld, p: DemoProjects, now: float) -> None:
+    demo = world.users[DEMO_USER_ID]
+    ada, podcast = p.ada, p.podcast
+    rng = random.Random(f"descript-sim-demo-{world.seed}")
     # Past the 30-day retention: GET answers 404 and the list never shows it.
     _import(
         world,
@@ -194,8 +226,12 @@ def populate_demo(world: DemoWorld) -> None:
     # A steady history over the last six days, every outcome represented.
     history = sorted(rng.uniform(3 * HOUR_S, 6 * DAY_S) for _ in range(22))
     for i, age in enumerate(reversed(history)):
-        _random_job(world, demo, editable, rng, now - age, i)
+        _random_job(world, demo, p.editable, rng, now - age, i)
 
+
+def _add_named_cases(world: DemoWorld, p: DemoProjects, now: float) -> None:
+    demo = world.users[DEMO_USER_ID]
+    podcast, marketing, standup, teaser = p.podcast, p.marketing, p.standup, p.teaser
     # The named cases the dashboard should show from its first second.
     _import(
         world,
@@ -249,6 +285,10 @@ def populate_demo(world: DemoWorld) -> None:
     )
     world.cancel_job_at(cancelled_import, now - 26 * HOUR_S + 20)
 
+
+def _add_alive_jobs(world: DemoWorld, p: DemoProjects, now: float) -> None:
+    demo = world.users[DEMO_USER_ID]
+    ada, podcast, standup = p.ada, p.podcast, p.standup
     # Alive right now: mid-progress agent edit, running import and publish, a queued edit,
     # and an import waiting for its upload.
     _agent(
@@ -302,12 +342,61 @@ def populate_demo(world: DemoWorld) -> None:
         queued_s=2,
     )
 
+
+def _add_other_drive_jobs(world: DemoWorld, p: DemoProjects, now: float) -> None:
+    other = world.users[OTHER_USER_ID]
+    roadmap = p.roadmap
     # The other Drive's jobs: a token of the demo Drive gets 403 on them.
     _import(world, other, {"project_id": roadmap.id, "add_media": {"q1.mp4": _url(0)}}, now - DAY_S)
     _agent(world, other, {"project_id": roadmap.id, "prompt": "Add captions"}, now - 40, run_s=150)
 
-    world.settle(now)
-    world.next_arrival_at = now + seeded_rng(seed, "arrival", 0).uniform(*ARRIVAL_GAP_S)
+
+# Triage cases (issue 11): imports failing for one reason across jobs, and stalled jobs.
+_NO_RANGE_URLS = (
+    "https://cdn.example.com/norange/keynote-cam-a.mp4",
+    "https://cdn.example.com/norange/keynote-cam-b.mp4",
+    "https://cdn.example.com/norange/panel-wide.mov",
+    "https://cdn.example.com/norange/interview-raw.mp4",
+    "https://cdn.example.com/norange/ambience.wav",
+    "https://cdn.example.com/norange/drone-shot.mov",
+)
+_OTHER_FAILURES = (
+    ("final-mix.wav", "https://media.example.com/corrupt/final-mix.wav"),
+    ("guest-mic.wav", "https://media.example.com/corrupt/guest-mic.wav"),
+    ("brief.pdf", "https://media.example.com/docs/brief.pdf"),
+    ("assets.zip", "https://media.example.com/docs/assets.zip"),
+)
+
+
+def _add_triage_cases(world: DemoWorld, p: DemoProjects, now: float) -> None:
+    """Six partial imports whose failed file says the same thing (with the Conference Talk
+    import's, seven), four more partial imports failing for two other reasons, two running
+    jobs whose progress stopped moving over ten minutes ago, and an edit queued for seven."""
+    demo = world.users[DEMO_USER_ID]
+    ages_h = (4.5, 9.0, 20.0, 30.0, 52.0, 75.0)
+    for i, (url, age_h) in enumerate(zip(_NO_RANGE_URLS, ages_h, strict=True)):
+        name = url.rsplit("/", 1)[-1]
+        body = {
+            "project_id": p.editable[i % len(p.editable)].id,
+            "add_media": {f"ok-{name}": _url(i), name: {"url": url}},
+        }
+        _import(world, demo, body, now - age_h * HOUR_S)
+    for i, (name, url) in enumerate(_OTHER_FAILURES):
+        body = {
+            "project_id": p.standup.id,
+            "add_media": {f"take-{i + 1}.mp4": _url(i + 1), name: {"url": url}},
+        }
+        _import(world, demo, body, now - (7 + 11 * i) * HOUR_S)
+    # Stalled: last_update_at stops 40 % in and stays put for 45 minutes (the `stuck` rule).
+    stuck_import = {
+        "project_id": p.marketing.id,
+        "add_media": {"webinar-full.mp4": {"url": "https://media.example.com/stuck/webinar.mp4"}},
+    }
+    _import(world, demo, stuck_import, now - 16 * 60, queued_s=3, run_s=200)
+    stuck_agent = {"project_id": p.ada.id, "prompt": "Add studio sound (stuck on clip 2)"}
+    _agent(world, demo, stuck_agent, now - 20 * 60, queued_s=4, run_s=150)
+    queued = {"project_id": p.teaser.id, "prompt": "Remove filler words"}
+    _agent(world, demo, queued, now - 7 * 60, queued_s=40 * 60, run_s=90)
 
 
 def run_arrivals(world: DemoWorld, now: float) -> int:

@@ -71,6 +71,10 @@ class SimJob:
     fixed_result: JsonDict | None = None
     composition_id: str | None = None
     share_url: str | None = None
+    # A stall: after `stall_at_s` seconds of work, progress stops moving for `stall_s`
+    # seconds (`last_update_at` stays put), then the job carries on and ends that much later.
+    stall_at_s: float | None = None
+    stall_s: float = 0.0
     cancelled_at: float | None = None
     settled: bool = False
     final_json: JsonDict | None = None
@@ -78,6 +82,21 @@ class SimJob:
     @property
     def sort_key(self) -> tuple[float, int]:
         return (self.created_at, self.seq)
+
+    @property
+    def busy_s(self) -> float:
+        """Run time from ready to stop: the work plus any stall."""
+        return self.run_s + (self.stall_s if self.stall_at_s is not None else 0.0)
+
+    def work_done(self, elapsed: float) -> tuple[float, float]:
+        """(seconds of work done, when it was last reported, as an offset from ready)."""
+        work = elapsed
+        stall_at = self.stall_at_s
+        if stall_at is not None and elapsed > stall_at:
+            work = max(stall_at, elapsed - self.stall_s)
+        done = min(self.run_s, int(max(0.0, work) // PROGRESS_STEP_S) * PROGRESS_STEP_S)
+        stalled_before = stall_at is not None and done > stall_at
+        return done, done + (self.stall_s if stalled_before else 0.0)
 
     def ready_at(self, now: float) -> float | None:
         """When processing could start: after the queue and every upload; None if waiting."""
@@ -102,17 +121,17 @@ class SimJob:
         if now < self.created_at + self.queued_s:
             return QUEUED, None
         ready = self.ready_at(now)
-        if ready is None or now < ready + self.run_s:
+        if ready is None or now < ready + self.busy_s:
             return RUNNING, None
-        return STOPPED, ready + self.run_s
+        return STOPPED, ready + self.busy_s
 
     def expected_end(self, now: float) -> float:
         """A time at or before which nothing can change the job's phase (for the heap)."""
         ready = self.ready_at(now)
         if ready is not None:
-            return ready + self.run_s
+            return ready + self.busy_s
         pending = [p.upload.expires_at for p in self.media if p.upload and not p.upload.received_at]
-        return max(pending) + self.run_s if pending else now
+        return max(pending) + self.busy_s if pending else now
 
     def waiting_for(self, now: float) -> list[UploadSlot]:
         return [
@@ -135,14 +154,13 @@ class SimJob:
                 "last_update_at": ts_to_iso(max([start, *arrived])),
             }
         ready = self.ready_at(now) or start
-        steps = int(max(0.0, now - ready) // PROGRESS_STEP_S)
-        done = min(self.run_s, steps * PROGRESS_STEP_S)
+        done, reported = self.work_done(now - ready)
         fraction = done / self.run_s if self.run_s > 0 else 1.0
         label = self.labels[min(len(self.labels) - 1, int(fraction * len(self.labels)))]
         progress: JsonDict = {
             "label": label,
             "percent": min(99, int(fraction * 100)),
-            "last_update_at": ts_to_iso(ready + done),
+            "last_update_at": ts_to_iso(ready + reported),
         }
         if self.job_type == JOB_TYPE_PUBLISH and self.composition_id:
             progress["composition_id"] = self.composition_id

@@ -52,6 +52,11 @@ DURATION_RANGES_S = {
     JOB_TYPE_PUBLISH: (30.0, 120.0),
 }
 QUEUE_RANGE_S = (1.0, 6.0)
+# A request that names `stuck` (an import URL, an agent prompt) stalls: at 40 % of its work
+# its progress stops moving for 45 minutes (the stall detector's case), then it finishes.
+STUCK_MARKER = "stuck"
+STALL_AT_FRACTION = 0.4
+STALL_S = 45 * 60.0
 
 VIDEO_EXTENSIONS = {".mp4", ".mov", ".m4v", ".webm", ".mkv", ".avi"}
 AUDIO_EXTENSIONS = {".wav", ".mp3", ".m4a", ".aac", ".flac", ".ogg", ".aif", ".aiff"}

@@ -19,6 +19,9 @@ from tui.simulator.world.jobs import MediaPlan, SimJob, UploadSlot
 from tui.simulator.world.model import (
     DURATION_RANGES_S,
     QUEUE_RANGE_S,
+    STALL_AT_FRACTION,
+    STALL_S,
+    STUCK_MARKER,
     UPLOAD_URL_TTL_S,
     SimComposition,
     SimProject,
@@ -130,6 +133,17 @@ def _timing(
     return queue, (total - queue) if sub.run_s is None else sub.run_s
 
 
+def _stalled(job: SimJob, stuck: bool) -> SimJob:
+    if stuck:
+        job.stall_at_s = job.run_s * STALL_AT_FRACTION
+        job.stall_s = STALL_S
+    return job
+
+
+def _urls_say(add_media: JsonDict, marker: str) -> bool:
+    return any("url" in item and marker in str(item["url"]).lower() for item in add_media.values())
+
+
 def import_job(sub: Submission, seed: int, ids: IdSource) -> SimJob:
     """The job an import request makes; its upload slots are on its media plans."""
     body = sub.body
@@ -138,8 +152,7 @@ def import_job(sub: Submission, seed: int, ids: IdSource) -> SimJob:
     rng = seeded_rng(seed, "import", canonical(body), seq)
     add_media: JsonDict = body.get("add_media") or {}
     plans = [_media_plan(seed, ids, job_id, n, i, sub.at) for n, i in add_media.items()]
-    slow = any("url" in item and "slow" in str(item["url"]).lower() for item in add_media.values())
-    queue, run = _timing(sub, rng, JOB_TYPE_IMPORT, longest=slow)
+    queue, run = _timing(sub, rng, JOB_TYPE_IMPORT, longest=_urls_say(add_media, "slow"))
     compositions = tuple(
         SimComposition(ids.new_id(), comp.get("name") or f"Composition {i + 1}", 0.0)
         for i, comp in enumerate(body.get("add_compositions") or [])
@@ -148,7 +161,7 @@ def import_job(sub: Submission, seed: int, ids: IdSource) -> SimJob:
     labels.append("Transcribing...")
     if compositions:
         labels.append("Creating compositions...")
-    return SimJob(
+    job = SimJob(
         job_id=job_id,
         job_type=JOB_TYPE_IMPORT,
         drive_id=sub.user.drive_id,
@@ -164,6 +177,7 @@ def import_job(sub: Submission, seed: int, ids: IdSource) -> SimJob:
         media=tuple(plans),
         new_compositions=compositions,
     )
+    return _stalled(job, _urls_say(add_media, STUCK_MARKER))
 
 
 def agent_job(
@@ -175,7 +189,7 @@ def agent_job(
     rng = seeded_rng(seed, "agent", canonical(body), seq)
     queue, run = _timing(sub, rng, JOB_TYPE_AGENT, longest="timeout" in prompt.lower())
     result = agent_result(prompt, rng, new_project=bool(body.get("project_name")))
-    return SimJob(
+    job = SimJob(
         job_id=ids.new_id(),
         job_type=JOB_TYPE_AGENT,
         drive_id=sub.user.drive_id,
@@ -191,6 +205,7 @@ def agent_job(
         fixed_result=result,
         composition_id=composition.id if composition else None,
     )
+    return _stalled(job, STUCK_MARKER in prompt.lower())
 
 
 def publish_job(
