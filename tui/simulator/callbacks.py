@@ -20,6 +20,7 @@ and the job id, so the same jobs get the same faults:
 
 from __future__ import annotations
 
+import asyncio
 import ipaddress
 from collections import deque
 from collections.abc import Callable
@@ -75,6 +76,8 @@ class CallbackDispatcher:
         self.log: deque[dict[str, Any]] = deque(maxlen=10_000)
         self.profile = "none"
         self.seed = 0
+        # The served timer and POST /_sim/tick may tick at once: one delivery round at a time.
+        self._lock = asyncio.Lock()
 
     def configure(self, profile: str, seed: int | None = None) -> None:
         if profile not in CALLBACK_FAULTS:
@@ -85,6 +88,10 @@ class CallbackDispatcher:
 
     async def tick(self) -> int:
         """Stop whatever is due, then deliver every callback due now; returns POSTs tried."""
+        async with self._lock:
+            return await self._tick()
+
+    async def _tick(self) -> int:
         world = self._world()
         now = world.now_ts()
         world.settle(now)

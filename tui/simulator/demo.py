@@ -356,9 +356,6 @@ _NO_RANGE_URLS = (
     "https://cdn.example.com/norange/keynote-cam-a.mp4",
     "https://cdn.example.com/norange/keynote-cam-b.mp4",
     "https://cdn.example.com/norange/panel-wide.mov",
-    "https://cdn.example.com/norange/interview-raw.mp4",
-    "https://cdn.example.com/norange/ambience.wav",
-    "https://cdn.example.com/norange/drone-shot.mov",
 )
 _OTHER_FAILURES = (
     ("final-mix.wav", "https://media.example.com/corrupt/final-mix.wav"),
@@ -369,11 +366,12 @@ _OTHER_FAILURES = (
 
 
 def _add_triage_cases(world: DemoWorld, p: DemoProjects, now: float) -> None:
-    """Six partial imports whose failed file says the same thing (with the Conference Talk
-    import's, seven), four more partial imports failing for two other reasons, two running
-    jobs whose progress stopped moving over ten minutes ago, and an edit queued for seven."""
+    """Three partial imports whose failed file says the same thing (with the history's and
+    the Conference Talk import's, seven files), four more partial imports failing for two
+    other reasons, two running jobs whose progress stopped moving over ten minutes ago, and
+    an agent edit queued for seven minutes."""
     demo = world.users[DEMO_USER_ID]
-    ages_h = (4.5, 9.0, 20.0, 30.0, 52.0, 75.0)
+    ages_h = (4.5, 20.0, 52.0)
     for i, (url, age_h) in enumerate(zip(_NO_RANGE_URLS, ages_h, strict=True)):
         name = url.rsplit("/", 1)[-1]
         body = {

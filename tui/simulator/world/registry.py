@@ -15,7 +15,6 @@ from collections.abc import Iterable, Iterator
 
 from tui.api.clock import Clock, ManualClock
 from tui.api.models import JOB_TYPE_AGENT, JOB_TYPE_IMPORT, JsonDict
-from tui.simulator.world import submissions
 from tui.simulator.world.index import Cursor, JobIndex, list_key
 from tui.simulator.world.jobs import CallbackDue, SimJob, UploadSlot
 from tui.simulator.world.model import (
@@ -41,7 +40,14 @@ from tui.simulator.world.model import (
     media_kind,
     not_found,
 )
-from tui.simulator.world.submissions import IdSource, Submission
+from tui.simulator.world.submissions import (
+    IdSource,
+    Submission,
+    agent_job,
+    check_import_references,
+    import_job,
+    publish_job,
+)
 
 
 class World:
@@ -195,7 +201,7 @@ class World:
     ) -> tuple[SimJob, dict[str, UploadSlot]]:
         now = self.now_ts() if at is None else at
         project = self._target_project(user, body)
-        submissions.check_import_references(body, project)
+        check_import_references(body, project)
         drive = self.drives[user.drive_id]
         if drive.media_minutes_left <= 0:
             needed = max(1, len(body.get("add_media") or {})) * 5
@@ -208,7 +214,7 @@ class World:
         if project is None:
             project = self._create_project(user, body, now)
         sub = Submission(user, project, body, now, queued_s, run_s)
-        job = submissions.import_job(sub, self.seed, self.ids)
+        job = import_job(sub, self.seed, self.ids)
         slots = {p.name: p.upload for p in job.media if p.upload is not None}
         self.uploads.update((slot.token, slot) for slot in slots.values())
         self._add_job(job)
@@ -241,7 +247,7 @@ class World:
         if project is None:
             project = self._create_project(user, body, now)
         sub = Submission(user, project, body, now, queued_s, run_s)
-        job = submissions.agent_job(sub, self.seed, self.ids, composition)
+        job = agent_job(sub, self.seed, self.ids, composition)
         self._add_job(job)
         return job
 
@@ -270,7 +276,7 @@ class World:
             share_url = f"https://share.descript.com/view/{self.ids.bits(40):010x}"
             self._share_urls[share_key] = share_url
         sub = Submission(user, project, body, now, queued_s, run_s)
-        job = submissions.publish_job(sub, self.seed, self.ids, composition, share_url)
+        job = publish_job(sub, self.seed, self.ids, composition, share_url)
         self._add_job(job)
         return job
 
