@@ -517,15 +517,7 @@ def add_bulk_jobs(
     cancel: list[SimJob] = []
     for i in range(count):
         want = BULK_STATES[i % 4] if state == "mixed" else state
-        created = now - (i % 1000) * 0.001
-        if want == QUEUED:
-            queued_s, run_s = 600.0, 120.0
-        elif want == STOPPED:
-            created = now - 600 - (i % 1000) * 0.001
-            queued_s, run_s = 2.0, 60.0
-        else:
-            created = now - 5 - (i % 1000) * 0.001
-            queued_s, run_s = 1.0, 120.0 + (i % 60)
+        created, queued_s, run_s = _bulk_timing(want, now, i)
         job = SimJob(
             job_id=world.new_id(),
             job_type=job_type,
@@ -550,6 +542,16 @@ def add_bulk_jobs(
     for job in cancel:
         world.cancel_job_at(job, now)
     return jobs
+
+
+def _bulk_timing(want: str, now: float, i: int) -> tuple[float, float, float]:
+    """(created_at, queued_s, run_s) that put bulk job `i` in state `want` right now."""
+    spread = (i % 1000) * 0.001
+    if want == QUEUED:
+        return now - spread, 600.0, 120.0
+    if want == STOPPED:
+        return now - 600 - spread, 2.0, 60.0
+    return now - 5 - spread, 1.0, 120.0 + (i % 60)
 
 
 def _bulk_template(

@@ -90,7 +90,8 @@ class SimulatorMiddleware:
                 method=scope["method"],
             )
         answer = _Answer()
-        started = sim.limit_clock()
+        # When the request arrived (a held or trickled answer ends much later).
+        started = (sim.limit_clock(), ts_to_iso(sim.world.now_ts()))
 
         async def logging_send(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -180,7 +181,9 @@ class SimulatorMiddleware:
         except TimeoutError:
             pass
 
-    def _log(self, scope: Scope, answer: _Answer, fault: Fault | None, started: float) -> None:
+    def _log(
+        self, scope: Scope, answer: _Answer, fault: Fault | None, started: tuple[float, str]
+    ) -> None:
         sim = self.sim
         token = _bearer(scope)
         user = None
@@ -192,8 +195,8 @@ class SimulatorMiddleware:
         sim.request_log.append(
             LoggedRequest(
                 seq=sim.request_log.next_seq(),
-                at=ts_to_iso(sim.world.now_ts()),
-                t=started,
+                at=started[1],
+                t=started[0],
                 method=scope["method"],
                 path=path,
                 query=scope.get("query_string", b"").decode("latin-1"),
