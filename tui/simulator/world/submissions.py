@@ -133,6 +133,31 @@ def _timing(
     return queue, (total - queue) if sub.run_s is None else sub.run_s
 
 
+def _new_job(
+    sub: Submission,
+    job_type: str,
+    job_id: str,
+    seq: int,
+    timing: tuple[float, float],
+    labels: tuple[str, ...],
+) -> SimJob:
+    """The parts every job shares: who, where, when, how long; the caller adds its plan."""
+    return SimJob(
+        job_id=job_id,
+        job_type=job_type,
+        drive_id=sub.user.drive_id,
+        user_id=sub.user.id,
+        project_id=sub.project.id,
+        project_url=sub.project.url,
+        created_at=sub.at,
+        seq=seq,
+        queued_s=timing[0],
+        run_s=timing[1],
+        labels=labels,
+        callback_url=sub.body.get("callback_url"),
+    )
+
+
 def _stalled(job: SimJob, stuck: bool) -> SimJob:
     if stuck:
         job.stall_at_s = job.run_s * STALL_AT_FRACTION
@@ -161,22 +186,9 @@ def import_job(sub: Submission, seed: int, ids: IdSource) -> SimJob:
     labels.append("Transcribing...")
     if compositions:
         labels.append("Creating compositions...")
-    job = SimJob(
-        job_id=job_id,
-        job_type=JOB_TYPE_IMPORT,
-        drive_id=sub.user.drive_id,
-        user_id=sub.user.id,
-        project_id=sub.project.id,
-        project_url=sub.project.url,
-        created_at=sub.at,
-        seq=seq,
-        queued_s=queue,
-        run_s=run,
-        labels=tuple(labels),
-        callback_url=body.get("callback_url"),
-        media=tuple(plans),
-        new_compositions=compositions,
-    )
+    job = _new_job(sub, JOB_TYPE_IMPORT, job_id, seq, (queue, run), tuple(labels))
+    job.media = tuple(plans)
+    job.new_compositions = compositions
     return _stalled(job, _urls_say(add_media, STUCK_MARKER))
 
 
@@ -189,22 +201,10 @@ def agent_job(
     rng = seeded_rng(seed, "agent", canonical(body), seq)
     queue, run = _timing(sub, rng, JOB_TYPE_AGENT, longest="timeout" in prompt.lower())
     result = agent_result(prompt, rng, new_project=bool(body.get("project_name")))
-    job = SimJob(
-        job_id=ids.new_id(),
-        job_type=JOB_TYPE_AGENT,
-        drive_id=sub.user.drive_id,
-        user_id=sub.user.id,
-        project_id=sub.project.id,
-        project_url=sub.project.url,
-        created_at=sub.at,
-        seq=seq,
-        queued_s=queue,
-        run_s=run,
-        labels=agent_labels(prompt, composition),
-        callback_url=body.get("callback_url"),
-        fixed_result=result,
-        composition_id=composition.id if composition else None,
-    )
+    labels = agent_labels(prompt, composition)
+    job = _new_job(sub, JOB_TYPE_AGENT, ids.new_id(), seq, (queue, run), labels)
+    job.fixed_result = result
+    job.composition_id = composition.id if composition else None
     return _stalled(job, STUCK_MARKER in prompt.lower())
 
 
@@ -219,20 +219,9 @@ def publish_job(
     media_type = body.get("media_type") or "Video"
     result = publish_result(composition, job_id, share_url, media_type, sub.at + queue + run)
     noun = "video" if media_type == "Video" else "audio"
-    return SimJob(
-        job_id=job_id,
-        job_type=JOB_TYPE_PUBLISH,
-        drive_id=sub.user.drive_id,
-        user_id=sub.user.id,
-        project_id=sub.project.id,
-        project_url=sub.project.url,
-        created_at=sub.at,
-        seq=seq,
-        queued_s=queue,
-        run_s=run,
-        labels=("Preparing export", f"Rendering {noun} export", "Uploading to share page"),
-        callback_url=body.get("callback_url"),
-        fixed_result=result,
-        composition_id=composition.id,
-        share_url=share_url,
-    )
+    labels = ("Preparing export", f"Rendering {noun} export", "Uploading to share page")
+    job = _new_job(sub, JOB_TYPE_PUBLISH, job_id, seq, (queue, run), labels)
+    job.fixed_result = result
+    job.composition_id = composition.id
+    job.share_url = share_url
+    return job
