@@ -66,6 +66,7 @@ def _state_json(sim: SimState) -> JsonDict:
         "seed": world.seed,
         "faults": sim.faults.profile,
         "fault_seed": sim.faults.seed,
+        "callback_faults": sim.callbacks.profile,
         "rate_limits": sim.limits.enabled,
         "jobs": world.job_count(),
         "active_jobs": dict(world.active_by_type),
