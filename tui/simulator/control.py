@@ -160,21 +160,27 @@ async def sim_faults(request: Request) -> Response:
     sim = _sim(request)
     if request.method == "POST":
         body = await _control_body(request)
-        profile = str(body.get("profile", sim.faults.profile))
-        if profile not in FAULT_PROFILES:
-            raise ValueError(f"profile must be one of {', '.join(FAULT_PROFILES)}")
-        seed = int(body["seed"]) if body.get("seed") is not None else None
-        delay = body.get("trickle_delay_s")
-        methods = body.get("hold_methods")
-        sim.faults.configure(
-            profile,
-            seed,
-            trickle_delay_s=float(delay) if delay is not None else None,
-            hold_methods=tuple(str(m) for m in methods) if methods else None,
-        )
+        if body.keys() & {"profile", "seed", "trickle_delay_s", "hold_methods"}:
+            _configure_faults(sim, body)
         if "callbacks" in body:
             sim.callbacks.configure(str(body["callbacks"]), sim.faults.seed)
     return json_response(_faults_json(sim))
+
+
+def _configure_faults(sim: SimState, body: JsonDict) -> None:
+    """Switching the profile restarts its seeded sequence (callbacks alone leave it be)."""
+    profile = str(body.get("profile", sim.faults.profile))
+    if profile not in FAULT_PROFILES:
+        raise ValueError(f"profile must be one of {', '.join(FAULT_PROFILES)}")
+    seed = int(body["seed"]) if body.get("seed") is not None else None
+    delay = body.get("trickle_delay_s")
+    methods = body.get("hold_methods")
+    sim.faults.configure(
+        profile,
+        seed,
+        trickle_delay_s=float(delay) if delay is not None else None,
+        hold_methods=tuple(str(m) for m in methods) if methods else None,
+    )
 
 
 def _faults_json(sim: SimState) -> JsonDict:

@@ -188,3 +188,21 @@ async def test_unknown_callback_profile_is_refused(sim_world, make_sim_client):
     client = make_sim_client(create_app(sim_world), token=None)
     answer = await client.post("http://simulator.local/_sim/faults", json={"callbacks": "often"})
     assert answer.status_code == 400
+
+
+async def test_switching_callback_faults_leaves_the_request_faults_alone(
+    sim_world, make_sim_client
+):
+    app = create_app(sim_world)
+    control = make_sim_client(app, token=None)
+    root = "http://simulator.local/_sim/faults"
+    await control.post(root, json={"profile": "trickle", "trickle_delay_s": 0.1, "seed": 5})
+    state = (await control.post(root, json={"callbacks": "mixed"})).json()
+    assert state == {
+        "profile": "trickle",
+        "seed": 5,
+        "trickle_delay_s": 0.1,
+        "hold_methods": ["POST"],
+        "callbacks": "mixed",
+    }
+    assert (await control.get(root)).json() == state
