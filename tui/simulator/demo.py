@@ -2,15 +2,24 @@
 
 Every demo job is submitted through the same `World.submit_*` path a client uses (with its
 creation time set in the past), so its outcome follows the documented request rules.
+
+This script sits above the world: it works on any world through the `DemoWorld` protocol
+and never imports the registry, so `World.demo()` can call `populate_demo()` without an
+import circle. The world never calls in here: the app's timer asks `run_arrivals()` what
+has arrived by now (see `tui/simulator/app.py`).
 """
 
 from __future__ import annotations
 
 import random
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import Protocol
 
 from tui.api.clock import Clock
 from tui.api.models import JOB_TYPE_AGENT, JOB_TYPE_IMPORT, JOB_TYPE_PUBLISH, JsonDict
-from tui.simulator.world import (
+from tui.simulator.world.jobs import SimJob, UploadSlot
+from tui.simulator.world.model import (
     BROKE_DRIVE_ID,
     CANCELLED,
     DAY_S,
@@ -21,13 +30,54 @@ from tui.simulator.world import (
     QUEUED,
     RUNNING,
     STOPPED,
-    SimJob,
     SimProject,
     User,
-    World,
     WorldError,
     seeded_rng,
 )
+from tui.simulator.world.submissions import IdSource, Submission, agent_job, import_job, publish_job
+
+
+class DemoWorld(Protocol):
+    """What the demo script needs of a world (the registry's `World` is one)."""
+
+    clock: Clock
+    seed: int
+    users: dict[str, User]
+    projects: dict[str, SimProject]
+    next_arrival_at: float | None
+    arrivals: int
+
+    def now_ts(self) -> float: ...
+    def new_id(self) -> str: ...
+    def next_seq(self) -> int: ...
+    def add_project(
+        self,
+        name: str,
+        *,
+        drive_id: str = ...,
+        created_by: str | None = ...,
+        folder_path: str = ...,
+        media: dict[str, float] | None = ...,
+        compositions: Iterable[str] = ...,
+        created_at: float | None = ...,
+        updated_at: float | None = ...,
+        team_access: str = ...,
+    ) -> SimProject: ...
+    def project_for(self, user: User, project_id: str) -> SimProject: ...
+    def projects_of(self, drive_id: str) -> Iterator[SimProject]: ...
+    def submit_import(
+        self, user: User, body: JsonDict, *, at: float | None = ..., **timing: float
+    ) -> tuple[SimJob, dict[str, UploadSlot]]: ...
+    def submit_agent(
+        self, user: User, body: JsonDict, *, at: float | None = ..., **timing: float
+    ) -> SimJob: ...
+    def submit_publish(
+        self, user: User, body: JsonDict, *, at: float | None = ..., **timing: float
+    ) -> SimJob: ...
+    def cancel_job_at(self, job: SimJob, at: float) -> None: ...
+    def add_jobs_bulk(self, jobs: list[SimJob]) -> None: ...
+    def settle(self, now: float | None = None) -> int: ...
 
 HOUR_S = 3600.0
 # New demo jobs arrive every 1-3 simulated minutes; after a long jump only the last hour's.
@@ -66,13 +116,40 @@ _NEW_PROJECT_NAMES = (
 )
 
 
-def build_demo_world(seed: int, clock: Clock) -> World:
-    world = World.empty(clock, seed=seed)
-    now = world.now_ts()
-    rng = random.Random(f"descript-sim-demo-{seed}")
-    demo = world.users[DEMO_USER_ID]
-    other = world.users[OTHER_USER_ID]
+@dataclass(frozen=True, slots=True)
+class DemoProjects:
+    """The demo Drive's named projects (and the other Drive's one), as the jobs use them."""
 
+    ada: SimProject
+    podcast: SimProject
+    marketing: SimProject
+    standup: SimProject
+    teaser: SimProject
+    roadmap: SimProject
+
+    @property
+    def editable(self) -> list[SimProject]:
+        return [self.ada, self.podcast, self.marketing, self.standup, self.teaser]
+
+
+def populate_demo(world: DemoWorld) -> None:
+    """Fill an empty world (the three Drives) with the demo's projects and jobs.
+
+    The order of the steps is the order ids are drawn in: new steps go last, so the jobs of
+    earlier ones keep their ids (the screenshots show them).
+    """
+    now = world.now_ts()
+    projects = _add_projects(world, now)
+    _add_history(world, projects, now)
+    _add_named_cases(world, projects, now)
+    _add_alive_jobs(world, projects, now)
+    _add_other_drive_jobs(world, projects, now)
+    _add_triage_cases(world, projects, now)
+    world.settle(now)
+    world.next_arrival_at = now + seeded_rng(world.seed, "arrival", 0).uniform(*ARRIVAL_GAP_S)
+
+
+def _add_projects(world: DemoWorld, now: float) -> DemoProjects:
     ada = world.add_project(
         "Interview with Ada Lovelace",
         folder_path="Interviews",
@@ -126,8 +203,13 @@ def build_demo_world(seed: int, clock: Clock) -> World:
         compositions=["Reel"],
         created_at=now - 12 * DAY_S,
     )
-    editable = [ada, podcast, marketing, standup, teaser]
+    return DemoProjects(ada, podcast, marketing, standup, teaser, roadmap)
 
+
+def _add_history(world: DemoWorld, p: DemoProjects, now: float) -> None:
+    demo = world.users[DEMO_USER_ID]
+    ada, podcast = p.ada, p.podcast
+    rng = random.Random(f"descript-sim-demo-{world.seed}")
     # Past the 30-day retention: GET answers 404 and the list never shows it.
     _import(
         world,
@@ -144,8 +226,12 @@ def build_demo_world(seed: int, clock: Clock) -> World:
     # A steady history over the last six days, every outcome represented.
     history = sorted(rng.uniform(3 * HOUR_S, 6 * DAY_S) for _ in range(22))
     for i, age in enumerate(reversed(history)):
-        _random_job(world, demo, editable, rng, now - age, i)
+        _random_job(world, demo, p.editable, rng, now - age, i)
 
+
+def _add_named_cases(world: DemoWorld, p: DemoProjects, now: float) -> None:
+    demo = world.users[DEMO_USER_ID]
+    podcast, marketing, standup, teaser = p.podcast, p.marketing, p.standup, p.teaser
     # The named cases the dashboard should show from its first second.
     _import(
         world,
@@ -199,6 +285,10 @@ def build_demo_world(seed: int, clock: Clock) -> World:
     )
     world.cancel_job_at(cancelled_import, now - 26 * HOUR_S + 20)
 
+
+def _add_alive_jobs(world: DemoWorld, p: DemoProjects, now: float) -> None:
+    demo = world.users[DEMO_USER_ID]
+    ada, podcast, standup = p.ada, p.podcast, p.standup
     # Alive right now: mid-progress agent edit, running import and publish, a queued edit,
     # and an import waiting for its upload.
     _agent(
@@ -252,20 +342,70 @@ def build_demo_world(seed: int, clock: Clock) -> World:
         queued_s=2,
     )
 
+
+def _add_other_drive_jobs(world: DemoWorld, p: DemoProjects, now: float) -> None:
+    other = world.users[OTHER_USER_ID]
+    roadmap = p.roadmap
     # The other Drive's jobs: a token of the demo Drive gets 403 on them.
     _import(world, other, {"project_id": roadmap.id, "add_media": {"q1.mp4": _url(0)}}, now - DAY_S)
     _agent(world, other, {"project_id": roadmap.id, "prompt": "Add captions"}, now - 40, run_s=150)
 
-    world.settle(now)
-    world.next_arrival_at = now + seeded_rng(seed, "arrival", 0).uniform(*ARRIVAL_GAP_S)
-    return world
+
+# Triage cases (issue 11): imports failing for one reason across jobs, and stalled jobs.
+_NO_RANGE_URLS = (
+    "https://cdn.example.com/norange/keynote-cam-a.mp4",
+    "https://cdn.example.com/norange/keynote-cam-b.mp4",
+    "https://cdn.example.com/norange/panel-wide.mov",
+)
+_OTHER_FAILURES = (
+    ("final-mix.wav", "https://media.example.com/corrupt/final-mix.wav"),
+    ("guest-mic.wav", "https://media.example.com/corrupt/guest-mic.wav"),
+    ("brief.pdf", "https://media.example.com/docs/brief.pdf"),
+    ("assets.zip", "https://media.example.com/docs/assets.zip"),
+)
 
 
-def run_arrivals(world: World, now: float) -> None:
-    """Submit the demo's trickle of new jobs whose arrival time has come."""
+def _add_triage_cases(world: DemoWorld, p: DemoProjects, now: float) -> None:
+    """Three partial imports whose failed file says the same thing (with the history's and
+    the Conference Talk import's, seven files), four more partial imports failing for two
+    other reasons, two running jobs whose progress stopped moving over ten minutes ago, and
+    an agent edit queued for seven minutes."""
+    demo = world.users[DEMO_USER_ID]
+    ages_h = (4.5, 20.0, 52.0)
+    for i, (url, age_h) in enumerate(zip(_NO_RANGE_URLS, ages_h, strict=True)):
+        name = url.rsplit("/", 1)[-1]
+        body = {
+            "project_id": p.editable[i % len(p.editable)].id,
+            "add_media": {f"ok-{name}": _url(i), name: {"url": url}},
+        }
+        _import(world, demo, body, now - age_h * HOUR_S)
+    for i, (name, url) in enumerate(_OTHER_FAILURES):
+        body = {
+            "project_id": p.standup.id,
+            "add_media": {f"take-{i + 1}.mp4": _url(i + 1), name: {"url": url}},
+        }
+        _import(world, demo, body, now - (7 + 11 * i) * HOUR_S)
+    # Stalled: last_update_at stops 40 % in and stays put for 45 minutes (the `stuck` rule).
+    stuck_import = {
+        "project_id": p.marketing.id,
+        "add_media": {"webinar-full.mp4": {"url": "https://media.example.com/stuck/webinar.mp4"}},
+    }
+    _import(world, demo, stuck_import, now - 16 * 60, queued_s=3, run_s=200)
+    stuck_agent = {"project_id": p.ada.id, "prompt": "Add studio sound (stuck on clip 2)"}
+    _agent(world, demo, stuck_agent, now - 20 * 60, queued_s=4, run_s=150)
+    queued = {"project_id": p.teaser.id, "prompt": "Remove filler words"}
+    _agent(world, demo, queued, now - 7 * 60, queued_s=40 * 60, run_s=90)
+
+
+def run_arrivals(world: DemoWorld, now: float) -> int:
+    """Submit the demo's trickle of new jobs whose arrival time has come; returns how many.
+
+    Called by the app before each request and by the served app's timer, never by the world.
+    """
     at = world.next_arrival_at
-    if at is None:
-        return
+    if at is None or at > now:
+        return 0
+    before = world.arrivals
     if at < now - ARRIVAL_CATCH_UP_S:
         at = now - ARRIVAL_CATCH_UP_S
     user = world.users[DEMO_USER_ID]
@@ -277,6 +417,7 @@ def run_arrivals(world: World, now: float) -> None:
             _random_job(world, user, projects, rng, at, 1000 + world.arrivals)
         at += rng.uniform(*ARRIVAL_GAP_S)
     world.next_arrival_at = at
+    return world.arrivals - before
 
 
 def _url(i: int) -> JsonDict:
@@ -284,7 +425,7 @@ def _url(i: int) -> JsonDict:
 
 
 def _random_job(
-    world: World,
+    world: DemoWorld,
     user: User,
     projects: list[SimProject],
     rng: random.Random,
@@ -329,16 +470,16 @@ def _random_job(
         return None
 
 
-def _import(world: World, user: User, body: JsonDict, at: float, **timing: float) -> SimJob:
+def _import(world: DemoWorld, user: User, body: JsonDict, at: float, **timing: float) -> SimJob:
     job, _ = world.submit_import(user, body, at=at, **timing)
     return job
 
 
-def _agent(world: World, user: User, body: JsonDict, at: float, **timing: float) -> SimJob:
+def _agent(world: DemoWorld, user: User, body: JsonDict, at: float, **timing: float) -> SimJob:
     return world.submit_agent(user, body, at=at, **timing)
 
 
-def _publish(world: World, user: User, body: JsonDict, at: float, **timing: float) -> SimJob:
+def _publish(world: DemoWorld, user: User, body: JsonDict, at: float, **timing: float) -> SimJob:
     return world.submit_publish(user, body, at=at, **timing)
 
 
@@ -348,7 +489,7 @@ BULK_STATES = (QUEUED, RUNNING, STOPPED, CANCELLED, "mixed")
 
 
 def add_bulk_jobs(
-    world: World,
+    world: DemoWorld,
     user: User,
     count: int,
     *,
@@ -376,15 +517,7 @@ def add_bulk_jobs(
     cancel: list[SimJob] = []
     for i in range(count):
         want = BULK_STATES[i % 4] if state == "mixed" else state
-        created = now - (i % 1000) * 0.001
-        if want == QUEUED:
-            queued_s, run_s = 600.0, 120.0
-        elif want == STOPPED:
-            created = now - 600 - (i % 1000) * 0.001
-            queued_s, run_s = 2.0, 60.0
-        else:
-            created = now - 5 - (i % 1000) * 0.001
-            queued_s, run_s = 1.0, 120.0 + (i % 60)
+        created, queued_s, run_s = _bulk_timing(want, now, i)
         job = SimJob(
             job_id=world.new_id(),
             job_type=job_type,
@@ -411,21 +544,29 @@ def add_bulk_jobs(
     return jobs
 
 
+def _bulk_timing(want: str, now: float, i: int) -> tuple[float, float, float]:
+    """(created_at, queued_s, run_s) that put bulk job `i` in state `want` right now."""
+    spread = (i % 1000) * 0.001
+    if want == QUEUED:
+        return now - spread, 600.0, 120.0
+    if want == STOPPED:
+        return now - 600 - spread, 2.0, 60.0
+    return now - 5 - spread, 1.0, 120.0 + (i % 60)
+
+
 def _bulk_template(
-    world: World, user: User, project: SimProject, job_type: str, now: float
+    world: DemoWorld, user: User, project: SimProject, job_type: str, now: float
 ) -> SimJob:
-    """One real submission whose plan the bulk jobs share (then dropped from the world)."""
-    scratch = World.empty(world.clock, seed=world.seed)
-    scratch.projects[project.id] = project
+    """One real submission plan the bulk jobs share (built aside, never added to the world)."""
+    ids = IdSource(world.seed)
     if job_type == JOB_TYPE_IMPORT:
         body: JsonDict = {"project_id": project.id, "add_media": {"bulk.mp4": _url(0)}}
-        job, _ = scratch.submit_import(user, body, at=now)
-    elif job_type == JOB_TYPE_AGENT:
-        job = scratch.submit_agent(
-            user, {"project_id": project.id, "prompt": "Add studio sound to every clip"}, at=now
-        )
-    else:
-        if not project.compositions:
-            raise WorldError(422, "unprocessable_entity", "Project has no composition to publish")
-        job = scratch.submit_publish(user, {"project_id": project.id}, at=now)
-    return job
+        return import_job(Submission(user, project, body, now), world.seed, ids)
+    if job_type == JOB_TYPE_AGENT:
+        body = {"project_id": project.id, "prompt": "Add studio sound to every clip"}
+        return agent_job(Submission(user, project, body, now), world.seed, ids, None)
+    if not project.compositions:
+        raise WorldError(422, "unprocessable_entity", "Project has no composition to publish")
+    sub = Submission(user, project, {"project_id": project.id}, now)
+    share_url = f"https://share.descript.com/view/{ids.bits(40):010x}"
+    return publish_job(sub, world.seed, ids, project.compositions[0], share_url)

@@ -7,6 +7,10 @@
   start a burst of 2-4 consecutive 502s (an HTML page, as a gateway sends).
 - `storm`: in every 120 s (real time when served), a 25 s storm at a seeded offset during which
   90 % of requests get 429 with a long `Retry-After` (30-120 s).
+- `trickle`: every answer is sent a byte at a time, `trickle_delay_s` (0.5 s) apart when
+  served, so a whole job status takes minutes (for client deadlines).
+- `hold`: a request whose method is in `hold_methods` (POST) is done (the job is created)
+  but its answer is never sent (for the lost-answer tests); other methods behave.
 
 Faults touch only `/v1/...`; the control surface and upload URLs always behave.
 """
@@ -15,9 +19,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from tui.simulator.world import seeded_rng
+from tui.simulator.world.model import seeded_rng
 
-FAULT_PROFILES = ("none", "flaky", "storm")
+FAULT_PROFILES = ("none", "flaky", "storm", "trickle", "hold")
+TRICKLE_DELAY_S = 0.5
+HOLD_METHODS = ("POST",)
 
 FLAKY_500_SHARE = 0.06
 FLAKY_RESET_SHARE = 0.03
@@ -33,12 +39,16 @@ STORM_RETRY_AFTER_S = (30, 120)
 
 @dataclass(frozen=True, slots=True)
 class Fault:
-    """What goes wrong with one request. `kind`: latency | status | reset | truncate."""
+    """What goes wrong with one request.
+
+    `kind`: latency | status | reset | truncate | trickle | hold.
+    """
 
     kind: str
     latency_s: float = 0.0
     status: int = 0
     retry_after: int | None = None
+    byte_delay_s: float = 0.0
 
     def describe(self) -> str:
         if self.kind == "status":
@@ -52,19 +62,44 @@ class FaultInjector:
     def __init__(self, profile: str = "none", seed: int = 0) -> None:
         self.configure(profile, seed)
 
-    def configure(self, profile: str, seed: int | None = None) -> None:
+    def configure(
+        self,
+        profile: str,
+        seed: int | None = None,
+        *,
+        trickle_delay_s: float | None = None,
+        hold_methods: tuple[str, ...] | None = None,
+    ) -> None:
         if profile not in FAULT_PROFILES:
             raise ValueError(f"fault profile must be one of {', '.join(FAULT_PROFILES)}")
+        if trickle_delay_s is not None and not 0 <= trickle_delay_s <= 60:
+            raise ValueError("trickle_delay_s must be between 0 and 60")
         self.profile = profile
         if seed is not None:
             self.seed = seed
+        self.trickle_delay_s = TRICKLE_DELAY_S if trickle_delay_s is None else trickle_delay_s
+        self.hold_methods = tuple(m.upper() for m in (hold_methods or HOLD_METHODS))
         # Counting requests from the switch makes a run reproducible from that point.
         self.requests = 0
         self._burst_left = 0
 
-    def decide(self, now_mono: float, *, agent_active: bool) -> Fault | None:
+    def describe(self) -> dict[str, object]:
+        return {
+            "profile": self.profile,
+            "seed": self.seed,
+            "trickle_delay_s": self.trickle_delay_s,
+            "hold_methods": list(self.hold_methods),
+        }
+
+    def decide(
+        self, now_mono: float, *, agent_active: bool, method: str = "GET"
+    ) -> Fault | None:
         if self.profile == "none":
             return None
+        if self.profile == "trickle":
+            return Fault("trickle", byte_delay_s=self.trickle_delay_s)
+        if self.profile == "hold":
+            return Fault("hold") if method.upper() in self.hold_methods else None
         self.requests += 1
         rng = seeded_rng(self.seed, self.profile, self.requests)
         if self.profile == "storm":

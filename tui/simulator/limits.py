@@ -56,7 +56,7 @@ class SlidingWindow:
         return RateDecision(True, self.limit - len(hits), len(hits))
 
 
-class RateLimits:
+class SimRateLimits:
     """The three documented limits; `enabled=False` lets benchmarks measure raw speed."""
 
     def __init__(self, *, enabled: bool = True) -> None:

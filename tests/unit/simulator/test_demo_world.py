@@ -6,6 +6,7 @@ from collections import Counter
 
 from tui.api.clock import ManualClock
 from tui.api.models import Job, Outcome
+from tui.simulator.app import create_app
 from tui.simulator.demo import add_bulk_jobs
 from tui.simulator.world import DEMO_DRIVE_ID, DEMO_USER_ID, World
 
@@ -71,14 +72,17 @@ def test_demo_is_reproducible_from_its_seed():
 async def test_new_jobs_keep_arriving_slowly():
     clock = ManualClock()
     world = World.demo(0, clock)
+    sim = create_app(world).state.sim
     before = world.job_count()
     await clock.advance(10 * 60)
     world.settle()
+    assert world.job_count() == before  # the world never calls into the demo script
+    sim.catch_up()  # the app's timer (and every request) asks the demo what has arrived
     arrived = world.job_count() - before
     assert 3 <= arrived <= 10
     # A long jump only replays the last hour's arrivals.
     await clock.advance(10 * 86400)
-    world.settle()
+    sim.catch_up()
     assert world.job_count() - before - arrived <= 60
 
 
@@ -89,3 +93,66 @@ def test_bulk_jobs_are_cheap_and_in_the_asked_state():
     now = world.now_ts()
     states = Counter(j.to_json(now)["job_state"] for j in jobs)
     assert states == {"queued": 500, "running": 500, "stopped": 500, "cancelled": 500}
+
+
+def test_demo_has_stalled_and_long_queued_jobs():
+    clock = ManualClock()
+    world = World.demo(0, clock)
+    now = clock.now()
+    jobs = visible_jobs(world)
+    stalled = [
+        j
+        for j in jobs
+        if j.outcome is Outcome.RUNNING
+        and j.progress.last_update_at is not None
+        and (now - j.progress.last_update_at).total_seconds() > 10 * 60
+    ]
+    assert sorted(j.kind for j in stalled) == ["agent", "import"]
+    queued = [
+        j
+        for j in jobs
+        if j.outcome is Outcome.QUEUED and (now - j.created_at).total_seconds() > 5 * 60
+    ]
+    assert len(queued) == 1
+
+
+async def test_stalled_jobs_stay_stalled_then_finish():
+    clock = ManualClock()
+    world = World.demo(0, clock)
+    user = world.users[DEMO_USER_ID]
+
+    def stalled_progress() -> list[str]:
+        now = world.now_ts()
+        return [
+            j.to_json(now)["progress"]["last_update_at"]
+            for j in world.jobs.values()
+            if j.stall_at_s is not None and j.phase(now)[0] == "running"
+        ]
+
+    before = stalled_progress()
+    assert len(before) == 2
+    await clock.advance(10 * 60)
+    assert stalled_progress() == before  # ten more minutes, not a step of progress
+    await clock.advance(45 * 60)
+    assert stalled_progress() == []  # the stall ended and both finished
+    assert all(
+        world.job_for(user, j.job_id).to_json(world.now_ts())["job_state"] == "stopped"
+        for j in world.jobs.values()
+        if j.stall_at_s is not None
+    )
+
+
+def test_demo_has_several_imports_failing_for_one_reason():
+    jobs = visible_jobs(World.demo(0, ManualClock()))
+    reasons = Counter(f.error_message for j in jobs if j.kind == "import" for f in j.failed_files)
+    assert reasons.most_common(1) == [("URL does not support HTTP Range requests", 7)]
+    others = {r: n for r, n in reasons.items() if n >= 2}
+    assert set(others) >= {
+        "URL does not support HTTP Range requests",
+        "The media file could not be decoded",
+    }
+    assert any(r.startswith("Unsupported file type") for r in reasons)
+    partial_two = [
+        j for j in jobs if j.outcome is Outcome.PARTIAL and len(j.failed_files) == 2
+    ]
+    assert partial_two  # "Conference Talk - Day 2": two of four files failed

@@ -198,3 +198,19 @@ async def test_job_state_is_a_pure_function_of_the_seeded_request():
             return seen
 
     assert await run() == await run()
+
+
+async def test_a_stuck_request_stalls_its_progress_for_45_minutes(sim_client, sim_clock):
+    job_id = await submit_import(sim_client, {"a.mp4": "https://cdn.example/stuck/a.mp4"})
+
+    async def progress() -> tuple[str, str | None]:
+        body = (await sim_client.get(f"/jobs/{job_id}")).json()
+        return body["job_state"], body.get("progress", {}).get("last_update_at")
+
+    await sim_clock.advance(IMPORT_MAX_S)  # past any unstalled run: still running
+    state, stalled_at = await progress()
+    assert state == "running" and stalled_at is not None
+    await sim_clock.advance(40 * 60)
+    assert await progress() == ("running", stalled_at)  # not one step in 40 minutes
+    await sim_clock.advance(10 * 60 + IMPORT_MAX_S)
+    assert (await progress())[0] == "stopped"
