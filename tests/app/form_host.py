@@ -14,6 +14,7 @@ from starlette.applications import Starlette
 from textual.app import App, ComposeResult
 from textual.pilot import Pilot
 from textual.screen import Screen
+from textual.widget import Widget
 from textual.widgets import Static
 
 from tui.api.client import DescriptClient
@@ -83,3 +84,9 @@ def freeze_cursors(screen: Screen[Any]) -> None:
     """Stop every text cursor blinking, so a snapshot is the same on every run."""
     for field in screen.query("Input, TextArea"):
         field.cursor_blink = False  # type: ignore[attr-defined]
+
+
+def shown_whole(screen: Screen[Any], widget: Widget) -> bool:
+    """Whether all of `widget` is inside the form's scrolled view (not above or below it)."""
+    view = screen.query_one("#form-fields").region
+    return widget.region.height > 0 and view.contains_region(widget.region)

@@ -24,6 +24,7 @@ from .form_host import (
     make_client,
     screen_text,
     settle,
+    shown_whole,
     sim_requests,
 )
 
@@ -417,3 +418,103 @@ async def test_a_bad_language_is_named_beside_its_field_with_no_media_rows(
         await pilot.pause()
         assert text_of(screen, "#problem-language") == ""
         assert not screen.query_one("#submit").disabled
+
+
+async def test_at_80x24_alt_m_jumps_to_the_media_field_below_the_fold(
+    sim_app: Any, sim_clock: Any
+) -> None:
+    app = FormHost(make_client(sim_app, sim_clock), sim_clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_import(pilot, app)
+        source = first_row(screen).query_one(".media-source", Input)
+        assert not shown_whole(screen, source)  # below the fold at first
+
+        await pilot.press("alt+m")
+        await pilot.pause()
+        assert app.focused is source
+        assert shown_whole(screen, source)
+        # The key is shown beside the label, on the row of the field it jumps to.
+        media_line = next(line for line in screen_text(app).splitlines() if "Media" in line)
+        assert "alt+m" in media_line
+
+        # Typing lands in the field that shows the focus; alt+n jumps back up to the name.
+        await pilot.press(*"https://x.io/a.mp4")
+        await pilot.press("alt+n")
+        await pilot.pause()
+        assert source.value == "https://x.io/a.mp4"
+        name = screen.query_one("#project-name", Input)
+        assert app.focused is name and shown_whole(screen, name)
+
+
+async def test_tab_scrolls_the_form_to_each_field_it_focuses_at_80x24(
+    sim_app: Any, sim_clock: Any
+) -> None:
+    app = FormHost(make_client(sim_app, sim_clock), sim_clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_import(pilot, app)
+        seen: list[str] = []
+        for _ in range(12):
+            await pilot.press("tab")
+            await pilot.pause()
+            focused = app.focused
+            assert focused is not None
+            if focused in screen.query_one("#form-fields").query("*"):
+                assert shown_whole(screen, focused)
+                seen.append(focused.id or " ".join(focused.classes))
+        assert any("media-source" in name for name in seen)
+        assert "composition" in seen
+
+
+async def test_the_focused_fields_row_is_marked_and_only_that_one(
+    sim_app: Any, sim_clock: Any
+) -> None:
+    app = FormHost(make_client(sim_app, sim_clock), sim_clock)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_import(pilot, app)
+        await pilot.press("alt+f")
+        await pilot.pause()
+        rows = list(screen.query(".field-row"))
+        marked = [row for row in rows if row.styles.border_left[0] == "thick"]
+        assert [row.query_one(".field-label", Static).render().plain for row in marked] == [
+            "Folder"
+        ]
+        label = marked[0].query_one(".field-label")
+        other = rows[0].query_one(".field-label")
+        assert label.styles.color != other.styles.color
+
+
+async def test_a_url_with_a_space_is_named_once_and_not_sent_clears_when_valid(
+    sim_app: Any, sim_clock: Any
+) -> None:
+    app = FormHost(make_client(sim_app, sim_clock), sim_clock)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_import(pilot, app)
+        await type_into(pilot, screen.query_one("#project-name", Input), "Ep 12")
+        row = first_row(screen)
+        source = row.query_one(".media-source", Input)
+        await type_into(pilot, source, "https://x.io/a b.mp4")
+        await pilot.pause()
+        assert text_of(row, ".media-problem") == "a URL cannot contain spaces"
+
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert "Not sent" in text_of(screen, "#submit-status")
+        source.value = "https://x.io/a.mp4"
+        await pilot.pause()
+        assert screen.problems == []
+        assert "Not sent" not in screen_text(app)
+
+
+async def test_the_summary_names_the_problem_of_the_topmost_field_first(
+    sim_app: Any, sim_clock: Any
+) -> None:
+    app = FormHost(make_client(sim_app, sim_clock), sim_clock)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_import(pilot, app)
+        screen.query_one("#language", Input).value = "english"
+        first_row(screen).query_one(".media-source", Input).value = "ftp://x.io/a.mp4"
+        await pilot.pause()
+        fields = [screen.problem_field(problem) for problem in screen.problems]
+        assert fields == sorted(fields, key=screen.FIELD_ORDER.index)
+        assert fields[0] == "project_name"
+        assert "(first: a project name is required)" in text_of(screen, "#form-summary")
