@@ -21,6 +21,7 @@ from tui.api.client import DescriptClient
 from tui.api.clock import ManualClock
 from tui.simulator.app import IN_PROCESS_BASE_URL
 from tui.simulator.world import DEMO_TOKEN, User, World
+from tui.widgets.state_colours import with_state_colours
 
 SIZE = (120, 36)
 
@@ -36,6 +37,10 @@ class FormHost(App[None]):
 
     def compose(self) -> ComposeResult:
         yield Static("host")
+
+    def get_css_variables(self) -> dict[str, str]:
+        # The `$state-*` colours the screens' TCSS uses, as the dashboard defines them.
+        return with_state_colours(super().get_css_variables())
 
     def open(self, screen: Screen[Any]) -> None:
         self.push_screen(screen, self.results.append)
