@@ -12,6 +12,7 @@ from tui.api.errors import REMEDY_402, REMEDY_OUTCOME_UNKNOWN
 from tui.api.limits import RequestKind
 from tui.api.models import JobCreated
 from tui.screens.import_form import ImportScreen
+from tui.screens.jump import JumpScreen
 from tui.simulator.world import BROKE_TOKEN, World
 from tui.widgets.error_panel import OUTCOME_UNKNOWN_WARNING, ErrorPanel
 from tui.widgets.media_rows import MediaRow, MediaRows
@@ -518,3 +519,29 @@ async def test_the_summary_names_the_problem_of_the_topmost_field_first(
         assert fields == sorted(fields, key=screen.FIELD_ORDER.index)
         assert fields[0] == "project_name"
         assert "(first: a project name is required)" in text_of(screen, "#form-summary")
+
+
+async def test_ctrl_o_then_a_letter_jumps_like_alt_and_escape_stays_put(
+    sim_app: Any, sim_clock: Any
+) -> None:
+    app = FormHost(make_client(sim_app, sim_clock), sim_clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_import(pilot, app)
+        name = screen.query_one("#project-name", Input)
+        assert app.focused is name
+        await pilot.press("ctrl+o")
+        await settle(pilot, lambda: isinstance(app.screen, JumpScreen))
+        # The modal lists each field with its letter, the letters of the alt+ keys.
+        assert "m  Media (URL or file)" in screen_text(app)
+        await pilot.press("escape")
+        await settle(pilot, lambda: app.screen is screen)
+        assert app.focused is name
+
+        await pilot.press("ctrl+o")
+        await settle(pilot, lambda: isinstance(app.screen, JumpScreen))
+        await pilot.press("m")
+        await settle(pilot, lambda: app.screen is screen)
+        await pilot.pause()
+        source = first_row(screen).query_one(".media-source", Input)
+        assert app.focused is source and shown_whole(screen, source)
+        assert source.value == ""  # the letter jumped, it was not typed

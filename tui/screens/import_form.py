@@ -50,7 +50,8 @@ class ImportScreen(SubmitFormScreen):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+n", "add_media", "Add media"),
-        Binding("ctrl+r", "remove_media", "Remove media row"),
+        # Off the footer (each row has its ✕ button; F1 lists the key), so 80 columns hold it.
+        Binding("ctrl+r", "remove_media", "Remove row", show=False),
     ]
 
     JUMP_KEYS: ClassVar[dict[str, str]] = {

@@ -32,6 +32,7 @@ from tui.api.requests import Problem
 from tui.journal import submit_journaled
 from tui.paths import style_paths
 from tui.screens.help import HelpScreen
+from tui.screens.jump import JumpScreen
 from tui.widgets.error_panel import ErrorPanel
 from tui.widgets.project_picker import ProjectPicker
 
@@ -79,6 +80,8 @@ class SubmitFormScreen(Screen[JobCreated | None]):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+s", "submit", "Submit", priority=True),
+        # Posting's jump mode: Ctrl+O, then a field's letter (where Alt does not reach us).
+        Binding("ctrl+o", "jump_mode", "Jump"),
         Binding("escape", "close", "Close"),
         # `?` types into the fields, so the keys list also answers to F1 here.
         Binding("f1", "show_keys", "Keys"),
@@ -128,6 +131,8 @@ class SubmitFormScreen(Screen[JobCreated | None]):
         self._discard_armed = False
         #: What the status line says now.
         self._status_text = ""
+        #: Each jump letter's field label, in form order (filled as the fields compose).
+        self._jump_labels: dict[str, str] = {}
 
     # -- to implement -------------------------------------------------------------------
 
@@ -150,7 +155,19 @@ class SubmitFormScreen(Screen[JobCreated | None]):
 
     def labelled(self, label: str, field: Widget) -> Horizontal:
         """`field_row` with the field's jump key from `JUMP_KEYS`."""
-        return field_row(label, field, self.JUMP_KEYS.get(field.id or ""))
+        letter = self.JUMP_KEYS.get(field.id or "")
+        if letter is not None:
+            self._jump_labels[letter] = label
+        return field_row(label, field, letter)
+
+    def action_jump_mode(self) -> None:
+        by_letter = {letter: field_id for field_id, letter in self.JUMP_KEYS.items()}
+
+        def jump(letter: str | None) -> None:
+            if letter in by_letter:
+                self.action_jump(by_letter[letter])
+
+        self.app.push_screen(JumpScreen(list(self._jump_labels.items())), jump)
 
     def action_jump(self, field_id: str) -> None:
         """Focus a field (a compound one: its first focusable part); Textual scrolls to it."""
