@@ -164,7 +164,7 @@ class SubmitFormScreen(Screen[JobCreated | None]):
         by_letter = {letter: field_id for field_id, letter in self.JUMP_KEYS.items()}
 
         def jump(letter: str | None) -> None:
-            if letter in by_letter:
+            if letter is not None and letter in by_letter:
                 self.action_jump(by_letter[letter])
 
         self.app.push_screen(JumpScreen(list(self._jump_labels.items())), jump)
