@@ -113,7 +113,7 @@ async def test_a_new_project_name_is_enough_and_unpicking_clears_the_conflict(
         # Focus is still in the picker's search box: ctrl+l unpicks.
         await pilot.press("ctrl+l")
         await pilot.pause()
-        assert "No existing project picked" in screen_text(app)
+        assert "No project picked" in screen_text(app)
         assert screen.problems == []
         await pilot.press("ctrl+s")
         await settle(pilot, lambda: bool(app.results))

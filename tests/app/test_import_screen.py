@@ -421,25 +421,28 @@ async def test_a_bad_language_is_named_beside_its_field_with_no_media_rows(
         assert not screen.query_one("#submit").disabled
 
 
-async def test_at_80x24_alt_m_jumps_to_the_media_field_below_the_fold(
+async def test_at_80x24_media_shows_at_once_and_alt_keys_reach_the_fields_below(
     sim_app: Any, sim_clock: Any
 ) -> None:
     app = FormHost(make_client(sim_app, sim_clock), sim_clock)
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_import(pilot, app)
         source = first_row(screen).query_one(".media-source", Input)
-        assert not shown_whole(screen, source)  # below the fold at first
-
-        await pilot.press("alt+m")
-        await pilot.pause()
-        assert app.focused is source
+        composition = screen.query_one("#composition", Input)
+        # The compact picker and buttons leave room for the media row without scrolling;
+        # the composition name is below the fold.
         assert shown_whole(screen, source)
+        assert not shown_whole(screen, composition)
+
+        await pilot.press("alt+c")
+        await pilot.pause()
+        assert app.focused is composition and shown_whole(screen, composition)
         # The key is shown beside the label, on the row of the field it jumps to.
         media_line = next(line for line in screen_text(app).splitlines() if "Media" in line)
         assert "alt+m" in media_line
 
         # Typing lands in the field that shows the focus; alt+n jumps back up to the name.
-        await pilot.press(*"https://x.io/a.mp4")
+        await pilot.press("alt+m", *"https://x.io/a.mp4")
         await pilot.press("alt+n")
         await pilot.pause()
         assert source.value == "https://x.io/a.mp4"
