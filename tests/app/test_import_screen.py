@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 from textual.widgets import Input, ProgressBar, Static
 
 from tui.api.errors import REMEDY_402, REMEDY_OUTCOME_UNKNOWN
@@ -58,18 +59,27 @@ def first_row(screen: ImportScreen) -> MediaRow:
     return screen.query_one(MediaRows).rows[0]
 
 
+@pytest.mark.parametrize(
+    ("url", "problem"),
+    [
+        ("ftp://x.io/a.mp4", "the URL must start with http:// or https://"),
+        # Said once: it used to read "URL a URL cannot contain spaces".
+        ("https://x.io/a b.mp4", "a URL cannot contain spaces"),
+    ],
+)
 async def test_a_malformed_url_is_named_beside_its_row_and_nothing_is_sent(
-    sim_app: Any, sim_clock: Any
+    sim_app: Any, sim_clock: Any, url: str, problem: str
 ) -> None:
     app = FormHost(make_client(sim_app, sim_clock), sim_clock)
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_import(pilot, app)
         await type_into(pilot, screen.query_one("#project-name", Input), "Ep 12")
         row = first_row(screen)
-        await type_into(pilot, row.query_one(".media-source", Input), "ftp://x.io/a.mp4")
+        source = row.query_one(".media-source", Input)
+        await type_into(pilot, source, url)
         await pilot.pause()
 
-        assert "must start with http:// or https://" in text_of(row, ".media-problem")
+        assert text_of(row, ".media-problem") == problem
         assert row.has_class("-invalid")
         assert screen.query_one("#submit").disabled
         # The shortcut is refused too: nothing reaches the API.
@@ -78,6 +88,11 @@ async def test_a_malformed_url_is_named_beside_its_row_and_nothing_is_sent(
         assert "Not sent" in text_of(screen, "#submit-status")
         assert import_posts(sim_app) == []
         assert app.results == []
+        # Once the form is valid, "Not sent: fix the problems" is gone.
+        source.value = "https://x.io/a.mp4"
+        await pilot.pause()
+        assert screen.problems == []
+        assert "Not sent" not in screen_text(app)
 
 
 async def test_duplicate_names_missing_files_and_nothing_to_import_each_sit_beside_their_field(
@@ -485,28 +500,6 @@ async def test_the_focused_fields_row_is_marked_and_only_that_one(
         label = marked[0].query_one(".field-label")
         other = rows[0].query_one(".field-label")
         assert label.styles.color != other.styles.color
-
-
-async def test_a_url_with_a_space_is_named_once_and_not_sent_clears_when_valid(
-    sim_app: Any, sim_clock: Any
-) -> None:
-    app = FormHost(make_client(sim_app, sim_clock), sim_clock)
-    async with app.run_test(size=SIZE) as pilot:
-        screen = await open_import(pilot, app)
-        await type_into(pilot, screen.query_one("#project-name", Input), "Ep 12")
-        row = first_row(screen)
-        source = row.query_one(".media-source", Input)
-        await type_into(pilot, source, "https://x.io/a b.mp4")
-        await pilot.pause()
-        assert text_of(row, ".media-problem") == "a URL cannot contain spaces"
-
-        await pilot.press("ctrl+s")
-        await pilot.pause()
-        assert "Not sent" in text_of(screen, "#submit-status")
-        source.value = "https://x.io/a.mp4"
-        await pilot.pause()
-        assert screen.problems == []
-        assert "Not sent" not in screen_text(app)
 
 
 async def test_the_summary_names_the_problem_of_the_topmost_field_first(
