@@ -28,6 +28,7 @@ from tui.journal import MEMORY, Journal, JournalError
 from tui.paths import style_paths
 from tui.screens.jobs import NO_TOKEN_HELP, JobsScreen
 from tui.widgets.formatting import STATE_LABELS, STATE_SYMBOLS
+from tui.widgets.state_colours import with_state_colours
 
 if TYPE_CHECKING:
     from tui.config import Connection, Profile
@@ -623,6 +624,10 @@ class DescriptApp(App[int]):
     def submission_outcome_unknown(self) -> None:
         """A form's POST got no answer: show its row as needing reconciliation at once."""
         self.jobs_screen.load_reconciliations()
+
+    def get_css_variables(self) -> dict[str, str]:
+        # The `$state-*` colours of styles/*.tcss: the theme's own, readable on its surfaces.
+        return with_state_colours(super().get_css_variables())
 
     def action_next_theme(self) -> None:
         names = [name for name in self.THEMES_CYCLE if name in self.available_themes]

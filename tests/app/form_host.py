@@ -14,12 +14,14 @@ from starlette.applications import Starlette
 from textual.app import App, ComposeResult
 from textual.pilot import Pilot
 from textual.screen import Screen
+from textual.widget import Widget
 from textual.widgets import Static
 
 from tui.api.client import DescriptClient
 from tui.api.clock import ManualClock
 from tui.simulator.app import IN_PROCESS_BASE_URL
 from tui.simulator.world import DEMO_TOKEN, User, World
+from tui.widgets.state_colours import with_state_colours
 
 SIZE = (120, 36)
 
@@ -35,6 +37,10 @@ class FormHost(App[None]):
 
     def compose(self) -> ComposeResult:
         yield Static("host")
+
+    def get_css_variables(self) -> dict[str, str]:
+        # The `$state-*` colours the screens' TCSS uses, as the dashboard defines them.
+        return with_state_colours(super().get_css_variables())
 
     def open(self, screen: Screen[Any]) -> None:
         self.push_screen(screen, self.results.append)
@@ -83,3 +89,9 @@ def freeze_cursors(screen: Screen[Any]) -> None:
     """Stop every text cursor blinking, so a snapshot is the same on every run."""
     for field in screen.query("Input, TextArea"):
         field.cursor_blink = False  # type: ignore[attr-defined]
+
+
+def shown_whole(screen: Screen[Any], widget: Widget) -> bool:
+    """Whether all of `widget` is inside the form's scrolled view (not above or below it)."""
+    view = screen.query_one("#form-fields").region
+    return widget.region.height > 0 and view.contains_region(widget.region)

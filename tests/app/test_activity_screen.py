@@ -5,11 +5,20 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from textual.widgets import DataTable
+from textual.widgets import DataTable, Static
+from textual.widgets.data_table import ColumnKey
 
 from tui.api.activity import ActivityEntry
 from tui.api.errors import NotFoundError
-from tui.screens.activity import PATH_WIDTH, ActivityScreen, ActivityTable, status_class
+from tui.screens.activity import (
+    NOTE_MIN,
+    PATH_MIN,
+    PATH_WIDTH,
+    ActivityScreen,
+    ActivityTable,
+    path_and_note_widths,
+    status_class,
+)
 from tui.screens.help import HelpScreen
 from tui.screens.import_form import ImportScreen
 from tui.simulator.world import DEMO_TOKEN
@@ -142,7 +151,9 @@ async def test_a_long_path_is_cut_so_the_note_stays_on_screen_and_enter_shows_it
         screen = await open_activity(pilot, app)
         shown = screen_text(app)
         assert "retry 2/5 in 7.0 s (500)" in shown
-        assert long_path not in shown and long_path[: PATH_WIDTH - 1] + "…" in shown
+        path_width = screen.query_one(ActivityTable).columns[ColumnKey("path")].width
+        assert PATH_MIN <= path_width <= PATH_WIDTH
+        assert long_path not in shown and long_path[: path_width - 1] + "…" in shown
         await pilot.press("enter")
         await pilot.pause()
         assert screen.detail_shown
@@ -197,3 +208,69 @@ def test_snapshot_of_the_keys_over_the_import_form(
         await pilot.pause()
 
     assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
+
+
+LONG_NOTE = (
+    "outcome unknown, not resent (read timeout after 30 s); journaled as pending, "
+    "reconcile with R on the jobs screen"
+)
+
+
+def record_calls(app: FormHost, count: int, note: str | None = None) -> None:
+    for index in range(count):
+        app.client.activity.record(
+            ActivityEntry(
+                at=app.clock.now(),
+                method="GET",
+                path=f"/jobs/{index}",
+                status=200,
+                latency_ms=10.0,
+                note=note,
+            )
+        )
+
+
+async def test_j_k_g_and_shift_g_move_like_the_arrows_home_and_end(
+    sim_app: Any, sim_clock: Any
+) -> None:
+    app = FormHost(make_client(sim_app, sim_clock), sim_clock)
+    record_calls(app, 5)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_activity(pilot, app)
+        table = screen.query_one(ActivityTable)
+        assert table.cursor_row == 4  # it follows the newest call
+        moves = [("k", 3), ("k", 2), ("j", 3), ("g", 0), ("G", 4), ("up", 3), ("home", 0)]
+        for key, row in [*moves, ("down", 1), ("end", 4)]:
+            await pilot.press(key)
+            assert table.cursor_row == row, key
+
+
+@pytest.mark.parametrize("width", [80, 120, 200])
+async def test_the_note_takes_the_spare_width_and_ends_at_the_edge_with_an_ellipsis(
+    sim_app: Any, sim_clock: Any, width: int
+) -> None:
+    app = FormHost(make_client(sim_app, sim_clock), sim_clock)
+    record_calls(app, 1, note=LONG_NOTE)
+    async with app.run_test(size=(width, 24)) as pilot:
+        screen = await open_activity(pilot, app)
+        table = screen.query_one(ActivityTable)
+        # Nothing runs past the edge: no sideways scrolling, the note starts on screen.
+        assert table.virtual_size.width <= table.size.width
+        row = next(line for line in screen_text(app).splitlines() if "/jobs/0" in line)
+        note_width = table.columns[ColumnKey("note")].width
+        assert row.endswith(LONG_NOTE[: note_width - 1] + "…")
+        # From 120 columns on, the note has room to say what happened.
+        assert note_width >= (NOTE_MIN if width >= 120 else 4)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert screen.detail_shown
+        assert LONG_NOTE in str(screen.query_one("#activity-detail-text", Static).render())
+
+
+def test_path_and_note_split_the_spare_cells_note_first() -> None:
+    assert path_and_note_widths(NOTE_MIN + PATH_WIDTH + 50) == (PATH_WIDTH, NOTE_MIN + 50)
+    assert path_and_note_widths(NOTE_MIN + 20) == (20, NOTE_MIN)
+    assert path_and_note_widths(10) == (PATH_MIN, 4)
+    for spare in range(PATH_MIN + 4, 200):
+        path, note = path_and_note_widths(spare)
+        assert path + note == spare and PATH_MIN <= path <= PATH_WIDTH

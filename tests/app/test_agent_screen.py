@@ -20,6 +20,7 @@ from .form_host import (
     make_client,
     screen_text,
     settle,
+    shown_whole,
     sim_requests,
 )
 
@@ -112,7 +113,7 @@ async def test_a_new_project_name_is_enough_and_unpicking_clears_the_conflict(
         # Focus is still in the picker's search box: ctrl+l unpicks.
         await pilot.press("ctrl+l")
         await pilot.pause()
-        assert "No existing project picked" in screen_text(app)
+        assert "No project picked" in screen_text(app)
         assert screen.problems == []
         await pilot.press("ctrl+s")
         await settle(pilot, lambda: bool(app.results))
@@ -152,3 +153,65 @@ def test_snapshot_of_the_agent_form_ready_to_submit(
         await pilot.pause()
 
     assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
+
+
+async def test_the_summary_lists_problems_in_the_order_the_fields_show_them(
+    sim_app: Any, sim_clock: Any
+) -> None:
+    app = FormHost(make_client(sim_app, sim_clock), sim_clock)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_agent(pilot, app)
+        # The project's problem shows above the prompt's, so the summary names it first.
+        assert [p.field for p in screen.problems] == ["project", "prompt"]
+        summary = str(screen.query_one("#form-summary", Static).render())
+        assert "(first: pick a project or give a new project name)" in summary
+        text = screen_text(app)
+        assert text.index("pick a project or give") < text.index("the prompt cannot be empty")
+
+
+async def test_a_composition_id_of_only_spaces_is_refused(sim_app: Any, sim_clock: Any) -> None:
+    app = FormHost(make_client(sim_app, sim_clock), sim_clock)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_agent(pilot, app)
+        await pick_podcast(pilot, screen)
+        screen.query_one("#prompt", TextArea).text = "Add studio sound"
+        await pilot.pause()
+        assert screen.problems == []
+        screen.query_one("#composition-id", Input).value = "   "
+        await pilot.pause()
+        assert problem(screen, "composition_id") == "the composition id is blank"
+        assert screen.query_one("#submit").disabled
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert agent_posts(sim_app) == []
+
+
+async def test_the_prompt_shows_its_character_count(sim_app: Any, sim_clock: Any) -> None:
+    app = FormHost(make_client(sim_app, sim_clock), sim_clock)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_agent(pilot, app)
+        count = screen.query_one("#prompt-count", Static)
+        assert str(count.render()) == "0 characters"
+        await pilot.press("alt+p")
+        await pilot.press(*"Add captions")
+        await pilot.pause()
+        assert str(count.render()) == "12 characters"
+
+
+async def test_at_80x24_alt_p_jumps_to_the_prompt_below_the_fold(
+    sim_app: Any, sim_clock: Any
+) -> None:
+    app = FormHost(make_client(sim_app, sim_clock), sim_clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_agent(pilot, app)
+        prompt = screen.query_one("#prompt", TextArea)
+        assert not shown_whole(screen, prompt)
+        await pilot.press("alt+p")
+        await pilot.pause()
+        assert app.focused is prompt
+        assert shown_whole(screen, prompt)
+        await pilot.press(*"Add captions")
+        assert prompt.text == "Add captions"
+        # Every jump key of the form is shown beside its label somewhere in the form.
+        shown = {str(label.render()) for label in screen.query(".field-jump")}
+        assert {f"alt+{letter}" for letter in screen.JUMP_KEYS.values()} <= shown

@@ -6,12 +6,14 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 from textual.widgets import Input, ProgressBar, Static
 
 from tui.api.errors import REMEDY_402, REMEDY_OUTCOME_UNKNOWN
 from tui.api.limits import RequestKind
 from tui.api.models import JobCreated
 from tui.screens.import_form import ImportScreen
+from tui.screens.jump import JumpScreen
 from tui.simulator.world import BROKE_TOKEN, World
 from tui.widgets.error_panel import OUTCOME_UNKNOWN_WARNING, ErrorPanel
 from tui.widgets.media_rows import MediaRow, MediaRows
@@ -24,6 +26,7 @@ from .form_host import (
     make_client,
     screen_text,
     settle,
+    shown_whole,
     sim_requests,
 )
 
@@ -56,18 +59,27 @@ def first_row(screen: ImportScreen) -> MediaRow:
     return screen.query_one(MediaRows).rows[0]
 
 
+@pytest.mark.parametrize(
+    ("url", "problem"),
+    [
+        ("ftp://x.io/a.mp4", "the URL must start with http:// or https://"),
+        # Said once: it used to read "URL a URL cannot contain spaces".
+        ("https://x.io/a b.mp4", "a URL cannot contain spaces"),
+    ],
+)
 async def test_a_malformed_url_is_named_beside_its_row_and_nothing_is_sent(
-    sim_app: Any, sim_clock: Any
+    sim_app: Any, sim_clock: Any, url: str, problem: str
 ) -> None:
     app = FormHost(make_client(sim_app, sim_clock), sim_clock)
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_import(pilot, app)
         await type_into(pilot, screen.query_one("#project-name", Input), "Ep 12")
         row = first_row(screen)
-        await type_into(pilot, row.query_one(".media-source", Input), "ftp://x.io/a.mp4")
+        source = row.query_one(".media-source", Input)
+        await type_into(pilot, source, url)
         await pilot.pause()
 
-        assert "must start with http:// or https://" in text_of(row, ".media-problem")
+        assert text_of(row, ".media-problem") == problem
         assert row.has_class("-invalid")
         assert screen.query_one("#submit").disabled
         # The shortcut is refused too: nothing reaches the API.
@@ -76,6 +88,11 @@ async def test_a_malformed_url_is_named_beside_its_row_and_nothing_is_sent(
         assert "Not sent" in text_of(screen, "#submit-status")
         assert import_posts(sim_app) == []
         assert app.results == []
+        # Once the form is valid, "Not sent: fix the problems" is gone.
+        source.value = "https://x.io/a.mp4"
+        await pilot.pause()
+        assert screen.problems == []
+        assert "Not sent" not in screen_text(app)
 
 
 async def test_duplicate_names_missing_files_and_nothing_to_import_each_sit_beside_their_field(
@@ -417,3 +434,110 @@ async def test_a_bad_language_is_named_beside_its_field_with_no_media_rows(
         await pilot.pause()
         assert text_of(screen, "#problem-language") == ""
         assert not screen.query_one("#submit").disabled
+
+
+async def test_at_80x24_media_shows_at_once_and_alt_keys_reach_the_fields_below(
+    sim_app: Any, sim_clock: Any
+) -> None:
+    app = FormHost(make_client(sim_app, sim_clock), sim_clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_import(pilot, app)
+        source = first_row(screen).query_one(".media-source", Input)
+        composition = screen.query_one("#composition", Input)
+        # The compact picker and buttons leave room for the media row without scrolling;
+        # the composition name is below the fold.
+        assert shown_whole(screen, source)
+        assert not shown_whole(screen, composition)
+
+        await pilot.press("alt+c")
+        await pilot.pause()
+        assert app.focused is composition and shown_whole(screen, composition)
+        # The key is shown beside the label, on the row of the field it jumps to.
+        media_line = next(line for line in screen_text(app).splitlines() if "Media" in line)
+        assert "alt+m" in media_line
+
+        # Typing lands in the field that shows the focus; alt+n jumps back up to the name.
+        await pilot.press("alt+m", *"https://x.io/a.mp4")
+        await pilot.press("alt+n")
+        await pilot.pause()
+        assert source.value == "https://x.io/a.mp4"
+        name = screen.query_one("#project-name", Input)
+        assert app.focused is name and shown_whole(screen, name)
+
+
+async def test_tab_scrolls_the_form_to_each_field_it_focuses_at_80x24(
+    sim_app: Any, sim_clock: Any
+) -> None:
+    app = FormHost(make_client(sim_app, sim_clock), sim_clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_import(pilot, app)
+        seen: list[str] = []
+        for _ in range(12):
+            await pilot.press("tab")
+            await pilot.pause()
+            focused = app.focused
+            assert focused is not None
+            if focused in screen.query_one("#form-fields").query("*"):
+                assert shown_whole(screen, focused)
+                seen.append(focused.id or " ".join(focused.classes))
+        assert any("media-source" in name for name in seen)
+        assert "composition" in seen
+
+
+async def test_the_focused_fields_row_is_marked_and_only_that_one(
+    sim_app: Any, sim_clock: Any
+) -> None:
+    app = FormHost(make_client(sim_app, sim_clock), sim_clock)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_import(pilot, app)
+        await pilot.press("alt+f")
+        await pilot.pause()
+        rows = list(screen.query(".field-row"))
+        marked = [row for row in rows if row.styles.border_left[0] == "thick"]
+        assert [row.query_one(".field-label", Static).render().plain for row in marked] == [
+            "Folder"
+        ]
+        label = marked[0].query_one(".field-label")
+        other = rows[0].query_one(".field-label")
+        assert label.styles.color != other.styles.color
+
+
+async def test_the_summary_names_the_problem_of_the_topmost_field_first(
+    sim_app: Any, sim_clock: Any
+) -> None:
+    app = FormHost(make_client(sim_app, sim_clock), sim_clock)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_import(pilot, app)
+        screen.query_one("#language", Input).value = "english"
+        first_row(screen).query_one(".media-source", Input).value = "ftp://x.io/a.mp4"
+        await pilot.pause()
+        fields = [screen.problem_field(problem) for problem in screen.problems]
+        assert fields == sorted(fields, key=screen.FIELD_ORDER.index)
+        assert fields[0] == "project_name"
+        assert "(first: a project name is required)" in text_of(screen, "#form-summary")
+
+
+async def test_ctrl_o_then_a_letter_jumps_like_alt_and_escape_stays_put(
+    sim_app: Any, sim_clock: Any
+) -> None:
+    app = FormHost(make_client(sim_app, sim_clock), sim_clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_import(pilot, app)
+        name = screen.query_one("#project-name", Input)
+        assert app.focused is name
+        await pilot.press("ctrl+o")
+        await settle(pilot, lambda: isinstance(app.screen, JumpScreen))
+        # The modal lists each field with its letter, the letters of the alt+ keys.
+        assert "m  Media (URL or file)" in screen_text(app)
+        await pilot.press("escape")
+        await settle(pilot, lambda: app.screen is screen)
+        assert app.focused is name
+
+        await pilot.press("ctrl+o")
+        await settle(pilot, lambda: isinstance(app.screen, JumpScreen))
+        await pilot.press("m")
+        await settle(pilot, lambda: app.screen is screen)
+        await pilot.pause()
+        source = first_row(screen).query_one(".media-source", Input)
+        assert app.focused is source and shown_whole(screen, source)
+        assert source.value == ""  # the letter jumped, it was not typed

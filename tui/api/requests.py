@@ -38,7 +38,10 @@ class Problem:
 
 
 def url_problem(url: str) -> str | None:
-    """Why `url` is not an http(s) URL a server could fetch, or None."""
+    """Why `url` is not an http(s) URL a server could fetch, or None.
+
+    Each reason names the URL itself, so it reads whole on its own (no "URL a URL …").
+    """
     text = url.strip()
     if not text:
         return "a URL is required"
@@ -46,9 +49,9 @@ def url_problem(url: str) -> str | None:
         return "a URL cannot contain spaces"
     parsed = urlparse(text)
     if parsed.scheme not in ("http", "https"):
-        return "must start with http:// or https://"
+        return "the URL must start with http:// or https://"
     if not parsed.netloc or not parsed.hostname:
-        return "has no host"
+        return "the URL has no host"
     return None
 
 
@@ -239,7 +242,7 @@ def _media_problems(where: str, item: MediaItem, all_media: Mapping[str, Any]) -
         problems.append(Problem(where, problem))
     if isinstance(item, UrlMedia):
         if problem := url_problem(item.url):
-            problems.append(Problem(where, f"URL {problem}"))
+            problems.append(Problem(where, problem))
     elif isinstance(item, UploadMedia):
         if not item.path.exists():
             problems.append(Problem(where, f"no such file: {item.path}"))
@@ -280,7 +283,10 @@ class AgentRequest:
             problems.append(Problem("project", "give a project id or a new project name, not both"))
         elif not has_id and not has_name:
             problems.append(Problem("project", "pick a project or give a new project name"))
-        if self.composition_id and not has_id:
+        if self.composition_id is not None and not self.composition_id.strip():
+            # `to_json` strips it: a blank id would go out as "" and the API answers 400.
+            problems.append(Problem("composition_id", "the composition id is blank"))
+        elif self.composition_id and not has_id:
             problems.append(Problem("composition_id", "a composition needs an existing project"))
         if self.team_access and self.team_access not in TEAM_ACCESS_LEVELS:
             problems.append(

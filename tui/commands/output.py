@@ -266,7 +266,7 @@ def job_detail(job: Job, now: datetime, *, ascii_only: bool = False) -> list[str
         lines.extend(
             "  " + line
             for line in render_table(
-                ("NAME", "STATUS", "DURATION", "ERROR"),
+                ("NAME", "STATUS", "LENGTH", "ERROR"),
                 (
                     [
                         clean(f.name),

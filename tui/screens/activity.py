@@ -21,6 +21,7 @@ from textual.containers import VerticalScroll
 from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
+from textual.widgets.data_table import ColumnKey
 
 from tui.api.activity import ActivityEntry
 from tui.paths import style_paths
@@ -29,6 +30,20 @@ COLUMNS = ("Time", "Method", "Path", "Status", "Latency", "Rate limit", "Note")
 #: Long paths (a job list's query, an upload URL) are cut with "…" so Note stays on screen;
 #: Enter shows the whole path.
 PATH_WIDTH = 44
+#: Narrower than this a path says too little; Note keeps NOTE_MIN before Path grows.
+PATH_MIN = 16
+NOTE_MIN = 36
+
+
+def path_and_note_widths(spare: int) -> tuple[int, int]:
+    """Split the cells the other columns leave between Path and Note.
+
+    Note (a retry, "outcome unknown") gets NOTE_MIN first, Path up to PATH_WIDTH, then Note
+    the rest: at any width the note starts on screen and ends with "…" at the table's edge
+    (Enter shows all of it), never past the edge.
+    """
+    path = max(PATH_MIN, min(PATH_WIDTH, spare - NOTE_MIN))
+    return path, max(len("Note"), spare - path)
 
 
 def status_class(entry: ActivityEntry) -> str:
@@ -81,6 +96,39 @@ class ActivityTable(DataTable[Text]):
         "activity--success",
     }
 
+    # The same movement keys as the jobs table. Home/End go to the first/last call (not
+    # DataTable's first/last column: this table never scrolls sideways).
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("j", "cursor_down", "Cursor down", show=False),
+        Binding("k", "cursor_up", "Cursor up", show=False),
+        Binding("g,home", "scroll_top", "First call", show=False),
+        Binding("G,end", "scroll_bottom", "Last call", show=False),
+    ]
+
+    def fit_columns(self) -> None:
+        """Give Path and Note what the other columns leave of the table's width."""
+        columns = self.columns
+        flex = (ColumnKey("path"), ColumnKey("note"))
+        if not all(key in columns for key in flex):
+            return
+        # Room for the vertical scrollbar is kept so its arrival never forces a sideways one.
+        spare = self.size.width - self.styles.scrollbar_size_vertical
+        spare -= sum(c.get_render_width(self) for k, c in columns.items() if k not in flex)
+        spare -= 2 * self.cell_padding * len(flex)
+        widths = path_and_note_widths(spare)
+        if all(columns[key].width == width for key, width in zip(flex, widths, strict=True)):
+            return
+        for key, width in zip(flex, widths, strict=True):
+            columns[key].width = width
+            columns[key].auto_width = False
+        # Column widths feed the virtual size and every cached line: redo both once.
+        self._require_update_dimensions = True
+        self._clear_caches()
+        self.refresh()
+
+    def on_resize(self) -> None:
+        self.fit_columns()
+
 
 class ActivityScreen(Screen[None]):
     """`ActivityScreen()`: reads `app.client.activity` and follows it live."""
@@ -123,8 +171,7 @@ class ActivityScreen(Screen[None]):
     def on_mount(self) -> None:
         table = self.query_one(ActivityTable)
         for column in COLUMNS:
-            width = PATH_WIDTH if column == "Path" else None
-            table.add_column(column, key=column.lower(), width=width)
+            table.add_column(column, key=column.lower())
         for entry in self.activity.entries():
             self._remember(entry)
         self._refill()
@@ -170,7 +217,7 @@ class ActivityScreen(Screen[None]):
             Text(status, style=style),
             Text(latency, justify="right"),
             Text(rate_limit_text(entry)),
-            Text(entry.note or "", style=style if entry.note else ""),
+            Text(entry.note or "", style=style if entry.note else "", overflow="ellipsis"),
         ]
 
     def _refill(self) -> None:
@@ -179,6 +226,7 @@ class ActivityScreen(Screen[None]):
         for key, entry in self._entries.items():
             if self._shown(entry):
                 table.add_row(*self._row(entry), key=key)
+        table.fit_columns()
         self._show_filter()
         if table.row_count:
             table.move_cursor(row=table.row_count - 1)
@@ -205,6 +253,8 @@ class ActivityScreen(Screen[None]):
             table.add_row(*self._row(event.entry), key=key)
             if follow:
                 table.move_cursor(row=table.row_count - 1)
+            # A wider rate-limit cell takes its cells from Path and Note.
+            table.fit_columns()
         self._show_filter()
 
     def action_toggle_errors(self) -> None:

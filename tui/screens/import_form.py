@@ -30,7 +30,7 @@ from tui.api.requests import (
     Problem,
     language_problem,
 )
-from tui.screens.submit_form import SubmitFormScreen, field_row
+from tui.screens.submit_form import SubmitFormScreen
 from tui.widgets.media_rows import MediaEntries, MediaEntry, MediaRows
 from tui.widgets.project_picker import ProjectPicker
 
@@ -50,9 +50,20 @@ class ImportScreen(SubmitFormScreen):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+n", "add_media", "Add media"),
-        Binding("ctrl+r", "remove_media", "Remove media row"),
+        # Off the footer (each row has its ✕ button; F1 lists the key), so 80 columns hold it.
+        Binding("ctrl+r", "remove_media", "Remove row", show=False),
     ]
 
+    JUMP_KEYS: ClassVar[dict[str, str]] = {
+        "project-name": "n",
+        "project-picker": "e",
+        "folder": "f",
+        "team-access": "t",
+        "language": "l",
+        "media": "m",
+        "composition": "c",
+    }
+    FIELD_ORDER = _FIELD_PROBLEMS
     REQUEST_KIND = RequestKind.IMPORT
     KIND_LABEL = "import"
     SUBMIT_LABEL = "Import"
@@ -74,18 +85,18 @@ class ImportScreen(SubmitFormScreen):
     def compose(self) -> ComposeResult:
         yield Static(Text("Import media"), classes="form-title")
         with VerticalScroll(id="form-fields"):
-            yield field_row(
+            yield self.labelled(
                 "New project name",
                 Input(placeholder="e.g. Podcast episode 12", id="project-name", compact=True),
             )
             yield Static(id="problem-project_name", classes="field-problem")
-            yield field_row("…or existing project", ProjectPicker(id="project-picker"))
+            yield self.labelled("…or existing project", ProjectPicker(id="project-picker"))
             yield Static(id="problem-project", classes="field-problem")
-            yield field_row(
+            yield self.labelled(
                 "Folder",
                 Input(placeholder="new project only, e.g. Clients/Acme", id="folder", compact=True),
             )
-            yield field_row(
+            yield self.labelled(
                 "Team access",
                 Select(
                     [(TEAM_ACCESS_HELP[level], level) for level in TEAM_ACCESS_LEVELS],
@@ -95,14 +106,14 @@ class ImportScreen(SubmitFormScreen):
                 ),
             )
             yield Static(id="problem-team_access", classes="field-problem")
-            yield field_row(
+            yield self.labelled(
                 "Language",
                 Input(placeholder="ISO 639-1 like en; blank: detect", id="language", compact=True),
             )
             yield Static(id="problem-language", classes="field-problem")
-            yield field_row("Media (URL or file)", MediaRows(id="media"))
+            yield self.labelled("Media (URL or file)", MediaRows(id="media"))
             yield Static(id="problem-media", classes="field-problem")
-            yield field_row(
+            yield self.labelled(
                 "Composition name",
                 Input(
                     placeholder="optional: one composition of all the media",
@@ -153,21 +164,31 @@ class ImportScreen(SubmitFormScreen):
             problems.insert(0, Problem("language", message))
         return request, problems
 
+    @staticmethod
+    def _media_row_name(problem: Problem) -> str | None:
+        """The media name of a row's problem (`media[intro.mp4]`), or None."""
+        if problem.field.startswith("media[") and problem.field.endswith("]"):
+            return problem.field[len("media[") : -1]
+        return None
+
+    def problem_field(self, problem: Problem) -> str:
+        if self._media_row_name(problem) is not None:
+            # A language problem is the form's one language field, not the row's.
+            return "language" if problem.message.startswith("language ") else "media"
+        return problem.field if problem.field in _FIELD_PROBLEMS else "media"
+
     def show_problems(self, problems: Sequence[Problem]) -> None:
         by_field: dict[str, list[str]] = defaultdict(list)
         by_media: dict[str, list[str]] = defaultdict(list)
         for problem in problems:
-            if problem.field.startswith("media[") and problem.field.endswith("]"):
-                name = problem.field[len("media[") : -1]
-                # A language problem is the form's one language field, not the row's.
-                if problem.message.startswith("language "):
-                    by_field["language"].append(problem.message)
-                else:
-                    by_media[name.strip().lower()].append(problem.message)
-            elif problem.field in _FIELD_PROBLEMS:
-                by_field[problem.field].append(problem.message)
-            else:
+            field = self.problem_field(problem)
+            name = self._media_row_name(problem)
+            if name is not None and field == "media":
+                by_media[name.strip().lower()].append(problem.message)
+            elif field == "media" and problem.field != "media":
                 by_field["media"].append(str(problem))
+            else:
+                by_field[field].append(problem.message)
         for field in _FIELD_PROBLEMS:
             messages = list(dict.fromkeys(by_field.get(field, [])))
             widget = self.query_one(f"#problem-{field}", Static)

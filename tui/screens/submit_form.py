@@ -32,6 +32,7 @@ from tui.api.requests import Problem
 from tui.journal import submit_journaled
 from tui.paths import style_paths
 from tui.screens.help import HelpScreen
+from tui.screens.jump import JumpScreen
 from tui.widgets.error_panel import ErrorPanel
 from tui.widgets.project_picker import ProjectPicker
 
@@ -41,9 +42,22 @@ def slot_notice(kind_label: str, next_slot_at: datetime, wait_seconds: float) ->
     return f"next {kind_label} slot at {next_slot_at:%H:%M:%S}, in {wait_seconds:.0f} s"
 
 
-def field_row(label: str, field: Widget) -> Horizontal:
-    """A label on the left, its field on the right (problems go on the line below)."""
-    return Horizontal(Label(label, classes="field-label"), field, classes="field-row")
+#: Said when Ctrl+S meets an invalid form; cleared as soon as the form is valid again.
+NOT_SENT = "Not sent: fix the problems shown beside the fields."
+
+
+def field_row(label: str, field: Widget, jump: str | None = None) -> Horizontal:
+    """A label, the field's jump key (`alt+n`) if it has one, then the field.
+
+    Problems go on the line below. The key column is there even without a key, so every
+    field starts in the same column.
+    """
+    return Horizontal(
+        Label(label, classes="field-label"),
+        Label(f"alt+{jump}" if jump else "", classes="field-jump"),
+        field,
+        classes="field-row",
+    )
 
 
 def problems_summary(problems: Sequence[Problem]) -> str:
@@ -66,15 +80,42 @@ class SubmitFormScreen(Screen[JobCreated | None]):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+s", "submit", "Submit", priority=True),
+        # Posting's jump mode: Ctrl+O, then a field's letter (where Alt does not reach us).
+        Binding("ctrl+o", "jump_mode", "Jump"),
         Binding("escape", "close", "Close"),
         # `?` types into the fields, so the keys list also answers to F1 here.
         Binding("f1", "show_keys", "Keys"),
     ]
 
+    #: Jump keys, posting-style: field id -> the letter of its `alt+` key, shown beside the
+    #: label by `labelled()` and bound by `__init_subclass__`; one table says both.
+    JUMP_KEYS: ClassVar[dict[str, str]] = {}
+    #: The form's fields top to bottom (problem fields): the summary names problems in the
+    #: order the user sees them beside the fields.
+    FIELD_ORDER: ClassVar[tuple[str, ...]] = ()
+
     #: Which minute budget a submit spends, and how the notice names it.
     REQUEST_KIND: ClassVar[RequestKind] = RequestKind.IMPORT
     KIND_LABEL: ClassVar[str] = "import"
     SUBMIT_LABEL: ClassVar[str] = "Submit"
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        # Add the jump bindings before Textual merges the class's bindings.
+        jumps = cls.__dict__.get("JUMP_KEYS", {})
+        if jumps:
+            cls.BINDINGS = [
+                *cls.__dict__.get("BINDINGS", []),
+                *(
+                    Binding(
+                        f"alt+{letter}",
+                        f"jump('{field_id}')",
+                        f"Jump to {field_id.replace('-', ' ')}",
+                        show=False,
+                    )
+                    for field_id, letter in jumps.items()
+                ),
+            ]
+        super().__init_subclass__(**kwargs)
 
     def __init__(self) -> None:
         super().__init__()
@@ -88,12 +129,20 @@ class SubmitFormScreen(Screen[JobCreated | None]):
         self.sent_request: Any = None
         #: Escape was pressed once on a form with input: the next one discards it.
         self._discard_armed = False
+        #: What the status line says now.
+        self._status_text = ""
+        #: Each jump letter's field label, in form order (filled as the fields compose).
+        self._jump_labels: dict[str, str] = {}
 
     # -- to implement -------------------------------------------------------------------
 
     def build_request(self) -> tuple[Any, list[Problem]]:
         """The request the fields describe, and its `validate()` problems."""
         raise NotImplementedError
+
+    def problem_field(self, problem: Problem) -> str:
+        """Which of `FIELD_ORDER` shows `problem` (the request's field name by default)."""
+        return problem.field
 
     def show_problems(self, problems: Sequence[Problem]) -> None:
         """Put each problem beside its field (and clear the others)."""
@@ -104,14 +153,42 @@ class SubmitFormScreen(Screen[JobCreated | None]):
 
     # -- shared layout ------------------------------------------------------------------
 
+    def labelled(self, label: str, field: Widget) -> Horizontal:
+        """`field_row` with the field's jump key from `JUMP_KEYS`."""
+        letter = self.JUMP_KEYS.get(field.id or "")
+        if letter is not None:
+            self._jump_labels[letter] = label
+        return field_row(label, field, letter)
+
+    def action_jump_mode(self) -> None:
+        by_letter = {letter: field_id for field_id, letter in self.JUMP_KEYS.items()}
+
+        def jump(letter: str | None) -> None:
+            if letter is not None and letter in by_letter:
+                self.action_jump(by_letter[letter])
+
+        self.app.push_screen(JumpScreen(list(self._jump_labels.items())), jump)
+
+    def action_jump(self, field_id: str) -> None:
+        """Focus a field (a compound one: its first focusable part); Textual scrolls to it."""
+        field = self.query_one(f"#{field_id}")
+        target = field if field.focusable else next(
+            (child for child in field.query("*") if child.focusable), None
+        )
+        if target is not None:
+            target.focus()
+
     def compose_submit_area(self) -> ComposeResult:
         yield Static(id="slot-notice", classes="slot-notice")
         yield Static(id="form-summary", classes="form-summary")
         yield Static(id="submit-status", classes="submit-status")
         yield ErrorPanel(id="submit-error")
         with Horizontal(id="form-buttons"):
-            yield Button(self.SUBMIT_LABEL, id="submit", variant="primary", disabled=True)
-            yield Button("Close", id="close", variant="default")
+            # Compact: one line each, so the fields keep the room at 80x24.
+            yield Button(
+                self.SUBMIT_LABEL, id="submit", variant="primary", disabled=True, compact=True
+            )
+            yield Button("Close", id="close", variant="default", compact=True)
 
     def on_mount(self) -> None:
         self.revalidate()
@@ -129,7 +206,11 @@ class SubmitFormScreen(Screen[JobCreated | None]):
         """Rebuild the request from the fields, show its problems, gate the Submit button."""
         self._discard_armed = False
         _, problems = self.build_request()
+        order = {field: rank for rank, field in enumerate(self.FIELD_ORDER)}
+        problems.sort(key=lambda problem: order.get(self.problem_field(problem), len(order)))
         self.problems = problems
+        if not problems and self._status_text == NOT_SENT:
+            self.set_status("")
         self.show_problems(problems)
         summary = self.query_one("#form-summary", Static)
         summary.update(Text(problems_summary(problems)))
@@ -174,7 +255,11 @@ class SubmitFormScreen(Screen[JobCreated | None]):
     # -- submitting ---------------------------------------------------------------------
 
     def set_status(self, message: str) -> None:
-        self.query_one("#submit-status", Static).update(Text(message))
+        self._status_text = message
+        status = self.query_one("#submit-status", Static)
+        status.update(Text(message))
+        # An empty status takes no line: at 80x24 every line is a field's.
+        status.set_class(bool(message), "-shown")
 
     def set_phase(self, phase: str) -> None:
         self.phase = phase
@@ -189,7 +274,7 @@ class SubmitFormScreen(Screen[JobCreated | None]):
         if problems:
             # Never sent: the button was disabled anyway; a key press lands here.
             self.revalidate()
-            self.set_status("Not sent: fix the problems shown beside the fields.")
+            self.set_status(NOT_SENT)
             return
         self.query_one("#submit-error", ErrorPanel).clear()
         self.submit_request(request)

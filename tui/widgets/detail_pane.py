@@ -114,14 +114,14 @@ def error_text(job: Job) -> Text | None:
 
 
 def files_table(files: list[MediaFile], failed_style: Style, ok_style: Style) -> Table:
-    """One row per file (name, status, time taken); a failed file's error wraps below it.
+    """One row per file (name, status, media length); a failed file's error wraps below it.
 
     The name column takes the spare width and folds, so a long name or error is never cut.
     """
     table = Table(box=None, expand=True, pad_edge=False, padding=(0, 1), show_edge=False)
     table.add_column("File", ratio=1, overflow="fold")
     table.add_column("Status", no_wrap=True)
-    table.add_column("Took", justify="right", no_wrap=True)
+    table.add_column("Length", justify="right", no_wrap=True)
     for media in files:
         style = failed_style if media.failed else ok_style
         name = Text("✖ " if media.failed else "✔ ", style=style)

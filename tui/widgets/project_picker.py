@@ -124,7 +124,7 @@ class ProjectPicker(Vertical):
     def _show_pick(self) -> None:
         picked = self.query_one("#project-picked", Static)
         if self.selected is None:
-            picked.update(Text("No existing project picked"))
+            picked.update(Text("No project picked"))
         else:
             label = Text("Picked: ")
             label.append_text(project_label(self.selected))
