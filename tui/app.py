@@ -27,7 +27,7 @@ from tui.api.models import JOB_TYPE_AGENT, JOB_TYPE_IMPORT, Job, JobCreated, Out
 from tui.journal import MEMORY, Journal, JournalError
 from tui.paths import style_paths
 from tui.screens.jobs import NO_TOKEN_HELP, JobsScreen
-from tui.widgets.formatting import STATE_LABELS, STATE_SYMBOLS
+from tui.formatting import STATE_LABELS, STATE_SYMBOLS
 
 if TYPE_CHECKING:
     from tui.config import Connection, Profile

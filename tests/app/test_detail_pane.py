@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from tui.api.models import Job
 from tui.app import DescriptApp
 from tui.simulator.world import World
-from tui.widgets.formatting import files_failed_summary, job_label
+from tui.formatting import files_failed_summary, job_label
 from tui.widgets.job_table import COLUMN_HEADERS, FLEX, JobFilter, JobSort, flex_widths
 
 from .conftest import advance_until, demo_user, until

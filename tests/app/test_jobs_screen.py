@@ -15,7 +15,7 @@ from tui.messages import ConnectionChanged, ConnectionState, JobsChanged
 from tui.screens.confirm_cancel import ConfirmCancelScreen
 from tui.screens.jobs import NO_TOKEN_HELP, JobsScreen
 from tui.simulator.world import World
-from tui.widgets.formatting import STATE_SYMBOLS, format_duration, progress_bar, state_text
+from tui.formatting import STATE_SYMBOLS, format_duration, progress_bar, state_text
 from tui.widgets.job_table import JobFilter
 
 from .conftest import SIZE, SwitchableTransport, advance, advance_until, demo_user, until

@@ -27,7 +27,7 @@ from tui.screens.profiles import ProfilesScreen
 from tui.screens.reconcile import ReconcileScreen
 from tui.simulator.app import IN_PROCESS_BASE_URL
 from tui.simulator.world import DEMO_TOKEN, OTHER_DRIVE_TOKEN, World
-from tui.widgets.formatting import RETENTION_NOTE
+from tui.formatting import RETENTION_NOTE
 
 from .conftest import SIZE, advance_until, build_dashboard, demo_user, until
 from .form_host import screen_text

@@ -20,7 +20,7 @@ from textual.widgets import Button, Static
 from tui.api.models import Job
 from tui.paths import style_paths
 from tui.widgets.error_panel import ErrorPanel
-from tui.widgets.formatting import format_full_timestamp, job_percent, state_text
+from tui.formatting import format_full_timestamp, job_percent, state_text
 
 #: After the re-read, the modal closes by itself this long later (or at once on a key).
 AUTO_CLOSE_SECONDS = 3.0

@@ -53,7 +53,7 @@ from tui.messages import (
     ReconciliationsFound,
 )
 from tui.widgets.detail_pane import DetailPane
-from tui.widgets.formatting import EXPIRED_WORDS
+from tui.formatting import EXPIRED_WORDS
 from tui.widgets.job_table import (
     COLUMN_KEYS,
     STATE_FILTERS,

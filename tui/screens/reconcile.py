@@ -31,7 +31,7 @@ from tui.api.models import Job
 from tui.journal import PendingSubmission
 from tui.paths import style_paths
 from tui.reconcile import Candidate, find_candidates
-from tui.widgets.formatting import format_clock, state_text
+from tui.formatting import format_clock, state_text
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ from textual.widgets import Static
 
 from tui.api.limits import BudgetSnapshot, WindowSnapshot
 from tui.messages import ConnectionState
-from tui.widgets.formatting import format_clock
+from tui.formatting import format_clock
 
 CONNECTION_WORDS: dict[ConnectionState, str] = {
     ConnectionState.CONNECTING: "◌ connecting",
