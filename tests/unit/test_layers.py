@@ -104,3 +104,19 @@ def test_the_scanner_would_notice(tmp_path: Path) -> None:
         "textual.app.App",
         "tui.widgets.table",
     ]
+
+
+def test_the_import_contracts_hold() -> None:
+    """`lint-imports` checks every contract in pyproject's [tool.importlinter] (the layers,
+    the headless CLI's one exception, no circles) and fails naming the import that broke one."""
+    linter = Path(sys.executable).with_name("lint-imports")
+    result = subprocess.run(
+        [str(linter), "--no-cache"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT.parent,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
+    assert "0 broken" in result.stdout

@@ -69,14 +69,19 @@ class LinkView:
     last_heard_at: datetime | None = None
     next_request_at: datetime | None = None
 
-    def observe(self, event: LinkReport) -> bool:
+    def observe(self, event: LinkReport, now: datetime) -> bool:
         """Take one event; True when the state or its detail changed (banner and colours)."""
         name = state_name(event.state)
         changed = (name, event.detail) != (self.state, self.detail)
         self.state, self.detail, self.retry_at = name, event.detail, event.retry_at
-        if event.last_heard_at is not None:
-            self.last_heard_at = event.last_heard_at
-        self.next_request_at = event.next_request_at
+        # A scheduler from before contract 3 sends neither time: its "online" (the first
+        # answer after a failure) is the last word heard, at `now`.
+        heard = getattr(event, "last_heard_at", None)
+        if heard is None and name == ONLINE and not hasattr(event, "last_heard_at"):
+            heard = now
+        if heard is not None:
+            self.last_heard_at = heard
+        self.next_request_at = getattr(event, "next_request_at", None)
         return changed
 
     def silence(self, now: datetime) -> float:

@@ -35,12 +35,12 @@ def test_the_header_says_when_the_server_was_heard_and_when_it_is_asked_next() -
     link = view()
     assert link.header_text(T0) == "not heard yet"
     first = Event(LinkState.ONLINE, last_heard_at=T0, next_request_at=T0 + timedelta(seconds=8))
-    assert link.observe(first)
+    assert link.observe(first, T0)
     assert link.state == "online"
     assert link.header_text(T0 + timedelta(seconds=3)) == "polled 3 s ago · next in 5 s"
     # A heartbeat with the same state: not a state change, but the words move on.
     later = T0 + timedelta(seconds=10)
-    assert not link.observe(Event("online", last_heard_at=later, next_request_at=later))
+    assert not link.observe(Event("online", last_heard_at=later, next_request_at=later), T0)
     assert link.header_text(later + timedelta(seconds=2)) == "polled 2 s ago · next now"
 
 
@@ -48,7 +48,7 @@ async def test_a_quiet_drive_turns_stale_when_the_clock_moves_on() -> None:
     clock = ManualClock()
     start = clock.now()
     link = LinkView(stale_after=lambda: 30.0, started_at=start)
-    link.observe(Event(LinkState.ONLINE, last_heard_at=start))
+    link.observe(Event(LinkState.ONLINE, last_heard_at=start), T0)
     await clock.advance(29)
     assert not link.is_stale(clock.now())
     assert link.header_text(clock.now()) == "polled 29 s ago"
@@ -60,7 +60,7 @@ async def test_a_quiet_drive_turns_stale_when_the_clock_moves_on() -> None:
 def test_an_error_state_is_not_called_stale_and_never_heard_counts_from_start() -> None:
     link = view()
     assert link.is_stale(T0 + timedelta(seconds=31))  # connecting, no answer for 31 s
-    link.observe(Event(LinkState.OFFLINE, "no answer"))
+    link.observe(Event(LinkState.OFFLINE, "no answer"), T0)
     assert link.state == "offline" and not link.is_stale(T0 + timedelta(hours=1))
 
 
