@@ -20,7 +20,7 @@ from textual.containers import Horizontal
 from textual.widgets import DataTable, Footer, Input, Static
 
 from tui.api.models import Job, JobCreated, Outcome
-from tui.api.scheduler import ConnectionEvent, JobEvent
+from tui.api.scheduler import JobEvent
 from tui.formatting import STATE_LABELS, STATE_SYMBOLS
 from tui.live.board import Changes
 from tui.live.link import OFFLINE, UNAUTHORIZED
@@ -296,12 +296,14 @@ class JobsScreen(JobActions):
         jobs: list[JobEvent] = []
         now = self.session.clock.now()
         for event in message.events:
-            if isinstance(event, ConnectionEvent):
-                link_changed = self.link.observe(event, now) or link_changed
-            elif isinstance(event, JobEvent):
+            # The scheduler's three kinds of event (contract 3): a job, the walk's progress,
+            # the link (a ConnectionEvent, on every state change and after every request).
+            if isinstance(event, JobEvent):
                 jobs.append(event)
-            elif getattr(event, "complete", False):  # the scheduler's WalkEvent (contract 3)
-                self.listing_complete = True
+            elif hasattr(event, "complete"):
+                self.listing_complete = self.listing_complete or bool(event.complete)
+            else:
+                link_changed = self.link.observe(event, now) or link_changed
         if message.walk_complete:
             self.listing_complete = True
         if link_changed:
