@@ -160,7 +160,6 @@ class DescriptApp(App[int]):
             client_builder=client_builder,
         )
         self.session = self.sessions.open(source, journal)
-        self.read_only = self.session.read_only
         #: True once the profile was switched inside the app (the start notices are skipped).
         self.switched_profile = False
         self.jobs_screen = JobsScreen(self.session, refresh_interval=refresh_interval)
@@ -192,6 +191,11 @@ class DescriptApp(App[int]):
     @property
     def profile(self) -> Profile | None:
         return self.session.profile
+
+    @property
+    def read_only(self) -> bool:
+        """Changes refused: `--read-only` or the profile's flag (the session holds it)."""
+        return self.session.read_only
 
     # -- lifecycle -------------------------------------------------------------------------
 
@@ -247,7 +251,6 @@ class DescriptApp(App[int]):
 
     def set_read_only(self, read_only: bool) -> None:
         """Hide or show the changing actions (footer, palette) and the badge."""
-        self.read_only = read_only
         self.session.read_only = read_only
         self.refresh_bindings()
         with contextlib.suppress(Exception):  # the screen may not be composed yet
@@ -387,7 +390,6 @@ class DescriptApp(App[int]):
         if old.scheduler is not None:
             old.scheduler.stop()
         self.session = self.sessions.open(connection, "profile")
-        self.read_only = self.session.read_only
         self.switched_profile = True
         self._apply_theme(self.profile)
         self.jobs_screen = JobsScreen(self.session, refresh_interval=self.refresh_interval)

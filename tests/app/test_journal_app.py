@@ -23,9 +23,8 @@ from tui.config import resolve_connection
 from tui.formatting import RETENTION_NOTE
 from tui.journal import OUTCOME_UNKNOWN, RECONCILED, Journal
 from tui.live.filters import JobFilter
-from tui.live.rows import RowStatus
+from tui.live.rows import ROW_STATUS_WORDS, RowStatus
 from tui.screens.import_form import ImportScreen
-from tui.screens.jobs.render import STATUS_NOTES
 from tui.screens.profiles import ProfilesScreen
 from tui.screens.reconcile import ReconcileScreen
 from tui.simulator.app import IN_PROCESS_BASE_URL
@@ -34,8 +33,8 @@ from tui.simulator.world import DEMO_TOKEN, OTHER_DRIVE_TOKEN, World
 from .conftest import SIZE, advance_until, build_dashboard, demo_user, until, watched
 from .form_host import screen_text
 
-EXPIRED_NOTE = STATUS_NOTES[RowStatus.EXPIRED]
-RECONCILE_NOTE = STATUS_NOTES[RowStatus.RECONCILE]
+EXPIRED_NOTE = ROW_STATUS_WORDS[RowStatus.EXPIRED]
+RECONCILE_NOTE = ROW_STATUS_WORDS[RowStatus.RECONCILE]
 
 DAY = 86400.0
 

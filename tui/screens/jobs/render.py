@@ -12,17 +12,9 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from datetime import datetime
 
-from tui.formatting import EXPIRED_WORDS
 from tui.live.board import Board, Changes
-from tui.live.rows import RowStatus
+from tui.live.rows import ROW_STATUS_WORDS
 from tui.widgets.job_table import JobTable, RowContext
-
-# The state column of rows the board knows better than the API.
-STATUS_NOTES: dict[RowStatus, str] = {
-    RowStatus.EXPIRED: EXPIRED_WORDS,
-    RowStatus.RECONCILE: "⚠ reconcile",
-    RowStatus.PENDING_SUBMIT: "… sending",
-}
 
 
 class TableRenderer:
@@ -53,7 +45,7 @@ class TableRenderer:
                 jobs.pop(job_id, None)
             else:
                 jobs[job_id] = row.job
-            note = STATUS_NOTES.get(row.status) if row is not None else None
+            note = ROW_STATUS_WORDS.get(row.status) if row is not None else None
             if note is None:
                 notes.pop(job_id, None)
             else:
