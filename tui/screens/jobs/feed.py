@@ -160,7 +160,6 @@ class JobsFeed(Screen[None]):
         except DescriptError:
             pass  # the scheduler's discovery sweeps find the jobs once the link is back
         await self._walked(page, complete=True)
-        await self.load_project_names()
 
     async def _walked(self, page: list[SchedulerEvent], *, complete: bool = False) -> None:
         jobs = [event.job for event in page if isinstance(event, JobEvent) and event.job]
@@ -202,6 +201,11 @@ class JobsFeed(Screen[None]):
             self.set_timer(POLLER_RESTART, self.poll_jobs)
 
     # -- project names ---------------------------------------------------------------------
+
+    @work(group="projects", exclusive=True, exit_on_error=False)
+    async def fetch_project_names(self) -> None:
+        """The start's `GET /projects`, once the list walk is done."""
+        await self.load_project_names()
 
     async def load_project_names(self) -> None:
         """Names make the project column and text filter friendlier; ids work without them."""

@@ -226,6 +226,8 @@ class JobsScreen(JobActions):
             message = NO_TOKEN_HELP if detail == NO_TOKEN_HELP else f"{detail}\n{NO_TOKEN_HELP}"
         elif state == OFFLINE:
             message = f"Offline ({detail}). Retrying politely; rows show the last known state."
+        elif state == "error":
+            message = detail
         banner = self.query_one("#banner", Static)
         banner.update(Text(message.strip()))
         banner.set_classes(f"-{state.replace('_', '-')}" if message else "-hidden")
@@ -301,17 +303,27 @@ class JobsScreen(JobActions):
             if isinstance(event, JobEvent):
                 jobs.append(event)
             elif hasattr(event, "complete"):
-                self.listing_complete = self.listing_complete or bool(event.complete)
+                self._walk_progress(bool(event.complete), getattr(event, "error", None))
             else:
                 link_changed = self.link.observe(event, now) or link_changed
         if message.walk_complete:
-            self.listing_complete = True
+            self._walk_progress(True, None)
         if link_changed:
             self._show_banner(self.link.state, self.link.detail)
         self.show_changes(self.board.apply(jobs))
         self._update_filter_bar()
         self.refresh_status()
         self._freeze_heap()
+
+    def _walk_progress(self, complete: bool, error: object) -> None:
+        """The start's list walk read a page: after the last (or a refusal), names next."""
+        if self.listing_complete or not (complete or error is not None):
+            return
+        self.listing_complete = True
+        self.fetch_project_names()
+        if error is not None:  # the API refused the list for good (a 4xx): say what it means
+            remedy = getattr(error, "remedy", "")
+            self._show_banner("error", f"{error} — {remedy}" if remedy else str(error))
 
     def on_journal_restored(self, message: JournalRestored) -> None:
         """Show everything the journal remembers at once, then go live."""
