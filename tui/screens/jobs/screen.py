@@ -275,7 +275,7 @@ class JobsScreen(JobActions):
         bar.set_class(not self.board.job_filter.is_default, "-active")
 
     def selected_job(self) -> Job | None:
-        job_id = self.table.current_job_id()
+        job_id = self.renderer.current_job_id()
         row = self.board.get(job_id) if job_id else None
         return row.job if row is not None else None
 
@@ -395,7 +395,7 @@ class JobsScreen(JobActions):
         Thousands of long-lived jobs make every full collection scan them all (150-350 ms
         pauses with 10,000 jobs). Frozen objects are still freed by reference counting.
         """
-        if self._heap_frozen or not self.listing_complete or self.table.loading_rows:
+        if self._heap_frozen or not self.listing_complete or self.renderer.loading:
             return
         self._heap_frozen = True
         gc.freeze()
@@ -431,7 +431,7 @@ class JobsScreen(JobActions):
             self.show_changes(self.board.set_watched(job_id, True))
         self._update_filter_bar()
         # After the insert's own scroll fix-up (queued the same way), so this one wins.
-        self.table.call_after_refresh(self.select_job, job_id)
+        self.table.call_after_refresh(self.renderer.select_job, job_id)
         scheduler = self.session.scheduler
         if scheduler is not None and not job.is_finished:
             scheduler.watch(job_id)
@@ -448,9 +448,3 @@ class JobsScreen(JobActions):
             "created_at": self.session.clock.now().isoformat(),
         }
         self.track_job(Job.from_json(raw), project_name)
-
-    def select_job(self, job_id: str) -> None:
-        """Put the cursor on `job_id`'s row and scroll it into view."""
-        table = self.table
-        if job_id in table:  # a row still to come after a big rebuild is not
-            table.move_cursor(row=table.get_row_index(job_id), animate=False)
