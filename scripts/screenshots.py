@@ -189,7 +189,7 @@ async def loaded(pilot: Pilot[Any], app: DescriptApp) -> None:
         if (
             screen.listing_complete
             and not screen.table.loading_rows
-            and screen.context.project_names
+            and screen.board.project_names
         ):
             break
         await pilot.pause()
@@ -393,7 +393,7 @@ async def palette(pilot: Pilot[Any], app: DescriptApp, scene: Scene) -> None:
 
 async def reconcile(pilot: Pilot[Any], app: DescriptApp, scene: Scene) -> None:
     screen = app.jobs_screen
-    [key] = screen.pending_submissions
+    [key] = screen.board.pending
     screen.table.move_cursor(row=list(screen.table.job_ids).index(key))
     await pilot.press("R")
     await until(pilot, lambda: getattr(app.screen, "phase", None) == "found")
@@ -426,7 +426,8 @@ async def offline(pilot: Pilot[Any], app: DescriptApp, scene: Scene) -> None:
 async def rate_limited(pilot: Pilot[Any], app: DescriptApp, scene: Scene) -> None:
     scene.network.mode = "storm"
     screen = app.jobs_screen
-    await advance_until(pilot, scene, lambda: scene.network.refused > 0)
+    # The scheduler says "rate-limited" (the one owner of the link state).
+    await advance_until(pilot, scene, lambda: screen.link.state == "rate_limited")
     await settle(pilot)
     screen.refresh_status()
 
