@@ -160,8 +160,6 @@ class DescriptApp(App[int]):
             client_builder=client_builder,
         )
         self.session = self.sessions.open(source, journal)
-        #: True once the profile was switched inside the app (the start notices are skipped).
-        self.switched_profile = False
         self.jobs_screen = JobsScreen(self.session, refresh_interval=refresh_interval)
         if demo:
             self.sub_title = "demo (simulator)"
@@ -390,7 +388,7 @@ class DescriptApp(App[int]):
         if old.scheduler is not None:
             old.scheduler.stop()
         self.session = self.sessions.open(connection, "profile")
-        self.switched_profile = True
+        self.session.switched = True
         self._apply_theme(self.profile)
         self.jobs_screen = JobsScreen(self.session, refresh_interval=self.refresh_interval)
         # Off with everything above the default screen (the old jobs screen and anything on

@@ -42,6 +42,8 @@ class Session:
     token_problem: str | None = None
     #: Why there is no journal: said once at start.
     journal_problem: str | None = None
+    #: Opened by a profile switch inside the app (the start's suggestions are skipped).
+    switched: bool = False
     #: A journal opened here is closed here; one handed in belongs to the caller.
     owns_journal: bool = field(default=False, repr=False)
 

@@ -17,6 +17,8 @@ from tui.live.board import Changes
 from tui.live.filters import SORT_KEYS, STATE_FILTERS, TYPE_FILTERS, JobFilter, JobSort
 from tui.live.rows import RowStatus
 from tui.screens.jobs.feed import JobsFeed
+from tui.screens.reconcile import Reconciled
+from tui.widgets.detail_pane import DetailPane
 
 NO_TOKEN_HELP = (
     "No valid API token. Create one in Descript (Settings → API tokens), then run "
@@ -114,7 +116,7 @@ class JobActions(JobsFeed):
         self.remember_ui()
 
     def action_raw_json(self) -> None:
-        detail: Any = self.query_one("#detail")
+        detail = self.query_one("#detail", DetailPane)
         if detail.has_class("-hidden"):
             detail.remove_class("-hidden")
             detail.raw = True
@@ -227,8 +229,8 @@ class JobActions(JobsFeed):
         modal = ReconcileScreen(pending, client=client, journal=journal, known_job_ids=known)
         self.app.push_screen(modal, lambda result: self.reconciled(job.job_id, result))
 
-    def reconciled(self, key: str, result: Any) -> None:
-        """The reconcile modal's answer (`Reconciled` or None for "later")."""
+    def reconciled(self, key: str, result: Reconciled | None) -> None:
+        """The reconcile modal's answer (None: "later")."""
         if result is None:
             return  # "later": the row stays
         found: Job | None = result.job

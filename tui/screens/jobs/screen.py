@@ -350,9 +350,8 @@ class JobsScreen(JobActions):
     def _suggest_last_profile(self, last: object) -> None:
         current = self.session.profile_name
         # A profile chosen just now, in the app, needs no suggestion.
-        switched = bool(getattr(self.app, "switched_profile", False))
         differs = isinstance(last, str) and current is not None and last != current
-        if differs and not self.session.demo and not switched:
+        if differs and not self.session.demo and not self.session.switched:
             words = f"Last time you were on profile {last!r}; P switches profile."
             self.notify(words, markup=False)
 
