@@ -39,8 +39,9 @@ from tui.api.activity import ActivityLog
 from tui.api.clock import ManualClock, SystemClock
 from tui.api.limits import RateLimits
 from tui.api.models import Job, Project
+from tui.api.scheduler import JobEvent
 from tui.app import DescriptApp
-from tui.messages import JobsChanged
+from tui.messages import LiveBatch
 from tui.widgets.job_table import COLUMNS, RowContext, row_values
 
 SIZE = (160, 45)
@@ -179,7 +180,7 @@ async def refresh_cost(total: int, changes: int, rounds: int) -> tuple[float, fl
         for round_no in range(1, rounds + 1):
             batch = changed_jobs(jobs, clock, changes, round_no)
             start = time.process_time()
-            screen.post_message(JobsChanged({job.job_id: job for job in batch}))
+            screen.post_message(LiveBatch([JobEvent("changed", j.job_id, j) for j in batch]))
             await pilot.pause()
             ours.append(time.process_time() - start)
             assert screen.applied_refreshes >= round_no
@@ -231,7 +232,7 @@ async def key_latency(total: int, changes: int, presses: int) -> list[float]:
             while not stop.is_set():
                 round_no += 1
                 batch = changed_jobs(jobs, clock, changes, round_no)
-                screen.post_message(JobsChanged({job.job_id: job for job in batch}))
+                screen.post_message(LiveBatch([JobEvent("changed", j.job_id, j) for j in batch]))
                 await asyncio.sleep(0.25)
 
         feeder = asyncio.create_task(refresher())
@@ -330,8 +331,7 @@ async def first_paint_simulator(total: int) -> tuple[float, float, int]:
             lambda: (
                 screen.listing_complete
                 and not screen.table.loading_rows
-                and not screen.changes_pending
-                and screen.table.row_count == len(screen.jobs)
+                and screen.table.row_count == screen.board.total
             ),
             limit=120,
         )

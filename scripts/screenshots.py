@@ -47,8 +47,7 @@ from tui.config import (  # noqa: E402
     resolve_connection,
 )
 from tui.journal import DATA_DIR_ENV, MEMORY, Journal  # noqa: E402
-from tui.messages import ConnectionState  # noqa: E402
-from tui.screens.jobs import EXPIRED_NOTE  # noqa: E402
+from tui.live.rows import RowStatus  # noqa: E402
 from tui.secrets import KEYRING_ENV  # noqa: E402
 from tui.simulator.app import IN_PROCESS_BASE_URL, create_app  # noqa: E402
 from tui.simulator.world import DEMO_TOKEN, World  # noqa: E402
@@ -190,7 +189,7 @@ async def loaded(pilot: Pilot[Any], app: DescriptApp) -> None:
         if (
             screen.listing_complete
             and not screen.table.loading_rows
-            and screen.context.project_names
+            and screen.board.project_names
         ):
             break
         await pilot.pause()
@@ -210,21 +209,22 @@ def freeze(app: DescriptApp) -> None:
 
 
 def select(
-    app: DescriptApp, outcome: Outcome, kind: str | None = None, note: str | None = None
+    app: DescriptApp, outcome: Outcome, kind: str | None = None, status: RowStatus | None = None
 ) -> str:
-    """Put the cursor on the first row with `outcome` (and `kind`, and the state column's
-    journal `note` such as expired); returns its job id."""
+    """Put the cursor on the first row with `outcome` (and `kind`, and the row `status`
+    such as expired); returns its job id."""
     screen = app.jobs_screen
     for index, job_id in enumerate(screen.table.job_ids):
-        job = screen.jobs[job_id]
+        row = screen.board.row(job_id)
+        job = row.job
         if (
             job.outcome is outcome
             and (kind is None or job.kind == kind)
-            and (note is None or screen.state_notes.get(job_id) == note)
+            and (status is None or row.status is status)
         ):
             screen.table.move_cursor(row=index)
             return job_id
-    raise RuntimeError(f"no {kind or ''} job is {outcome.name} {note or ''} in the demo world")
+    raise RuntimeError(f"no {kind or ''} job is {outcome.name} {status or ''} in the demo world")
 
 
 async def type_into(pilot: Pilot[Any], app: DescriptApp, selector: str, text: str) -> None:
@@ -258,7 +258,7 @@ async def month_later(scene: Scene) -> None:
     first = scene.app(journal=journal)
     async with first.run_test(size=(120, 36)) as pilot:
         await loaded(pilot, first)
-        expected = len(first.jobs_screen.jobs)
+        expected = first.jobs_screen.board.total
         await until(pilot, lambda: len(journal.load_jobs()) >= expected, rounds=2000)
     scene.clock.advance_nowait(31 * DAY)
     scene.app_kwargs["journal"] = journal
@@ -393,7 +393,7 @@ async def palette(pilot: Pilot[Any], app: DescriptApp, scene: Scene) -> None:
 
 async def reconcile(pilot: Pilot[Any], app: DescriptApp, scene: Scene) -> None:
     screen = app.jobs_screen
-    [key] = screen.pending_submissions
+    [key] = screen.board.pending
     screen.table.move_cursor(row=list(screen.table.job_ids).index(key))
     await pilot.press("R")
     await until(pilot, lambda: getattr(app.screen, "phase", None) == "found")
@@ -412,21 +412,22 @@ async def settings(pilot: Pilot[Any], app: DescriptApp, scene: Scene) -> None:
 async def expired(pilot: Pilot[Any], app: DescriptApp, scene: Scene) -> None:
     # The unfinished jobs are polled once more, meet their 404 and turn expired too.
     await advance_until(pilot, scene, lambda: not app.scheduler.watched)
-    select(app, Outcome.PARTIAL, "import", note=EXPIRED_NOTE)
+    select(app, Outcome.PARTIAL, "import", status=RowStatus.EXPIRED)
     await pilot.press("enter")
 
 
 async def offline(pilot: Pilot[Any], app: DescriptApp, scene: Scene) -> None:
     scene.network.mode = "offline"
     screen = app.jobs_screen
-    await advance_until(pilot, scene, lambda: screen.connection is ConnectionState.OFFLINE)
+    await advance_until(pilot, scene, lambda: screen.link.state == "offline")
     screen.refresh_status()  # the status line ticks on wall time; tick it now
 
 
 async def rate_limited(pilot: Pilot[Any], app: DescriptApp, scene: Scene) -> None:
     scene.network.mode = "storm"
     screen = app.jobs_screen
-    await advance_until(pilot, scene, lambda: scene.network.refused > 0)
+    # The scheduler says "rate-limited" (the one owner of the link state).
+    await advance_until(pilot, scene, lambda: screen.link.state == "rate_limited")
     await settle(pilot)
     screen.refresh_status()
 

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, Protocol
 
-from tui.api.models import Job, Project
-from tui.journal import KIND_TO_JOB_TYPE, PendingSubmission
+from tui.api.models import JOB_TYPE_BY_KIND, Job, Project
+from tui.journal import PendingSubmission
 
 # A job created up to this long after the POST could be ours (queues, slow answers).
 DEFAULT_WINDOW = timedelta(minutes=15)
@@ -104,7 +104,7 @@ async def find_candidates(
         "max_items": max_items,
     }
     if pending.kind in _LISTABLE_TYPES:
-        filters["job_type"] = KIND_TO_JOB_TYPE[pending.kind]
+        filters["job_type"] = JOB_TYPE_BY_KIND[pending.kind]
     if pending.request.get("project_id"):
         filters["project_id"] = pending.request["project_id"]
     jobs = [job async for job in client.iter_jobs(**filters)]

@@ -159,3 +159,8 @@ def demo_user(world: World) -> Any:
     user = world.user_for_token(DEMO_TOKEN)
     assert user is not None
     return user
+
+
+def watched(app: DescriptApp) -> set[str]:
+    """The job ids whose rows carry the watch mark (the board owns it)."""
+    return {row.job.job_id for row in app.jobs_screen.board.rows() if row.watched}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
 from typing import Any
 
 import httpx
@@ -35,7 +36,9 @@ def deletes(sim_app: Any) -> list[dict[str, Any]]:
 
 
 async def open_modal(pilot: Any, app: FormHost, job: Job) -> ConfirmCancelScreen:
-    modal = ConfirmCancelScreen(job, project_name="Cancel me [now]")
+    modal = ConfirmCancelScreen(
+        job, client=app.client, clock=app.clock, project_name="Cancel me [now]"
+    )
     app.open(modal)
     await settle(pilot, lambda: modal.is_mounted and bool(modal.query("#cancel-close")))
     return modal
@@ -61,8 +64,8 @@ async def test_yes_sends_delete_shows_the_204_and_returns_the_cancelled_job(
         await pilot.press("y")
         await settle(pilot, lambda: modal.phase == "done")
         shown = screen_text(app)
-        assert "Server answered 204 No Content" in shown
         assert "now ⊘ cancelled" in shown
+        assert "Closing in 3 s" in shown
         assert [d["status"] for d in deletes(sim_app)] == [204]
         # Any key closes it at once (no waiting for the auto-close).
         await pilot.press("space")
@@ -85,9 +88,36 @@ async def test_after_the_re_read_the_modal_closes_by_itself_on_the_app_clock(
         await pilot.click("#cancel-yes")
         await settle(pilot, lambda: modal.phase == "done")
         assert app.results == []
-        await sim_clock.advance(AUTO_CLOSE_SECONDS)
+        # The countdown counts: one second of the app clock per step.
+        for left in range(round(AUTO_CLOSE_SECONDS), 0, -1):
+            await settle(pilot, lambda left=left: f"Closing in {left} s" in screen_text(app))
+            assert app.results == []
+            await sim_clock.advance(1)
         await settle(pilot, lambda: bool(app.results))
     assert app.results[0].outcome is Outcome.CANCELLED
+
+
+async def test_the_modal_shows_the_status_line_the_server_sent(
+    sim_app: Any, sim_world: World, sim_clock: Any
+) -> None:
+    """Contract 6: the words come from the client's CancelResult, never a fixed string."""
+    job_id = running_agent_job(sim_world)
+    client = make_client(sim_app, sim_clock)
+    sent = client.cancel_job
+
+    async def cancel_job(job_id: str) -> SimpleNamespace:
+        await sent(job_id)
+        return SimpleNamespace(status_code=202, reason="Accepted", note="answer was odd")
+
+    client.cancel_job = cancel_job  # type: ignore[method-assign]
+    app = FormHost(client, sim_clock)
+    async with app.run_test(size=SIZE) as pilot:
+        modal = await open_modal(pilot, app, await read_job(app, job_id))
+        await pilot.press("y")
+        await settle(pilot, lambda: modal.phase == "done")
+        shown = screen_text(app)
+        assert "Server answered 202 Accepted. (answer was odd)" in shown
+        assert "204" not in shown
 
 
 async def test_a_finished_job_cannot_be_cancelled_and_the_modal_says_why(

@@ -14,9 +14,10 @@ from hypothesis import strategies as st
 
 from tui.api.models import Job
 from tui.app import DescriptApp
+from tui.formatting import files_failed_summary, job_label
+from tui.live.filters import JobFilter, JobSort
 from tui.simulator.world import World
-from tui.widgets.formatting import files_failed_summary, job_label
-from tui.widgets.job_table import COLUMN_HEADERS, FLEX, JobFilter, JobSort, flex_widths
+from tui.widgets.job_table import COLUMN_HEADERS, FLEX, flex_widths
 
 from .conftest import advance_until, demo_user, until
 
@@ -60,9 +61,9 @@ async def partial_import(
     await advance_until(
         pilot,
         sim_clock,
-        lambda: (job := screen.jobs.get(created.job_id)) is not None and job.is_finished,
+        lambda: (row := screen.board.get(created.job_id)) is not None and row.job.is_finished,
     )
-    return screen.jobs[created.job_id]
+    return screen.board.row(created.job_id).job
 
 
 async def test_a_partial_imports_failed_file_shows_its_whole_error_at_120_columns(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 from hypothesis import given, settings
@@ -10,15 +11,16 @@ from textual.message import Message
 from textual.widgets import DataTable, Input
 
 from tui.api.models import Outcome
+from tui.api.scheduler import ConnectionEvent, JobEvent
 from tui.app import DescriptApp
-from tui.messages import ConnectionChanged, ConnectionState, JobsChanged
+from tui.formatting import STATE_SYMBOLS, format_duration, progress_bar, state_text
+from tui.live.filters import JobFilter
+from tui.messages import LiveBatch
 from tui.screens.confirm_cancel import ConfirmCancelScreen
 from tui.screens.jobs import NO_TOKEN_HELP, JobsScreen
 from tui.simulator.world import World
-from tui.widgets.formatting import STATE_SYMBOLS, format_duration, progress_bar, state_text
-from tui.widgets.job_table import JobFilter
 
-from .conftest import SIZE, SwitchableTransport, advance, advance_until, demo_user, until
+from .conftest import SIZE, SwitchableTransport, advance, advance_until, demo_user, until, watched
 
 
 def import_body(*urls: str, project_name: str = "Pilot test") -> dict[str, Any]:
@@ -68,7 +70,14 @@ async def test_rows_appear_and_update_by_key_with_the_cursor_kept(
         assert "running" in cell(screen, slow.job_id, "state")
         assert table.row_count == 2
         assert table.current_job_id() == slow.job_id
-        assert any(isinstance(m, JobsChanged) and quick.job_id in m.finished for m in seen)
+        assert any(
+            isinstance(m, LiveBatch)
+            and any(
+                isinstance(e, JobEvent) and e.job_id == quick.job_id and e.kind == "finished"
+                for e in m.events
+            )
+            for m in seen
+        )
 
         # A job submitted elsewhere is discovered and added by key; the cursor stays put.
         newer, _ = sim_world.submit_import(
@@ -117,10 +126,10 @@ async def test_filters_are_one_key_each_and_always_visible(
         screen = app.jobs_screen
         await until(pilot, lambda: loaded(app))
         total = screen.table.row_count
-        assert total == len(screen.jobs) > 10
+        assert total == screen.board.total > 10
 
         def shown_outcomes() -> set[Outcome]:
-            return {screen.jobs[job_id].outcome for job_id in screen.table.job_ids}
+            return {screen.board.row(job_id).job.outcome for job_id in screen.table.job_ids}
 
         await pilot.press("3")
         assert shown_outcomes() == {Outcome.FAILED}
@@ -133,23 +142,24 @@ async def test_filters_are_one_key_each_and_always_visible(
         assert screen.table.row_count == total
 
         await pilot.press("t")  # all -> import
-        assert {screen.jobs[j].kind for j in screen.table.job_ids} == {"import"}
+        assert {screen.board.row(j).job.kind for j in screen.table.job_ids} == {"import"}
         assert "type import" in screen.filter_description()
         await pilot.press("t")  # -> agent
-        assert {screen.jobs[j].kind for j in screen.table.job_ids} == {"agent"}
+        assert {screen.board.row(j).job.kind for j in screen.table.job_ids} == {"agent"}
 
         await pilot.press("0")
         assert screen.table.row_count == total
         selected = screen.selected_job()
         assert selected is not None and selected.project_id
         await pilot.press("p")
-        assert {screen.jobs[j].project_id for j in screen.table.job_ids} == {selected.project_id}
+        projects = {screen.board.row(j).job.project_id for j in screen.table.job_ids}
+        assert projects == {selected.project_id}
         assert "project all" not in screen.filter_description()
         await pilot.press("p")
         assert screen.table.row_count == total
 
         # `/` filters over id, project name and label as the user types.
-        target = screen.jobs[screen.table.job_ids[-1]]
+        target = screen.board.row(screen.table.job_ids[-1]).job
         await pilot.press("slash")
         field = screen.query_one("#text-filter", Input)
         assert field.has_focus
@@ -177,7 +187,7 @@ async def test_sort_by_header_keeps_the_cursor_on_its_job(
         await pilot.press("S")
         assert screen.table.current_job_id() == chosen
         ids = screen.table.job_ids
-        keys = [len(screen.jobs[j].failed_files) for j in ids]
+        keys = [len(screen.board.row(j).job.failed_files) for j in ids]
         assert keys == sorted(keys) or keys == sorted(keys, reverse=True)
 
 
@@ -235,13 +245,12 @@ async def test_a_429_storm_shows_the_countdown_without_a_crash(
         screen = app.jobs_screen
         await until(pilot, lambda: loaded(app))
         transport.mode = "storm"
-        await advance_until(pilot, sim_clock, lambda: transport.refused > 0)
-        await pilot.pause()
+        # The scheduler says so once its request meets the 429 (the one owner of the state).
+        await advance_until(pilot, sim_clock, lambda: screen.link.state == "rate_limited")
         # The header ticks on wall time (once a second); tick it here instead of waiting.
         screen.refresh_status()
-        assert screen.connection is ConnectionState.RATE_LIMITED
         status = app.status_text()
-        assert "rate-limited" in status
+        assert "limited" in status
         assert "Retry-After" in status
         first = int(status.split("Retry-After ")[1].split("s")[0])
         await advance(pilot, sim_clock, 5)
@@ -257,7 +266,7 @@ async def test_a_429_storm_shows_the_countdown_without_a_crash(
         )
         screen.refresh_status()
         assert "Retry-After" not in app.status_text()
-        assert screen.connection is ConnectionState.ONLINE
+        assert screen.link.state == "online"
 
 
 async def test_lost_connection_shows_offline_then_recovers(
@@ -269,17 +278,17 @@ async def test_lost_connection_shows_offline_then_recovers(
     )
     transport = SwitchableTransport(sim_app)
     app = make_dashboard(transport)
-    changes: list[ConnectionChanged] = []
+    states: list[str] = []
 
     def hook(message: Message) -> None:
-        if isinstance(message, ConnectionChanged):
-            changes.append(message)
+        if isinstance(message, LiveBatch):  # the scheduler's ConnectionEvents ride in batches
+            states.extend(e.state for e in message.events if isinstance(e, ConnectionEvent))
 
     async with app.run_test(size=SIZE, message_hook=hook) as pilot:
         screen = app.jobs_screen
         await until(pilot, lambda: loaded(app))
         transport.mode = "offline"
-        await advance_until(pilot, sim_clock, lambda: screen.connection is ConnectionState.OFFLINE)
+        await advance_until(pilot, sim_clock, lambda: screen.link.state == "offline")
         assert "offline" in app.status_text()
         banner = screen.query_one("#banner")
         assert not banner.has_class("-hidden")
@@ -295,21 +304,20 @@ async def test_lost_connection_shows_offline_then_recovers(
             pilot,
             sim_clock,
             lambda: (
-                screen.connection is ConnectionState.ONLINE
+                screen.link.state == "online"
                 and cell(screen, job.job_id, "progress") != before
             ),
         )
         assert banner.has_class("-hidden")
-        states = [c.state for c in changes]
-        assert ConnectionState.OFFLINE in states
-        assert states[-1] is ConnectionState.ONLINE
+        assert "offline" in states
+        assert states[-1] == "online"
 
 
 async def test_a_401_at_start_says_how_to_give_a_token(sim_app: Any, make_dashboard: Any) -> None:
     app = make_dashboard(sim_app, token="not-a-real-token")
     async with app.run_test(size=SIZE) as pilot:
         screen = app.jobs_screen
-        await until(pilot, lambda: screen.connection is ConnectionState.UNAUTHORIZED)
+        await until(pilot, lambda: screen.link.state == "unauthorized")
         banner = str(screen.query_one("#banner").render())
         assert "DESCRIPT_API_TOKEN" in banner
         assert "descript-tui auth login" in banner
@@ -348,9 +356,9 @@ async def test_a_watched_job_notifies_when_it_finishes(
         screen = app.jobs_screen
         await until(pilot, lambda: loaded(app))
         await pilot.press("w")
-        assert job.job_id in app.watched_jobs
+        assert job.job_id in watched(app)
         assert cell(screen, job.job_id, "id").startswith("◆")
-        await advance_until(pilot, sim_clock, lambda: job.job_id not in app.watched_jobs)
+        await advance_until(pilot, sim_clock, lambda: job.job_id not in watched(app))
         messages = [n.message for n in app._notifications]
         assert any("partial" in m and "1 of 2 files failed" in m for m in messages)
 
@@ -372,7 +380,7 @@ async def test_track_job_shows_a_submitted_job_at_once_and_watches_it(
         app.track_job(created)
         await until(pilot, lambda: created.job_id in screen.table)
         await advance_until(
-            pilot, sim_clock, lambda: created.job_id not in app.watched_jobs, step=5, limit=600
+            pilot, sim_clock, lambda: created.job_id not in watched(app), step=5, limit=600
         )
         assert "success" in cell(screen, created.job_id, "state")
         assert any("success" in n.message for n in app._notifications)
@@ -404,49 +412,31 @@ async def test_cancel_through_the_modal_turns_the_row_cancelled(
         assert any("already stopped" in n.message for n in app._notifications)
 
 
-async def test_a_burst_of_poll_batches_repaints_once(
-    sim_world: World, sim_app: Any, make_dashboard: Any
+async def test_the_poller_posts_at_most_one_batch_per_refresh_interval(
+    sim_world: World, sim_app: Any, sim_clock: Any, make_dashboard: Any
 ) -> None:
+    """The one throttle: however busy the scheduler, one LiveBatch per interval (clock)."""
     user = demo_user(sim_world)
-    jobs = [
+    for n in range(30):
         sim_world.submit_import(
             user, import_body(f"https://media.example.com/{n}.mp4"), queued_s=1, run_s=90
-        )[0]
-        for n in range(3)
-    ]
-    app = make_dashboard(sim_app, refresh_interval=30)
-    async with app.run_test(size=SIZE) as pilot:
-        screen = app.jobs_screen
+        )
+    app = make_dashboard(sim_app, refresh_interval=10)
+    batches: list[float] = []
+
+    def hook(message: Message) -> None:
+        if isinstance(message, LiveBatch) and not message.walk_complete:
+            batches.append(sim_clock.monotonic())
+
+    async with app.run_test(size=SIZE, message_hook=hook) as pilot:
         await until(pilot, lambda: loaded(app))
-        before = screen.applied_refreshes
-        originals = {job.job_id: screen.jobs[job.job_id] for job in jobs}
-        # Twenty batches in a row, as a busy poller would post them.
-        for n in range(20):
-            job = originals[jobs[n % 3].job_id]
-            raw = {**job.raw, "progress": {"label": f"step {n}", "percent": n}}
-            screen.post_message(JobsChanged({job.job_id: type(job).from_json(raw)}))
-        await pilot.pause()
-        # At most one repaint now; the rest waits for the next slot (30 s here).
-        assert screen.applied_refreshes - before <= 1
-        screen.apply_pending()  # the timer firing
-        assert screen.applied_refreshes - before <= 2
-        labels = {cell(screen, job.job_id, "label") for job in jobs}
-        assert labels == {"step 17", "step 18", "step 19"}  # the newest copy of each won
+        start = len(batches)
+        await advance(pilot, sim_clock, 60)
+        polled = batches[start:]
+        assert 1 <= len(polled) <= 7  # 60 s at one per 10 s, plus the one in hand
+        gaps = [b - a for a, b in itertools.pairwise(polled)]
+        assert all(gap >= 10 for gap in gaps)
 
-
-def test_jobs_changed_coalesces_keeping_every_job_and_finish() -> None:
-    from tui.api.models import Job
-
-    first = Job.from_json({"job_id": "a", "job_state": "running"})
-    done = Job.from_json({"job_id": "a", "job_state": "stopped", "result": {"status": "success"}})
-    other = Job.from_json({"job_id": "b", "job_state": "running"})
-    older = JobsChanged({"a": first}, finished={}, gone={"c"})
-    newer = JobsChanged({"a": done, "b": other}, finished={"a": done})
-    assert older.can_replace(newer)
-    assert newer.jobs == {"a": done, "b": other}
-    assert newer.finished == {"a": done}
-    assert newer.gone == {"c"}
-    assert not newer.can_replace(ConnectionChanged(ConnectionState.ONLINE))
 
 
 async def test_every_action_is_in_the_command_palette(demo_app: Any, make_dashboard: Any) -> None:
@@ -459,8 +449,10 @@ async def test_every_action_is_in_the_command_palette(demo_app: Any, make_dashbo
         await pilot.press(*"filter: failed")
         await pilot.pause()
         await pilot.press("enter")
-        await until(pilot, lambda: app.screen is screen and screen.filter.state == "failed")
-        assert {screen.jobs[j].outcome for j in screen.table.job_ids} == {Outcome.FAILED}
+        await until(
+            pilot, lambda: app.screen is screen and screen.board.job_filter.state == "failed"
+        )
+        assert {screen.board.row(j).job.outcome for j in screen.table.job_ids} == {Outcome.FAILED}
 
 
 async def test_themes_switch_and_states_keep_their_symbols(
@@ -471,7 +463,9 @@ async def test_themes_switch_and_states_keep_their_symbols(
         screen = app.jobs_screen
         await until(pilot, lambda: loaded(app))
         theme = app.theme
-        failed = next(j for j in screen.table.job_ids if screen.jobs[j].outcome is Outcome.FAILED)
+        failed = next(
+            j for j in screen.table.job_ids if screen.board.row(j).job.outcome is Outcome.FAILED
+        )
         colour_before = screen.table.get_cell(failed, "state").style
         await pilot.press("T")
         await pilot.pause()
@@ -607,12 +601,12 @@ async def test_submit_an_import_from_the_dashboard_and_watch_its_row_finish(
         # The new job is in the table at once, typed, and watched.
         assert screen.table.row_count == 1
         job_id = screen.table.job_ids[0]
-        assert job_id in app.watched_jobs
+        assert job_id in watched(app)
         assert cell(screen, job_id, "type") == "import"
         assert screen.table.current_job_id() == job_id
 
         await advance_until(
-            pilot, sim_clock, lambda: job_id not in app.watched_jobs, step=5, limit=600
+            pilot, sim_clock, lambda: job_id not in watched(app), step=5, limit=600
         )
         assert "success" in cell(screen, job_id, "state")
         assert any(

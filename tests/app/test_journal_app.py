@@ -20,17 +20,21 @@ from tui.api.clock import ManualClock
 from tui.api.models import Job
 from tui.app import DescriptApp
 from tui.config import resolve_connection
+from tui.formatting import RETENTION_NOTE
 from tui.journal import OUTCOME_UNKNOWN, RECONCILED, Journal
+from tui.live.filters import JobFilter
+from tui.live.rows import ROW_STATUS_WORDS, RowStatus
 from tui.screens.import_form import ImportScreen
-from tui.screens.jobs import EXPIRED_NOTE, RECONCILE_NOTE
 from tui.screens.profiles import ProfilesScreen
 from tui.screens.reconcile import ReconcileScreen
 from tui.simulator.app import IN_PROCESS_BASE_URL
 from tui.simulator.world import DEMO_TOKEN, OTHER_DRIVE_TOKEN, World
-from tui.widgets.formatting import RETENTION_NOTE
 
-from .conftest import SIZE, advance_until, build_dashboard, demo_user, until
+from .conftest import SIZE, advance_until, build_dashboard, demo_user, until, watched
 from .form_host import screen_text
+
+EXPIRED_NOTE = ROW_STATUS_WORDS[RowStatus.EXPIRED]
+RECONCILE_NOTE = ROW_STATUS_WORDS[RowStatus.RECONCILE]
 
 DAY = 86400.0
 
@@ -285,7 +289,7 @@ async def test_a_lost_answer_needs_reconciliation_and_the_list_finds_the_job(
         job_id = candidate.job.job_id
         assert key not in screen.table
         await until(pilot, lambda: job_id in screen.table)
-        assert job_id in app.watched_jobs
+        assert job_id in watched(app)
     row = journal.get_job(job_id)
     assert row is not None and row.submission_status == RECONCILED
     assert journal.pending_reconciliations() == []
@@ -330,7 +334,7 @@ async def test_filters_sort_detail_and_last_screen_persist_across_a_restart(
         await pilot.press("3", "t", "s", "d")
         screen = first.jobs_screen
         wanted_filter = {"state": "failed", "kind": "import", "project_id": None, "text": ""}
-        wanted_sort = {"column": screen.sort.column, "reverse": screen.sort.reverse}
+        wanted_sort = {"column": screen.board.sort.column, "reverse": screen.board.sort.reverse}
         assert wanted_sort["column"] == "age"
         await until(
             pilot,
@@ -349,8 +353,8 @@ async def test_filters_sort_detail_and_last_screen_persist_across_a_restart(
     async with second.run_test(size=SIZE) as pilot:
         screen = second.jobs_screen
         await until(pilot, lambda: screen.restored_rows is not None)
-        assert screen.filter.state == "failed" and screen.filter.kind == "import"
-        assert screen.sort.column == "age"
+        assert screen.board.job_filter == JobFilter("failed", "import")
+        assert screen.board.sort.column == "age"
         assert not screen.detail.has_class("-hidden")
         assert "state failed" in screen.filter_description()
         await until(pilot, lambda: type(second.screen).__name__ == "ActivityScreen")
@@ -358,7 +362,7 @@ async def test_filters_sort_detail_and_last_screen_persist_across_a_restart(
         await until(pilot, lambda: second.screen is screen)
         await until(pilot, lambda: loaded(second))
         assert screen.table.row_count > 0
-        assert {screen.jobs[j].kind for j in screen.table.job_ids} == {"import"}
+        assert {screen.board.row(j).job.kind for j in screen.table.job_ids} == {"import"}
 
 
 async def test_switching_profile_moves_the_table_to_the_other_drive(
@@ -471,18 +475,3 @@ async def test_without_a_token_the_journal_still_shows_what_was_known(
         assert "job-remembered-0001" in screen.table
         assert "unauthorized" in app.status_text()
         assert app.is_running
-
-
-def test_a_gone_job_stays_gone_when_batches_coalesce() -> None:
-    from tui.messages import JobsChanged
-
-    alive = Job.from_json({"job_id": "b", "job_state": "running"})
-    older = JobsChanged(gone={"a"})
-    newer = JobsChanged({"b": alive})
-    assert older.can_replace(newer)
-    assert newer.gone == {"a"} and set(newer.jobs) == {"b"}
-    # Seen alive in a later batch: not gone after all.
-    back = Job.from_json({"job_id": "a", "job_state": "running"})
-    later = JobsChanged({"a": back})
-    assert newer.can_replace(later)
-    assert later.gone == set() and set(later.jobs) == {"a", "b"}

@@ -10,8 +10,10 @@ from __future__ import annotations
 from typing import Any
 
 from tui.api.limits import RequestKind
+from tui.api.scheduler import ConnectionEvent
 from tui.app import DescriptApp
-from tui.screens.jobs import STACKED_BELOW
+from tui.messages import LiveBatch
+from tui.screens.jobs.screen import STACKED_BELOW
 from tui.widgets.job_table import COLUMN_HEADERS, OPTIONAL_COLUMNS, columns_to_hide
 
 from .conftest import until
@@ -95,7 +97,7 @@ async def test_at_80x24_nothing_scrolls_sideways(demo_app: Any, make_dashboard: 
         await pilot.press("slash", *target[-6:], "enter")
         bar = screen_text(app).splitlines()[1]
         assert f"text “{target[-6:]}”" in bar
-        assert "created ↓" in bar and f"1/{len(screen.jobs)}" in bar
+        assert "created ↓" in bar and f"1/{screen.board.total}" in bar
 
 
 async def test_at_80_columns_the_status_keeps_connection_budgets_and_countdown(
@@ -110,6 +112,9 @@ async def test_at_80_columns_the_status_keeps_connection_budgets_and_countdown(
         for _ in range(10):
             limits.window(RequestKind.IMPORT).record(app.clock.monotonic())
         limits.close_gate(30, "test 429")
+        # The scheduler's word on the link (the only source of the state).
+        screen.post_message(LiveBatch([ConnectionEvent("rate_limited", "test 429")]))
+        await pilot.pause()
         screen.refresh_status()
         await pilot.pause()
         top = screen_text(app).splitlines()[0]

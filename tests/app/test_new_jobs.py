@@ -14,7 +14,7 @@ from textual.widgets import Input, TextArea
 from tui.app import DescriptApp
 from tui.screens.agent_form import AgentScreen
 from tui.screens.import_form import ImportScreen
-from tui.screens.jobs import PROJECT_NAMES_EVERY
+from tui.screens.jobs.feed import PROJECT_NAMES_EVERY
 from tui.simulator.world import World
 from tui.widgets.job_table import JobTable
 from tui.widgets.media_rows import MediaRows
@@ -49,10 +49,10 @@ async def submitted(pilot: Any, app: DescriptApp, form: Any) -> str:
     """Ctrl+S on a valid form; back on the jobs screen, the id of the job it made."""
     await pilot.pause()
     assert not form.query_one("#submit").disabled, form.problems
-    before = set(app.jobs_screen.submitted_ids)
+    before = set(app.jobs_screen.board.submitted_ids)
     await pilot.press("ctrl+s")
     await until(pilot, lambda: app.screen is app.jobs_screen, rounds=400)
-    (job_id,) = app.jobs_screen.submitted_ids - before
+    (job_id,) = app.jobs_screen.board.submitted_ids - before
     return job_id
 
 
@@ -104,7 +104,7 @@ async def test_an_agent_edit_from_the_form_shows_at_once_selected(
         form.query_one("#prompt", TextArea).text = "Remove filler words"
         job_id = await submitted(pilot, app, form)
 
-        assert app.jobs_screen.filter.state == "all"  # cleared, and the user is told
+        assert app.jobs_screen.board.job_filter.state == "all"  # cleared, and the user is told
         assert any("Filters cleared" in n.message for n in app._notifications)
         assert table.get_row_index(job_id) == 0
         assert table.current_job_id() == job_id

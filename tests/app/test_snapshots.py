@@ -24,7 +24,7 @@ async def _loaded(pilot: Pilot[Any]) -> None:
     assert isinstance(app, DescriptApp)
     screen = app.jobs_screen
     await until(pilot, lambda: screen.listing_complete and not screen.table.loading_rows)
-    await until(pilot, lambda: bool(screen.context.project_names))
+    await until(pilot, lambda: bool(screen.board.project_names))
     # The frozen clock lets the scheduler make its first polls and then sleep for good;
     # wait for that so the request counts in the header are the same on every run.
     calls = -1

@@ -104,3 +104,49 @@ def test_the_scanner_would_notice(tmp_path: Path) -> None:
         "textual.app.App",
         "tui.widgets.table",
     ]
+
+
+def test_the_import_contracts_hold() -> None:
+    """`lint-imports` checks every contract in pyproject's [tool.importlinter] (the layers,
+    the headless CLI's one exception, no circles) and fails naming the import that broke one."""
+    linter = Path(sys.executable).with_name("lint-imports")
+    result = subprocess.run(
+        [str(linter), "--no-cache"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT.parent,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
+    assert "0 broken" in result.stdout
+
+
+# The dashboard's layers keep to the size rules (issue 8): a module over 800 lines or a
+# function over 60 is a part that wants splitting. The jobs screen itself stays under 600.
+SIZED = ("live", "screens", "widgets", "session.py", "app.py", "formatting.py", "messages.py")
+
+
+def sized_files() -> list[Path]:
+    found: list[Path] = []
+    for name in SIZED:
+        path = ROOT / name
+        found += sorted(path.rglob("*.py")) if path.is_dir() else [path]
+    return found
+
+
+def test_no_module_or_function_of_the_dashboard_is_too_long() -> None:
+    too_long: dict[str, int] = {}
+    for path in sized_files():
+        source = path.read_text(encoding="utf-8")
+        where = str(path.relative_to(ROOT.parent))
+        if source.count("\n") > 800:
+            too_long[where] = source.count("\n")
+        for node in ast.walk(ast.parse(source)):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                length = (node.end_lineno or node.lineno) - node.lineno + 1
+                if length > 60:
+                    too_long[f"{where}:{node.name}"] = length
+    assert too_long == {}
+    screen = (ROOT / "screens" / "jobs" / "screen.py").read_text(encoding="utf-8")
+    assert screen.count("\n") < 600

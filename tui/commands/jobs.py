@@ -41,7 +41,7 @@ from tui.commands.output import (
     to_json,
     watch_line,
 )
-from tui.widgets.formatting import format_duration, format_full_timestamp
+from tui.formatting import format_duration, format_full_timestamp
 
 if TYPE_CHECKING:
     from tui.api.client import DescriptClient

@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any, TextIO
 
 from tui.api.models import Job, Outcome
-from tui.widgets.formatting import (
+from tui.formatting import (
     STATE_LABELS,
     STATE_SYMBOLS,
     format_duration,

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import enum
 
+from tui.formatting import EXPIRED_WORDS
+
 
 class RowStatus(enum.Enum):
     """Why a row is in the table. The job's own outcome is `Job.outcome`; this says whether
@@ -17,3 +19,12 @@ class RowStatus(enum.Enum):
     PENDING_SUBMIT = "pending_submit"
     #: A submission whose answer was lost: it may or may not have created a job.
     RECONCILE = "reconcile"
+
+
+# The state column of a row the board knows better than the API; a live row shows its
+# job's own state. The table renders these words for `JobRow.status`.
+ROW_STATUS_WORDS: dict[RowStatus, str] = {
+    RowStatus.EXPIRED: EXPIRED_WORDS,
+    RowStatus.RECONCILE: "⚠ reconcile",
+    RowStatus.PENDING_SUBMIT: "… sending",
+}

@@ -1,5 +1,6 @@
 """Confirm, send and prove a cancel: the modal shows the job, sends the DELETE on Yes, shows
-the server's 204, re-reads the job and shows its new state, then dismisses with that `Job`.
+what the server answered (status code and reason phrase, as received), re-reads the job and
+shows its new state, counts down and dismisses with that `Job`.
 
 A job that has already stopped cannot be cancelled: the modal says why and offers only Close.
 A 403, 404 or 429 (or any other failure) is shown in the shared `ErrorPanel` with its remedy.
@@ -17,13 +18,30 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
+from tui.api.client import DescriptClient
+from tui.api.clock import Clock
 from tui.api.models import Job
+from tui.formatting import format_full_timestamp, job_percent, state_text
 from tui.paths import style_paths
 from tui.widgets.error_panel import ErrorPanel
-from tui.widgets.formatting import format_full_timestamp, job_percent, state_text
 
 #: After the re-read, the modal closes by itself this long later (or at once on a key).
 AUTO_CLOSE_SECONDS = 3.0
+
+
+def answer_text(result: object) -> Text:
+    """`Server answered 204 No Content.` from the client's `CancelResult` (contract 6).
+
+    The words come from the response itself; a note (e.g. the answer was lost and a re-read
+    shows it cancelled) follows. A client that returns nothing (before contract 6) is
+    reported as accepted, never as a made-up status line.
+    """
+    status = getattr(result, "status_code", None)
+    if status is None:
+        return Text("Server accepted the cancel.")
+    words = f"Server answered {status} {getattr(result, 'reason', '')}".rstrip() + "."
+    note = getattr(result, "note", "")
+    return Text(f"{words} ({note})" if note else words)
 
 
 def field_line(label: str, value: str | None) -> Text:
@@ -67,9 +85,18 @@ class ConfirmCancelScreen(ModalScreen[Job | None]):
         Binding("enter", "finish", "Close", show=False),
     ]
 
-    def __init__(self, job: Job, *, project_name: str | None = None) -> None:
+    def __init__(
+        self,
+        job: Job,
+        *,
+        client: DescriptClient,
+        clock: Clock,
+        project_name: str | None = None,
+    ) -> None:
         super().__init__()
         self.job = job
+        self.client = client
+        self.clock = clock
         self.project_name = project_name
         #: "ask", "refused" (already stopped), "sending", "failed", "done".
         self.phase = "refused" if job.is_finished else "ask"
@@ -116,10 +143,6 @@ class ConfirmCancelScreen(ModalScreen[Job | None]):
         else:
             self.query_one("#cancel-close", Button).focus()
 
-    @property
-    def client(self) -> Any:
-        return self.app.client  # type: ignore[attr-defined]
-
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         # Yes exists only while the question stands; the footer and `?` reflect that.
         if action == "confirm":
@@ -146,7 +169,7 @@ class ConfirmCancelScreen(ModalScreen[Job | None]):
         """DELETE, then GET: each step is shown as it happens."""
         job_id = self.job.job_id
         try:
-            await self.client.cancel_job(job_id)
+            answer = await self.client.cancel_job(job_id)  # type: ignore[func-returns-value]
         except Exception as error:  # 403/404/409/429/5xx/transport: show what it means
             self.phase = "failed"
             self._progress(f"The cancel was not accepted for {job_id}.")
@@ -155,7 +178,7 @@ class ConfirmCancelScreen(ModalScreen[Job | None]):
                 # It stopped meanwhile: fetch how it ended, so the caller's row is right.
                 await self._reread_after_conflict(job_id)
             return
-        answered = Text("Server answered 204 No Content.")
+        answered = answer_text(answer)
         self._progress(Text.assemble(answered, "\nRe-reading the job…"))
         try:
             self.result = await self.client.get_job(job_id)
@@ -167,16 +190,13 @@ class ConfirmCancelScreen(ModalScreen[Job | None]):
         job = self.result
         self.phase = "done"
         self.query_one("#cancel-state", Static).update(field_line("State", state_value(job)))
-        self._progress(
-            Text.assemble(
-                answered,
-                f"\nRe-read: the job is now {state_text(job.outcome)}.",
-                f"\nClosing in {AUTO_CLOSE_SECONDS:.0f} s; any key closes now.",
-            ),
-            done=True,
-        )
         self._question_answered()
-        await self.app.clock.sleep(AUTO_CLOSE_SECONDS)  # type: ignore[attr-defined]
+        reread = f"\nRe-read: the job is now {state_text(job.outcome)}."
+        # A countdown the user can read: one second of the session clock per step.
+        for left in range(round(AUTO_CLOSE_SECONDS), 0, -1):
+            closing = f"\nClosing in {left} s; any key closes now."
+            self._progress(Text.assemble(answered, reread, closing), done=True)
+            await self.clock.sleep(1.0)
         self.action_finish()
 
     async def _reread_after_conflict(self, job_id: str) -> None:

@@ -19,8 +19,8 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
 
 from tui.api.models import Outcome
+from tui.formatting import state_text
 from tui.paths import style_paths
-from tui.widgets.formatting import state_text
 
 #: What the job table's columns mean, for the screens that show one.
 COLUMN_LEGEND: tuple[tuple[str, str], ...] = (

@@ -26,12 +26,13 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, DataTable, Static
 
+from tui.api.client import DescriptClient
 from tui.api.errors import DescriptError
 from tui.api.models import Job
-from tui.journal import PendingSubmission
+from tui.formatting import format_clock, state_text
+from tui.journal import Journal, PendingSubmission
 from tui.paths import style_paths
 from tui.reconcile import Candidate, find_candidates
-from tui.widgets.formatting import format_clock, state_text
 
 
 @dataclass(frozen=True)
@@ -72,9 +73,18 @@ class ReconcileScreen(ModalScreen[Reconciled | None]):
         Binding("escape", "later", "Later"),
     ]
 
-    def __init__(self, pending: PendingSubmission, *, known_job_ids: Collection[str] = ()) -> None:
+    def __init__(
+        self,
+        pending: PendingSubmission,
+        *,
+        client: DescriptClient,
+        journal: Journal,
+        known_job_ids: Collection[str] = (),
+    ) -> None:
         super().__init__()
         self.pending = pending
+        self.client = client
+        self.journal = journal
         self.known_job_ids = frozenset(known_job_ids)
         self.candidates: list[Candidate] = []
         #: "searching", "found" (candidates listed, maybe none), "failed", "saving".
@@ -117,7 +127,7 @@ class ReconcileScreen(ModalScreen[Reconciled | None]):
 
     @work(exclusive=True, group="reconcile", exit_on_error=False)
     async def search(self) -> None:
-        client = self.app.client  # type: ignore[attr-defined]
+        client = self.client
         try:
             found = await find_candidates(client, self.pending, known_job_ids=self.known_job_ids)
         except DescriptError as error:
@@ -175,7 +185,7 @@ class ReconcileScreen(ModalScreen[Reconciled | None]):
 
     @work(exclusive=True, group="reconcile-save", exit_on_error=False)
     async def resolve(self, job: Job | None) -> None:
-        journal = self.app.journal  # type: ignore[attr-defined]
+        journal = self.journal
         self.phase = "saving"
         job_id = job.job_id if job is not None else None
 

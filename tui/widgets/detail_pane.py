@@ -22,7 +22,7 @@ from textual.reactive import reactive
 from textual.widgets import Static
 
 from tui.api.models import Job, MediaFile
-from tui.widgets.formatting import (
+from tui.formatting import (
     EXPIRED_WORDS,
     RETENTION_NOTE,
     STATE_LABELS,

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, ClassVar
 
@@ -23,12 +23,10 @@ from textual.widgets.data_table import Column, ColumnKey, RowDoesNotExist, RowKe
 
 from tui.api.models import Job, Outcome
 from tui.widgets.formatting import (
-    STATE_LABELS,
     files_text,
     format_created,
     job_age_text,
     job_label,
-    job_percent,
     progress_text,
     short_project,
     state_class,
@@ -79,94 +77,7 @@ class IdCell(Text):
         self.job_id = job_id
 
 
-# -- filtering and sorting (pure; the screen holds one JobFilter) --------------------------
-
-STATE_FILTERS: dict[str, frozenset[Outcome] | None] = {
-    "all": None,
-    "running": frozenset({Outcome.QUEUED, Outcome.RUNNING}),
-    "failed": frozenset({Outcome.FAILED}),
-    "partial": frozenset({Outcome.PARTIAL}),
-}
-TYPE_FILTERS: tuple[str, ...] = ("all", "import", "agent", "publish")
-
-
-@dataclass(frozen=True)
-class JobFilter:
-    """Which jobs the table shows. Always rendered in the filter bar by `describe()`."""
-
-    state: str = "all"
-    kind: str = "all"
-    project_id: str | None = None
-    text: str = ""
-
-    def matches(self, job: Job, project_name: str | None = None, *, expired: bool = False) -> bool:
-        """`expired`: the API no longer knows the job; whatever it last said, it has stopped."""
-        outcomes = STATE_FILTERS.get(self.state)
-        outcome = job.outcome
-        if expired and not job.is_finished:
-            outcome = Outcome.FINISHED_UNKNOWN  # last seen running, but it is over now
-        if outcomes is not None and outcome not in outcomes:
-            return False
-        if self.kind != "all" and job.kind != self.kind:
-            return False
-        if self.project_id is not None and job.project_id != self.project_id:
-            return False
-        if self.text:
-            needle = self.text.casefold()
-            haystack = f"{job.job_id} {job.project_id or ''} {project_name or ''} {job_label(job)}"
-            if needle not in haystack.casefold():
-                return False
-        return True
-
-    @property
-    def is_default(self) -> bool:
-        return self == JobFilter()
-
-    def with_(self, **changes: Any) -> JobFilter:
-        return replace(self, **changes)
-
-
-def _when(value: datetime | None) -> float:
-    return value.timestamp() if value is not None else 0.0
-
-
-def _elapsed_key(job: Job) -> tuple[int, float]:
-    """Longest elapsed last: stopped jobs by duration, then live ones oldest-created last.
-
-    A live job's elapsed time grows with the clock, so it is ordered by creation (older is
-    longer) and after every stopped job, whose duration is fixed.
-    """
-    if job.is_finished:
-        end = job.stopped_at
-        span = (end - job.created_at).total_seconds() if end and job.created_at else 0.0
-        return (0, span)
-    return (1, -_when(job.created_at))
-
-
-SORT_KEYS: dict[str, Callable[[Job], Any]] = {
-    "id": lambda job: job.job_id,
-    "type": lambda job: job.kind,
-    "state": lambda job: STATE_LABELS[job.outcome],
-    "progress": lambda job: job_percent(job) or 0.0,
-    "label": lambda job: job_label(job).casefold(),
-    "project": lambda job: job.project_id or "",
-    "created": lambda job: _when(job.created_at),
-    "age": _elapsed_key,
-    "files": lambda job: len(job.failed_files),
-}
-
-
-@dataclass(frozen=True)
-class JobSort:
-    column: str = "created"
-    reverse: bool = True  # newest first
-
-    def key(self, job: Job) -> tuple[Any, str]:
-        # job_id breaks ties so the order is stable and total.
-        return (SORT_KEYS[self.column](job), job.job_id)
-
-    def describe(self) -> str:
-        return f"{COLUMN_HEADERS[self.column].lower()} {'↓' if self.reverse else '↑'}"
+# Filtering and sorting are values of the live model: tui/live/filters.py.
 
 
 # -- the widget ------------------------------------------------------------------------

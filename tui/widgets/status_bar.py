@@ -1,4 +1,4 @@
-"""The header line a glance reads: connection, Drive, last refresh, and the rate-limit budgets.
+"""The header line a glance reads: connection, Drive, when the server was last heard, budgets.
 
 Each part is its own Static so TCSS colours it by class (`-online`, `-offline`, ...) with the
 theme's variables; this module only decides the words. When the full words do not fit (80
@@ -19,22 +19,21 @@ from textual.containers import Horizontal
 from textual.widgets import Static
 
 from tui.api.limits import BudgetSnapshot, WindowSnapshot
-from tui.messages import ConnectionState
-from tui.widgets.formatting import format_clock
+from tui.formatting import format_clock
 
-CONNECTION_WORDS: dict[ConnectionState, str] = {
-    ConnectionState.CONNECTING: "◌ connecting",
-    ConnectionState.ONLINE: "● online",
-    ConnectionState.OFFLINE: "○ offline, retrying",
-    ConnectionState.UNAUTHORIZED: "✖ unauthorized",
-    ConnectionState.RATE_LIMITED: "⏳ rate-limited",
-    ConnectionState.ERROR: "✖ error",
+# The link states as the scheduler names them (tui.live.link), in words.
+CONNECTION_WORDS: dict[str, str] = {
+    "connecting": "◌ connecting",
+    "online": "● online",
+    "offline": "○ offline, retrying",
+    "unauthorized": "✖ unauthorized",
+    "rate_limited": "⏳ rate-limited",
 }
 # The same states in as few cells as still read (a narrow terminal).
-CONNECTION_SHORT: dict[ConnectionState, str] = {
+CONNECTION_SHORT: dict[str, str] = {
     **CONNECTION_WORDS,
-    ConnectionState.OFFLINE: "○ offline",
-    ConnectionState.RATE_LIMITED: "⏳ limited",
+    "offline": "○ offline",
+    "rate_limited": "⏳ limited",
 }
 
 
@@ -82,9 +81,9 @@ def retry_after_text(snapshot: BudgetSnapshot, now: datetime) -> str:
     return f"⏳ Retry-After {seconds}s"
 
 
-PARTS = ("badge", "connection", "drive", "refreshed", "budgets", "retry")
+PARTS = ("badge", "connection", "drive", "heard", "budgets", "retry")
 # Parts that step aside, in this order, when even the compact words do not fit.
-DROPPABLE = ("drive", "refreshed")
+DROPPABLE = ("drive", "heard")
 READ_ONLY_BADGE = "READ-ONLY"
 # Each part is padded one cell on either side.
 PART_PADDING = 2
@@ -96,7 +95,7 @@ def needed_width(words: dict[str, str]) -> int:
 
 
 class StatusBar(Horizontal):
-    """One line: `● online │ Drive c9c5 │ refreshed 14:02:33 │ budgets │ ⏳ Retry-After 12s`,
+    """One line: `● online │ Drive c9c5 │ polled 3 s ago · next in 5 s │ budgets │ ⏳ 12s`,
     led by a `READ-ONLY` badge when changes are off."""
 
     DEFAULT_CSS = """
@@ -111,14 +110,11 @@ class StatusBar(Horizontal):
         self._words: dict[str, str] = {}
         self._shown: set[str] = set()
         # What the words are made from (kept so a resize can re-word every part).
-        self._connection: tuple[ConnectionState, str, int | None] = (
-            ConnectionState.CONNECTING,
-            "",
-            None,
-        )
+        self._connection: tuple[str, str, int | None] = ("connecting", "", None)
         self._drive: tuple[str | None, bool] = (None, False)
         self._read_only = False
-        self._refreshed: datetime | None = None
+        # "polled 3 s ago · next in 5 s" (the link model's words) and whether it is stale.
+        self._heard: tuple[str, bool] = ("not heard yet", False)
         self._budgets: tuple[BudgetSnapshot, datetime] | None = None
         #: True while the compact words are shown (the full ones do not fit).
         self.compact = False
@@ -136,7 +132,7 @@ class StatusBar(Horizontal):
     # -- what the screen tells us ---------------------------------------------------------
 
     def show_connection(
-        self, state: ConnectionState, detail: str = "", *, retry_in: int | None = None
+        self, state: str, detail: str = "", *, retry_in: int | None = None
     ) -> None:
         """The link's state; `retry_in`: seconds to the next try while offline."""
         self._connection = (state, detail, retry_in)
@@ -151,9 +147,11 @@ class StatusBar(Horizontal):
         self._read_only = read_only
         self._refit()
 
-    def show_refreshed(self, when: datetime | None) -> None:
-        self._refreshed = when
-        self._refit()
+    def show_heard(self, words: str, *, stale: bool = False) -> None:
+        """When the server was last heard and is asked next; amber while `stale`."""
+        if (words, stale) != self._heard:
+            self._heard = (words, stale)
+            self._refit()
 
     def show_budgets(self, snapshot: BudgetSnapshot | None, now: datetime) -> None:
         self._budgets = None if snapshot is None else (snapshot, now)
@@ -164,7 +162,7 @@ class StatusBar(Horizontal):
     def words(self, *, compact: bool) -> dict[str, str]:
         """Every part's words, full or compact ("" for a part with nothing to say)."""
         state, detail, retry_in = self._connection
-        connection = (CONNECTION_SHORT if compact else CONNECTION_WORDS)[state]
+        connection = (CONNECTION_SHORT if compact else CONNECTION_WORDS).get(state, state)
         if retry_in is not None:
             connection += f", {retry_in}s" if compact else f": next try in {retry_in}s"
         elif detail and not compact:
@@ -173,7 +171,6 @@ class StatusBar(Horizontal):
         drive_words = f"Drive {drive[:8]}" if drive else "Drive -"
         if read_only and not compact:
             drive_words += " [read-only]"
-        refreshed = format_clock(self._refreshed)
         budgets = retry = ""
         if self._budgets is not None:
             snapshot, now = self._budgets
@@ -183,7 +180,7 @@ class StatusBar(Horizontal):
             "badge": READ_ONLY_BADGE if self._read_only else "",
             "connection": connection,
             "drive": drive_words,
-            "refreshed": f"↻ {refreshed}" if compact else f"refreshed {refreshed}",
+            "heard": self._heard[0],
             "budgets": budgets,
             "retry": retry,
         }
@@ -204,7 +201,8 @@ class StatusBar(Horizontal):
         state = self._connection[0]
         classes = {
             "badge": "-shown" if words["badge"] else "",
-            "connection": f"-{state.value.replace('_', '-')}",
+            "connection": f"-{state.replace('_', '-')}",
+            "heard": "-stale" if self._heard[1] else "",
             "retry": "-active" if words["retry"] else "",
         }
         for part in PARTS:

@@ -1,0 +1,412 @@
+"""The board: every job the user sees, keyed by job id, and the table's order as an index.
+
+Textual-free. The jobs screen feeds it (scheduler events, journal rows, submits, names)
+and renders the `Changes` each call returns; the table reads rows through the `RowSource`
+methods (`__len__`, `job_id_at`, `index_of`, `row`). The index is a list of sort keys kept
+sorted by bisect: a row joins at its place, a change that does not move it leaves the order
+alone, and reversing the sort only flips how positions are read. Nothing here sorts more
+than once per filter or sort change.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from typing import Any
+
+from tui.api.models import JOB_TYPE_BY_KIND, RETENTION, Job, format_timestamp
+from tui.api.scheduler import JobEvent
+from tui.journal import JournaledJob, PendingSubmission
+from tui.live.filters import JobFilter, JobSort, SortKey
+from tui.live.rows import RowStatus
+
+# Row key prefix of a submission that has no job id yet (its answer was lost).
+LOCAL_PREFIX = "local-"
+
+
+@dataclass(frozen=True, slots=True)
+class JobRow:
+    """One row of the table: the job and what the board knows beside it."""
+
+    job: Job
+    status: RowStatus
+    project_name: str | None
+    watched: bool
+
+
+@dataclass(frozen=True)
+class Changes:
+    """What one call changed, for the screen to render and nothing more.
+
+    `changed` maps a job id to the JobRow fields that differ ("job", "status",
+    "project_name", "watched"). `order_changed`: a row joined, left or moved in the filtered
+    order (the table re-reads its length and positions). `finished`: jobs that reached a
+    terminal state; `watch_ended`: rows whose watch ended because they finished or expired
+    (the user asked to be told); `expired`: rows the API stopped knowing (404).
+    """
+
+    added: frozenset[str] = frozenset()
+    changed: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    removed: frozenset[str] = frozenset()
+    order_changed: bool = False
+    finished: tuple[Job, ...] = ()
+    watch_ended: frozenset[str] = frozenset()
+    expired: frozenset[str] = frozenset()
+
+    def __bool__(self) -> bool:
+        return bool(self.added or self.changed or self.removed or self.order_changed)
+
+    def touches(self, job_id: str) -> bool:
+        return job_id in self.added or job_id in self.changed or job_id in self.removed
+
+
+@dataclass
+class _Collect:
+    """The mutable twin of Changes while one call runs."""
+
+    added: set[str] = field(default_factory=set)
+    changed: dict[str, set[str]] = field(default_factory=dict)
+    removed: set[str] = field(default_factory=set)
+    order_changed: bool = False
+    finished: list[Job] = field(default_factory=list)
+    watch_ended: set[str] = field(default_factory=set)
+    expired: set[str] = field(default_factory=set)
+
+    def freeze(self) -> Changes:
+        return Changes(
+            added=frozenset(self.added),
+            changed={
+                job_id: frozenset(fields)
+                for job_id, fields in self.changed.items()
+                if job_id not in self.added and job_id not in self.removed
+            },
+            removed=frozenset(self.removed),
+            order_changed=self.order_changed,
+            finished=tuple(self.finished),
+            watch_ended=frozenset(self.watch_ended),
+            expired=frozenset(self.expired),
+        )
+
+
+@dataclass(frozen=True)
+class Restored:
+    """What `Board.restore` did: the changes, and ids it found past retention just now."""
+
+    changes: Changes
+    newly_expired: tuple[str, ...]
+
+
+def pending_job(pending: PendingSubmission) -> Job:
+    """A row for a submission whose POST may or may not have made a job (no job id yet).
+
+    Stopped with no result reads as "finished, unknown": never polled, never cancellable.
+    """
+    request = pending.request
+    raw: dict[str, Any] = {
+        "job_id": f"{LOCAL_PREFIX}{pending.local_id}",
+        "job_type": JOB_TYPE_BY_KIND.get(pending.kind, pending.kind),
+        "job_state": "stopped",
+        "created_at": format_timestamp(pending.submitted_at),
+        "project_id": request.get("project_id"),
+        "progress": {"label": "answer lost: R finds it"},
+        "descript_tui": {
+            "needs_reconciliation": True,
+            "local_id": pending.local_id,
+            "submission_status": pending.status,
+            "error": pending.error,
+            "request": request,
+        },
+    }
+    return Job.from_json(raw)
+
+
+def pending_of(row: JournaledJob) -> PendingSubmission | None:
+    """The `PendingSubmission` behind a journal row that needs reconciliation."""
+    if not row.needs_reconciliation or row.local_id is None or row.submitted_at is None:
+        return None
+    return PendingSubmission(
+        local_id=row.local_id,
+        kind=row.kind,
+        request=row.request or {},
+        submitted_at=row.submitted_at,
+        status=row.submission_status or "",
+        error=row.error,
+    )
+
+
+class Board:
+    """The jobs of one Drive as the user sees them; implements the table's `RowSource`."""
+
+    def __init__(self, job_filter: JobFilter | None = None, sort: JobSort | None = None) -> None:
+        self._rows: dict[str, JobRow] = {}
+        self._filter = job_filter or JobFilter()
+        self._sort = sort or JobSort()
+        # Sort keys of the rows that pass the filter, ascending; the id is each key's last part.
+        self._order: list[SortKey] = []
+        self._keys: dict[str, SortKey] = {}
+        #: Project names by id (the list of projects, or a submit's own `project_name`).
+        self.project_names: dict[str, str] = {}
+        #: Submissions without a job id, by row key (`local-N`).
+        self.pending: dict[str, PendingSubmission] = {}
+        #: Jobs a submission from this tool created (never offered to reconcile another).
+        self.submitted_ids: set[str] = set()
+        #: The Drive the token belongs to, from the first job that names it.
+        self.drive_id: str | None = None
+
+    # -- RowSource ---------------------------------------------------------------------
+
+    def __len__(self) -> int:
+        return len(self._order)
+
+    def job_id_at(self, index: int) -> str:
+        if not 0 <= index < len(self._order):
+            raise IndexError(index)
+        if self._sort.reverse:
+            index = len(self._order) - 1 - index
+        return self._order[index][2]
+
+    def index_of(self, job_id: str) -> int | None:
+        key = self._keys.get(job_id)
+        if key is None:
+            return None
+        index = bisect.bisect_left(self._order, key)
+        return len(self._order) - 1 - index if self._sort.reverse else index
+
+    def row(self, job_id: str) -> JobRow:
+        return self._rows[job_id]
+
+    # -- reading -------------------------------------------------------------------------
+
+    def __contains__(self, job_id: object) -> bool:
+        return job_id in self._rows
+
+    @property
+    def total(self) -> int:
+        """Every row the board holds, shown or filtered out."""
+        return len(self._rows)
+
+    @property
+    def job_filter(self) -> JobFilter:
+        return self._filter
+
+    @property
+    def sort(self) -> JobSort:
+        return self._sort
+
+    def get(self, job_id: str) -> JobRow | None:
+        return self._rows.get(job_id)
+
+    def rows(self) -> Iterable[JobRow]:
+        return self._rows.values()
+
+    def shown_ids(self) -> list[str]:
+        """The filtered, sorted ids as the table shows them (top first)."""
+        ids = [key[2] for key in self._order]
+        return ids[::-1] if self._sort.reverse else ids
+
+    def passes(self, job: Job, status: RowStatus = RowStatus.LIVE) -> bool:
+        """Whether the filter in force would show `job` (an expired job counts as stopped)."""
+        name = self.project_names.get(job.project_id or "")
+        return self._filter.matches(job, name, expired=status is RowStatus.EXPIRED)
+
+    # -- changes -------------------------------------------------------------------------
+
+    def apply(self, events: Iterable[JobEvent]) -> Changes:
+        """Fold scheduler events in: a read job is live, a 404 expires its row (kept)."""
+        out = _Collect()
+        for event in events:
+            if event.kind == "gone":
+                self._expire(event.job_id, out)
+            elif event.job is not None:
+                self._put(event.job, RowStatus.LIVE, out)
+                if event.kind == "finished":
+                    out.finished.append(event.job)
+                    self._end_watch(event.job_id, out)
+        return out.freeze()
+
+    def upsert(self, jobs: Iterable[Job]) -> Changes:
+        """Jobs read outside the scheduler (a submit's first read, a cancel's re-read)."""
+        out = _Collect()
+        for job in jobs:
+            self._put(job, RowStatus.LIVE, out)
+            if job.is_finished:
+                self._end_watch(job.job_id, out)
+        return out.freeze()
+
+    def expire(self, job_ids: Iterable[str]) -> Changes:
+        out = _Collect()
+        for job_id in job_ids:
+            self._expire(job_id, out)
+        return out.freeze()
+
+    def set_watched(self, job_id: str, watched: bool) -> Changes:
+        out = _Collect()
+        row = self._rows.get(job_id)
+        if row is not None and row.watched != watched:
+            self._replace(replace(row, watched=watched), {"watched"}, out)
+        return out.freeze()
+
+    def learn_project_names(self, names: Mapping[str, str]) -> Changes:
+        """Names for project ids: the rows showing those projects change (and may join or
+        leave a text filter)."""
+        fresh = {pid: n for pid, n in names.items() if n and self.project_names.get(pid) != n}
+        out = _Collect()
+        if not fresh:
+            return out.freeze()
+        self.project_names.update(fresh)
+        for row in list(self._rows.values()):
+            name = fresh.get(row.job.project_id or "")
+            if name is not None:
+                self._replace(replace(row, project_name=name), {"project_name"}, out)
+        return out.freeze()
+
+    def remove(self, job_id: str) -> Changes:
+        out = _Collect()
+        row = self._rows.pop(job_id, None)
+        if row is not None:
+            self.pending.pop(job_id, None)
+            self._unplace(job_id, out)
+            out.removed.add(job_id)
+        return out.freeze()
+
+    def add_pending(self, submissions: Iterable[PendingSubmission]) -> Changes:
+        """Submissions whose answer was lost: a ⚠ row each, until reconciled."""
+        out = _Collect()
+        for pending in submissions:
+            key = f"{LOCAL_PREFIX}{pending.local_id}"
+            if key in self.pending:
+                continue
+            self.pending[key] = pending
+            self._put(pending_job(pending), RowStatus.RECONCILE, out)
+        return out.freeze()
+
+    def resolve_pending(self, key: str, job: Job | None) -> Changes:
+        """A reconciliation was decided: the placeholder row goes; the found job stays."""
+        if job is not None:
+            self.submitted_ids.add(job.job_id)
+        return self.remove(key)
+
+    def restore(self, rows: Iterable[JournaledJob], now: datetime) -> Restored:
+        """What the journal remembers, before any answer: expired jobs and lost submissions
+        included. A job past retention is expired whatever it last said."""
+        out = _Collect()
+        past_retention = now - RETENTION
+        newly_expired: list[str] = []
+        lost: list[PendingSubmission] = []
+        for entry in rows:
+            job = entry.job
+            if job is None:
+                if (pending := pending_of(entry)) is not None:
+                    lost.append(pending)
+                continue
+            too_old = job.created_at is not None and job.created_at < past_retention
+            expired = entry.expired or too_old
+            self._put(job, RowStatus.EXPIRED if expired else RowStatus.LIVE, out)
+            if too_old and not entry.expired:
+                newly_expired.append(job.job_id)
+            if entry.local_id is not None:
+                self.submitted_ids.add(job.job_id)
+        pending = self.add_pending(lost)
+        out.added |= pending.added
+        out.order_changed = out.order_changed or pending.order_changed
+        return Restored(out.freeze(), tuple(newly_expired))
+
+    def set_filter(self, job_filter: JobFilter) -> Changes:
+        if job_filter == self._filter:
+            return Changes()
+        self._filter = job_filter
+        self._reindex()
+        return Changes(order_changed=True)
+
+    def set_sort(self, sort: JobSort) -> Changes:
+        if sort == self._sort:
+            return Changes()
+        column_changed = sort.column != self._sort.column
+        self._sort = sort
+        if column_changed:
+            self._reindex()
+        # Only the direction: the same ascending index, read from the other end.
+        return Changes(order_changed=True)
+
+    # -- inside --------------------------------------------------------------------------
+
+    def _put(self, job: Job, status: RowStatus, out: _Collect) -> None:
+        old = self._rows.get(job.job_id)
+        if old is None:
+            row = JobRow(job, status, self.project_names.get(job.project_id or ""), False)
+            self._rows[job.job_id] = row
+            out.added.add(job.job_id)
+            self._place(row, out)
+            if self.drive_id is None and job.drive_id:
+                self.drive_id = job.drive_id
+            return
+        fields = set()
+        if old.job != job:
+            fields.add("job")
+        if old.status is not status:
+            fields.add("status")
+        name = self.project_names.get(job.project_id or "")
+        if old.project_name != name:
+            fields.add("project_name")
+        if fields:
+            self._replace(JobRow(job, status, name, old.watched), fields, out)
+
+    def _replace(self, row: JobRow, fields: set[str], out: _Collect) -> None:
+        job_id = row.job.job_id
+        self._rows[job_id] = row
+        out.changed.setdefault(job_id, set()).update(fields)
+        self._place(row, out)
+
+    def _expire(self, job_id: str, out: _Collect) -> None:
+        row = self._rows.get(job_id)
+        if row is None or row.status is RowStatus.EXPIRED:
+            return
+        self._replace(replace(row, status=RowStatus.EXPIRED), {"status"}, out)
+        out.expired.add(job_id)
+        self._end_watch(job_id, out)
+
+    def _end_watch(self, job_id: str, out: _Collect) -> None:
+        row = self._rows.get(job_id)
+        if row is not None and row.watched:
+            self._replace(replace(row, watched=False), {"watched"}, out)
+            out.watch_ended.add(job_id)
+
+    def _place(self, row: JobRow, out: _Collect) -> None:
+        """Keep the row's key in the index where the filter and sort put it."""
+        job_id = row.job.job_id
+        old_key = self._keys.get(job_id)
+        if not self.passes(row.job, row.status):
+            if old_key is not None:
+                self._unplace(job_id, out)
+            return
+        key = self._sort.key(row.job)
+        if key == old_key:
+            return  # same place: the order is untouched
+        order = self._order
+        old_index = None
+        if old_key is not None:
+            old_index = bisect.bisect_left(order, old_key)
+            del order[old_index]
+        index = bisect.bisect_left(order, key)
+        order.insert(index, key)
+        self._keys[job_id] = key
+        if index != old_index:
+            out.order_changed = True
+
+    def _unplace(self, job_id: str, out: _Collect) -> None:
+        key = self._keys.pop(job_id, None)
+        if key is not None:
+            del self._order[bisect.bisect_left(self._order, key)]
+            out.order_changed = True
+
+    def _reindex(self) -> None:
+        """A new filter or sort column: the one full sort."""
+        key = self._sort.key
+        self._keys = {
+            job_id: key(row.job)
+            for job_id, row in self._rows.items()
+            if self.passes(row.job, row.status)
+        }
+        self._order = sorted(self._keys.values())

@@ -1,0 +1,138 @@
+"""One profile's session: the client, scheduler, journal, connection and clock, typed.
+
+The dashboard holds exactly one `Session`; the jobs screen receives it (attributes down).
+A profile switch opens a new Session and builds a new jobs screen on it, then closes the
+old one: nothing of the old Drive can leak into the new table. Textual-free.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Literal
+
+from tui.api.client import DescriptClient
+from tui.api.clock import Clock, SystemClock
+from tui.api.errors import MissingTokenError
+from tui.api.scheduler import DEFAULT_POLICY, PollingScheduler
+from tui.config import Connection, Profile
+from tui.journal import MEMORY, Journal, JournalError
+
+#: Where a session's client comes from: a resolved profile, a ready client, or a builder.
+ClientSource = Connection | DescriptClient | Callable[[], DescriptClient] | None
+#: The journal: one handed in (the caller closes it), none, or the profile's own.
+JournalChoice = Journal | Literal["profile"] | None
+SchedulerFactory = Callable[[DescriptClient, Clock], PollingScheduler]
+ClientBuilder = Callable[[Connection], DescriptClient]
+
+
+@dataclass
+class Session:
+    """Everything the dashboard talks to for one profile."""
+
+    client: DescriptClient | None
+    scheduler: PollingScheduler | None
+    journal: Journal | None
+    clock: Clock
+    connection: Connection | None = None
+    read_only: bool = False
+    demo: bool = False
+    #: Why there is no client (no token): said in the banner.
+    token_problem: str | None = None
+    #: Why there is no journal: said once at start.
+    journal_problem: str | None = None
+    #: Opened by a profile switch inside the app (the start's suggestions are skipped).
+    switched: bool = False
+    #: A journal opened here is closed here; one handed in belongs to the caller.
+    owns_journal: bool = field(default=False, repr=False)
+
+    @property
+    def profile_name(self) -> str | None:
+        return self.connection.profile_name if self.connection is not None else None
+
+    @property
+    def profile(self) -> Profile | None:
+        return self.connection.profile if self.connection is not None else None
+
+    async def close(self) -> None:
+        """Stop polling, close the connection pool and the journal this session opened."""
+        if self.scheduler is not None:
+            self.scheduler.stop()
+        if self.client is not None:
+            with contextlib.suppress(Exception):  # closing a dead connection must not crash
+                await self.client.aclose()
+        if self.journal is not None and self.owns_journal:
+            self.journal.close()
+
+
+@dataclass(frozen=True)
+class SessionFactory:
+    """How this app opens sessions: the same options for the start and every switch."""
+
+    clock: Clock | None = None
+    demo: bool = False
+    forced_read_only: bool = False
+    discover: bool = True
+    scheduler_factory: SchedulerFactory | None = None
+    client_builder: ClientBuilder | None = None
+
+    def open(self, source: ClientSource, journal: JournalChoice = "profile") -> Session:
+        connection = source if isinstance(source, Connection) else None
+        client, token_problem = self._client(source)
+        clock = self.clock or (client.clock if client is not None else None) or SystemClock()
+        read_only = self.forced_read_only or (connection is not None and connection.read_only)
+        session = Session(
+            client=client,
+            scheduler=self._scheduler(client, clock, connection),
+            journal=None,
+            clock=clock,
+            connection=connection,
+            read_only=read_only,
+            demo=self.demo,
+            token_problem=token_problem,
+        )
+        self._open_journal(session, journal)
+        return session
+
+    def _client(self, source: ClientSource) -> tuple[DescriptClient | None, str | None]:
+        if source is None or isinstance(source, DescriptClient):
+            return source, None
+        if not isinstance(source, Connection):
+            return source(), None
+        if self.client_builder is not None:
+            return self.client_builder(source), None
+        try:
+            return DescriptClient(source.token, base_url=source.base_url, clock=self.clock), None
+        except MissingTokenError as error:
+            return None, str(error)
+
+    def _scheduler(
+        self, client: DescriptClient | None, clock: Clock, connection: Connection | None
+    ) -> PollingScheduler | None:
+        if client is None:
+            return None
+        if self.scheduler_factory is not None:
+            return self.scheduler_factory(client, clock)
+        profile = connection.profile if connection is not None else None
+        return PollingScheduler(
+            client,
+            clock=clock,
+            policy=profile.poll_policy() if profile is not None else DEFAULT_POLICY,
+            discover=self.discover and (profile.discover_new_jobs if profile else True),
+        )
+
+    def _open_journal(self, session: Session, journal: JournalChoice) -> None:
+        """The given journal, or the profile's (in memory for the demo); None if it fails."""
+        if not isinstance(journal, str):
+            session.journal = journal if isinstance(journal, Journal) else None
+            return
+        session.owns_journal = True
+        try:
+            if self.demo:
+                session.journal = Journal(MEMORY, profile="demo", clock=session.clock)
+            elif session.connection is not None:
+                name = session.connection.profile_name
+                session.journal = Journal(profile=name, clock=session.clock)
+        except (JournalError, OSError) as error:
+            session.journal_problem = str(error)
