@@ -42,6 +42,7 @@ from tui.api.models import Job, Project
 from tui.api.scheduler import JobEvent
 from tui.app import DescriptApp
 from tui.messages import LiveBatch
+from tui.simulator.demo import demo_world
 from tui.widgets.job_table import COLUMNS, RowContext, row_values
 
 SIZE = (160, 45)
@@ -294,12 +295,12 @@ async def first_paint_simulator(total: int) -> tuple[float, float, int]:
     from tui.api.client import DescriptClient
     from tui.simulator.app import IN_PROCESS_BASE_URL, create_app
     from tui.simulator.demo import add_bulk_jobs
-    from tui.simulator.world import DEMO_TOKEN, World
+    from tui.simulator.world import DEMO_TOKEN
 
     # Real time here: the client paces list pages under the 20/s status limit, as it would
     # against the real API, so "all rows" includes that wait.
     clock = SystemClock()
-    world = World.demo(0, clock)
+    world = demo_world(0, clock)
     user = world.user_for_token(DEMO_TOKEN)
     assert user is not None
     add_bulk_jobs(world, user, total - world.job_count(), state="mixed")

@@ -22,8 +22,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from tui.api.clock import ManualClock
 from tui.simulator.app import IN_PROCESS_BASE_URL, create_app
-from tui.simulator.demo import add_bulk_jobs
-from tui.simulator.world import DEMO_DRIVE_ID, DEMO_USER_ID, RETENTION_S, World
+from tui.simulator.demo import add_bulk_jobs, demo_world
+from tui.simulator.world import DEMO_DRIVE_ID, DEMO_USER_ID, RETENTION_S
 
 ROUNDS = 3
 
@@ -98,7 +98,7 @@ async def list_page_ms(client: httpx.AsyncClient, pages: int = 20) -> float:
 
 async def measure(extra_jobs: int, requests: int) -> dict[str, float]:
     clock = ManualClock()
-    world = World.demo(0, clock)
+    world = demo_world(0, clock)
     started = time.perf_counter()
     if extra_jobs:
         add_bulk_jobs(world, world.users[DEMO_USER_ID], extra_jobs, state="mixed")

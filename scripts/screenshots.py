@@ -50,7 +50,8 @@ from tui.journal import DATA_DIR_ENV, MEMORY, Journal  # noqa: E402
 from tui.live.rows import RowStatus  # noqa: E402
 from tui.secrets import KEYRING_ENV  # noqa: E402
 from tui.simulator.app import IN_PROCESS_BASE_URL, create_app  # noqa: E402
-from tui.simulator.world import DEMO_TOKEN, World  # noqa: E402
+from tui.simulator.demo import demo_world  # noqa: E402
+from tui.simulator.world import DEMO_TOKEN  # noqa: E402
 
 DAY = 86400.0
 # A fixed folder (not mkdtemp): the profiles and settings screens print the config path, and
@@ -126,7 +127,7 @@ class Scene:
 
     def __init__(self) -> None:
         self.clock = ManualClock()
-        self.world = World.demo(0, self.clock)
+        self.world = demo_world(0, self.clock)
         self.network = NetworkSwitch(
             httpx.ASGITransport(app=create_app(self.world, clock=self.clock))
         )

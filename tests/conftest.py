@@ -20,6 +20,7 @@ from starlette.applications import Starlette
 
 from tui.api.clock import ManualClock
 from tui.simulator.app import IN_PROCESS_BASE_URL, create_app
+from tui.simulator.demo import demo_world
 from tui.simulator.world import DEMO_TOKEN, World
 
 SIM_BASE_URL = IN_PROCESS_BASE_URL
@@ -45,7 +46,7 @@ def sim_app(sim_world: World, sim_clock: ManualClock) -> Starlette:
 
 @pytest.fixture
 def demo_app(sim_clock: ManualClock) -> Starlette:
-    return create_app(World.demo(0, sim_clock), clock=sim_clock)
+    return create_app(demo_world(0, sim_clock), clock=sim_clock)
 
 
 @pytest.fixture

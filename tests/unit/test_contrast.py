@@ -17,8 +17,8 @@ from textual.app import App
 from textual.color import Color
 
 from tui.api.models import Outcome
+from tui.formatting import state_class
 from tui.paths import styles_dir
-from tui.widgets.formatting import state_class
 from tui.widgets.state_colours import (
     MIN_CONTRAST,
     contrast_ratio,

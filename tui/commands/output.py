@@ -22,7 +22,7 @@ from tui.formatting import (
     short_project,
 )
 
-# The dashboard's symbols (tui/widgets/formatting.py, no Textual in it), so a state reads
+# The dashboard's symbols (tui/formatting.py, no Textual in it), so a state reads
 # the same in the app and the CLI; these ASCII stand-ins are for output that cannot encode them.
 _ASCII_SYMBOLS: dict[Outcome, str] = {
     Outcome.QUEUED: ".",

@@ -21,6 +21,7 @@ from tui.api.models import JOB_TYPE_BY_KIND, Job
 from tui.api.requests import MediaItem
 from tui.commands import CliContext, CliJournal, CommandFailed, ExitCode, UsageError
 from tui.commands.output import clean, render_table, to_json
+from tui.formatting import format_full_timestamp
 from tui.triage.cancel import cancel_each, summary
 from tui.triage.failures import group_failures
 from tui.triage.ids import AmbiguousJobId, JobIdError, parse_wanted, resolve_job_id
@@ -28,7 +29,6 @@ from tui.triage.preflight import preflight_media
 from tui.triage.report import incident_report, report_path
 from tui.triage.retry_failed import RetryError, plan_retry
 from tui.triage.stalls import StallThresholds, stall_of
-from tui.widgets.formatting import format_full_timestamp
 
 if TYPE_CHECKING:
     from tui.api.client import DescriptClient

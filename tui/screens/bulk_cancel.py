@@ -22,9 +22,9 @@ from textual.widgets import Button, Static
 from textual.worker import Worker, WorkerState
 
 from tui.api.models import Job
+from tui.formatting import state_text
 from tui.paths import style_paths
 from tui.triage.cancel import CancelAnswer, CancelFunction, cancel_each, summary
-from tui.widgets.formatting import state_text
 
 
 def job_line(job: Job) -> Text:

@@ -17,8 +17,8 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
 from tui.api.models import Job
+from tui.formatting import state_text
 from tui.paths import style_paths
-from tui.widgets.formatting import state_text
 
 WARNING = (
     "Descript advises waiting for the job to complete before opening its project: making "

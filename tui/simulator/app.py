@@ -23,6 +23,7 @@ from tui.simulator.callbacks import CallbackDispatcher
 from tui.simulator.calls import error_response
 from tui.simulator.clock import ScaledClock
 from tui.simulator.control import CONTROL_ROUTES
+from tui.simulator.demo import demo_world
 from tui.simulator.faults import FaultInjector
 from tui.simulator.limits import SimRateLimits
 from tui.simulator.middleware import SimulatorMiddleware
@@ -61,7 +62,7 @@ def create_app(
     connections for resets, and runs the callback loop in the lifespan.
     """
     if world is None:
-        world = World.demo(seed, clock or ManualClock())
+        world = demo_world(seed, clock or ManualClock())
     elif clock is not None and clock is not world.clock:
         raise ValueError("create_app: `clock` must be the world's own clock")
     clock = world.clock

@@ -17,7 +17,7 @@ from tui.api.clock import ManualClock
 from tui.api.models import JsonDict
 from tui.simulator.calls import SimApiError, error_response, json_response
 from tui.simulator.clock import ScaledClock
-from tui.simulator.demo import BULK_STATES, add_bulk_jobs
+from tui.simulator.demo import BULK_STATES, add_bulk_jobs, demo_world
 from tui.simulator.faults import FAULT_PROFILES
 from tui.simulator.limits import SimRateLimits
 from tui.simulator.state import SimState
@@ -231,7 +231,7 @@ async def sim_reset(request: Request) -> Response:
     kind = body.get("world", "demo")
     if kind not in ("demo", "empty"):
         raise ValueError('"world" must be "demo" or "empty"')
-    world = World.demo(seed, sim.clock) if kind == "demo" else World.empty(sim.clock, seed=seed)
+    world = demo_world(seed, sim.clock) if kind == "demo" else World.empty(sim.clock, seed=seed)
     _install_world(request.app, world)
     sim.limits = SimRateLimits(enabled=sim.limits.enabled)
     sim.faults.configure(sim.faults.profile)

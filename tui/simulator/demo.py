@@ -4,7 +4,7 @@ Every demo job is submitted through the same `World.submit_*` path a client uses
 creation time set in the past), so its outcome follows the documented request rules.
 
 This script sits above the world: it works on any world through the `DemoWorld` protocol
-and never imports the registry, so `World.demo()` can call `populate_demo()` without an
+and never imports the registry, so `demo_world()` can call `populate_demo()` without an
 import circle. The world never calls in here: the app's timer asks `run_arrivals()` what
 has arrived by now (see `tui/simulator/app.py`).
 """
@@ -16,7 +16,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Protocol
 
-from tui.api.clock import Clock
+from tui.api.clock import Clock, ManualClock
 from tui.api.models import JOB_TYPE_AGENT, JOB_TYPE_IMPORT, JOB_TYPE_PUBLISH, JsonDict
 from tui.simulator.world.jobs import SimJob, UploadSlot
 from tui.simulator.world.model import (
@@ -35,6 +35,7 @@ from tui.simulator.world.model import (
     WorldError,
     seeded_rng,
 )
+from tui.simulator.world.registry import World
 from tui.simulator.world.submissions import IdSource, Submission, agent_job, import_job, publish_job
 
 
@@ -130,6 +131,13 @@ class DemoProjects:
     @property
     def editable(self) -> list[SimProject]:
         return [self.ada, self.podcast, self.marketing, self.standup, self.teaser]
+
+
+def demo_world(seed: int = 0, clock: Clock | None = None) -> World:
+    """The seeded demo world: an empty world with the demo's people, projects and jobs."""
+    world = World.empty(clock or ManualClock(), seed=seed)
+    populate_demo(world)
+    return world
 
 
 def populate_demo(world: DemoWorld) -> None:

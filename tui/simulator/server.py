@@ -15,6 +15,7 @@ from starlette.applications import Starlette
 
 from tui.simulator.app import create_app
 from tui.simulator.clock import ScaledClock
+from tui.simulator.demo import demo_world
 from tui.simulator.world import World
 
 STARTUP_TIMEOUT_S = 10.0
@@ -33,7 +34,7 @@ _FAULT_NOISE_FILTER = _DropSimulatedFaultNoise()
 def build_served_app(speed: float = 1.0, seed: int = 0, faults: str = "none") -> Starlette:
     """The demo world on a real-time clock scaled by `speed`, as served."""
     clock = ScaledClock(speed)
-    return create_app(World.demo(seed, clock), seed=seed, faults=faults, served=True)
+    return create_app(demo_world(seed, clock), seed=seed, faults=faults, served=True)
 
 
 def _config(app: Starlette, host: str, port: int, log_level: str) -> uvicorn.Config:

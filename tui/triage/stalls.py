@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from tui.api.models import JOB_TYPE_AGENT, Job, Outcome
-from tui.widgets.formatting import format_duration
+from tui.formatting import format_duration
 
 STALLED_SYMBOL = "⏸"
 # async-job-model.txt: "Agent edits may also report success while some operations are still

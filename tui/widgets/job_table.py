@@ -22,7 +22,7 @@ from textual.widgets import DataTable
 from textual.widgets.data_table import Column, ColumnKey, RowDoesNotExist, RowKey
 
 from tui.api.models import Job, Outcome
-from tui.widgets.formatting import (
+from tui.formatting import (
     files_text,
     format_created,
     job_age_text,

@@ -23,7 +23,8 @@ from referencing.jsonschema import DRAFT7
 from tests.conftest import sim_async_client
 from tui.api.clock import ManualClock
 from tui.simulator.app import create_app
-from tui.simulator.world import BROKE_TOKEN, OTHER_DRIVE_TOKEN, World
+from tui.simulator.demo import demo_world
+from tui.simulator.world import BROKE_TOKEN, OTHER_DRIVE_TOKEN
 
 # tests/data holds a copy of the reference spec (v1.2), so the test runs anywhere.
 SPEC_PATH = Path(__file__).parents[2] / "data" / "descript-openapi.yml"
@@ -150,7 +151,7 @@ def _job_invariants(job: dict) -> None:
 
 async def test_a_scripted_tour_conforms_to_the_spec(checker: SpecChecker):
     clock = ManualClock()
-    world = World.demo(0, clock)
+    world = demo_world(0, clock)
     app = create_app(world)
     demo = sim_async_client(app)
     other = sim_async_client(app, OTHER_DRIVE_TOKEN)

@@ -7,7 +7,7 @@ from collections import Counter
 from tui.api.clock import ManualClock
 from tui.api.models import Job, Outcome
 from tui.simulator.app import create_app
-from tui.simulator.demo import add_bulk_jobs
+from tui.simulator.demo import add_bulk_jobs, demo_world
 from tui.simulator.world import DEMO_DRIVE_ID, DEMO_USER_ID, World
 
 
@@ -28,7 +28,7 @@ def visible_jobs(world: World) -> list[Job]:
 
 
 def test_demo_has_every_state_and_outcome():
-    world = World.demo(0, ManualClock())
+    world = demo_world(0, ManualClock())
     jobs = visible_jobs(world)
     assert 25 <= len(jobs) <= 60
     outcomes = Counter(j.outcome for j in jobs)
@@ -54,14 +54,14 @@ def test_demo_has_every_state_and_outcome():
 
 
 def test_demo_names_include_markup_to_escape():
-    world = World.demo(0, ManualClock())
+    world = demo_world(0, ManualClock())
     names = {p.name for p in world.projects_of(DEMO_DRIVE_ID)}
     assert "Podcast [rough]" in names
 
 
 def test_demo_is_reproducible_from_its_seed():
     def snapshot(seed: int) -> list[dict]:
-        world = World.demo(seed, ManualClock())
+        world = demo_world(seed, ManualClock())
         now = world.now_ts()
         return [j.to_json(now) for j in world.jobs.values()]
 
@@ -71,7 +71,7 @@ def test_demo_is_reproducible_from_its_seed():
 
 async def test_new_jobs_keep_arriving_slowly():
     clock = ManualClock()
-    world = World.demo(0, clock)
+    world = demo_world(0, clock)
     sim = create_app(world).state.sim
     before = world.job_count()
     await clock.advance(10 * 60)
@@ -97,7 +97,7 @@ def test_bulk_jobs_are_cheap_and_in_the_asked_state():
 
 def test_demo_has_stalled_and_long_queued_jobs():
     clock = ManualClock()
-    world = World.demo(0, clock)
+    world = demo_world(0, clock)
     now = clock.now()
     jobs = visible_jobs(world)
     stalled = [
@@ -118,7 +118,7 @@ def test_demo_has_stalled_and_long_queued_jobs():
 
 async def test_stalled_jobs_stay_stalled_then_finish():
     clock = ManualClock()
-    world = World.demo(0, clock)
+    world = demo_world(0, clock)
     user = world.users[DEMO_USER_ID]
 
     def stalled_progress() -> list[str]:
@@ -143,7 +143,7 @@ async def test_stalled_jobs_stay_stalled_then_finish():
 
 
 def test_demo_has_several_imports_failing_for_one_reason():
-    jobs = visible_jobs(World.demo(0, ManualClock()))
+    jobs = visible_jobs(demo_world(0, ManualClock()))
     reasons = Counter(f.error_message for j in jobs if j.kind == "import" for f in j.failed_files)
     assert reasons.most_common(1) == [("URL does not support HTTP Range requests", 7)]
     others = {r: n for r, n in reasons.items() if n >= 2}

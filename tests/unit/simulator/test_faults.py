@@ -8,13 +8,13 @@ import pytest
 from tests.conftest import sim_async_client
 from tui.api.clock import ManualClock
 from tui.simulator.app import create_app
+from tui.simulator.demo import demo_world
 from tui.simulator.faults import STORM_PERIOD_S, FaultInjector
-from tui.simulator.world import World
 
 
 async def tour(faults: str, seed: int, requests: int = 150) -> list[str]:
     clock = ManualClock()
-    app = create_app(World.demo(0, clock), faults=faults, seed=seed)
+    app = create_app(demo_world(0, clock), faults=faults, seed=seed)
     outcomes: list[str] = []
     async with sim_async_client(app) as client:
         for _ in range(requests):

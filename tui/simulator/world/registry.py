@@ -90,17 +90,6 @@ class World:
         world.add_user(BROKE_USER_ID, "Broke User", BROKE_DRIVE_ID, BROKE_TOKEN)
         return world
 
-    @classmethod
-    def demo(cls, seed: int = 0, clock: Clock | None = None) -> World:
-        """The seeded demo world (see `tui/simulator/demo.py`, which builds it on `empty`)."""
-        # The demo script sits above the world and never imports this module (it works on
-        # any world through its DemoWorld protocol), so this import makes no circle.
-        from tui.simulator.demo import populate_demo
-
-        world = cls.empty(clock or ManualClock(), seed=seed)
-        populate_demo(world)
-        return world
-
     def add_drive(self, drive_id: str, name: str, *, media_minutes: int, ai_credits: int) -> Drive:
         drive = Drive(drive_id, name, media_minutes, ai_credits)
         self.drives[drive_id] = drive
