@@ -1,0 +1,575 @@
+"""The live jobs table: a Line API widget that reads its rows from a source and paints only
+what is on screen.
+
+The live model (`tui/live/board.py`) owns the jobs, the filter and the sort; it hands this
+widget a `RowSource`: how many rows pass the filter, which job is at index i, where job x is.
+The table owns how a row looks (COLUMNS, the cell text, state colours, which columns a
+narrow table hides) and keeps one rendered `Strip` per job id. So:
+
+- a paint costs the visible rows (Textual's `ScrollView` asks `render_line(y)` per line);
+- `rows_changed(ids)` drops those ids' strips and repaints their lines if on screen, at a
+  cost independent of the Drive's size (DataTable's `update_cell` re-measured every row);
+- `rows_reset()` (new order or filter) keeps every strip, since a row's cells do not depend
+  on its position: zebra stripes and the cursor are laid on at paint time.
+
+Measured against `DataTable` and textual-fastdatatable before writing (see
+benchmarks/dashboard.py and the TABLE report): both keep their own copy of the rows and
+rebuild row offsets or caches on a change, which is the cost this widget avoids.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import ClassVar, Protocol
+
+from rich.cells import cell_len, set_cell_size
+from rich.control import strip_control_codes
+from rich.segment import Segment
+from rich.style import Style
+from textual import events
+from textual.binding import Binding, BindingType
+from textual.cache import LRUCache
+from textual.geometry import Size
+from textual.message import Message
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+from tui.api.models import Job, Outcome
+from tui.live.rows import RowStatus
+from tui.widgets.formatting import (
+    EXPIRED_WORDS,
+    files_text,
+    format_created,
+    job_age_text,
+    job_label,
+    progress_text,
+    short_project,
+    state_class,
+    state_text,
+)
+
+# (key, header, width): fixed widths so a change never re-measures a column. Label and
+# Project start at these widths and then share whatever the table's width leaves (FLEX).
+COLUMNS: tuple[tuple[str, str, int], ...] = (
+    ("id", "ID", 13),
+    ("type", "Type", 7),
+    ("state", "State", 11),
+    ("progress", "Progress", 10),
+    ("label", "Label", 20),
+    ("project", "Project", 16),
+    ("created", "Created", 11),
+    # Created to stopped, or to now while the job runs: one meaning for every row.
+    ("age", "Elapsed", 7),
+    ("files", "Files", 5),
+)
+# column -> (minimum width, share of the spare width, maximum width).
+FLEX: dict[str, tuple[int, int, int]] = {"label": (10, 3, 90), "project": (10, 2, 40)}
+# When the table is narrow (80 columns, or beside the detail pane) these go first, in this
+# order, so the columns that say what a job is and how it is doing never need sideways
+# scrolling. One goes while Label and Project together would get fewer than FLEX_WANTED cells.
+OPTIONAL_COLUMNS: tuple[str, ...] = ("created", "files", "age")
+FLEX_WANTED = 26
+PROGRESS_BAR_WIDTH = 5
+CELL_PADDING = 1
+COLUMN_KEYS: tuple[str, ...] = tuple(key for key, _, _ in COLUMNS)
+COLUMN_HEADERS: dict[str, str] = {key: header for key, header, _ in COLUMNS}
+# Cells coloured by the row's state, and cells of free API text cut with an ellipsis.
+_COLOURED = frozenset({"state", "progress"})
+_ELLIPSIS = frozenset({"label", "project"})
+# Cells that move with the clock alone (refresh_ages re-reads only rows whose text moved).
+_TIME_COLUMNS = (COLUMN_KEYS.index("created"), COLUMN_KEYS.index("age"))
+
+WATCHED_MARK = "◆"
+# The state column of rows that are not (or no longer) a job the API answers for.
+STATUS_WORDS: dict[RowStatus, str] = {
+    RowStatus.EXPIRED: EXPIRED_WORDS,
+    RowStatus.RECONCILE: "⚠ reconcile",
+    RowStatus.PENDING_SUBMIT: "… submitting",
+}
+# Their colour class; a live row is coloured by its outcome (`state_class`).
+STATUS_CLASSES: dict[RowStatus, str] = {
+    RowStatus.EXPIRED: "state--expired",
+    RowStatus.RECONCILE: "state--reconcile",
+    RowStatus.PENDING_SUBMIT: "state--pending-submit",
+}
+# How many rendered rows are kept: a few screens, so scrolling back is free.
+ROW_CACHE_SIZE = 2048
+
+
+class JobRowView(Protocol):
+    """What the table reads of a row: `tui.live.board.JobRow` (LIVE's frozen dataclass)."""
+
+    @property
+    def job(self) -> Job: ...
+    @property
+    def status(self) -> RowStatus: ...
+    @property
+    def project_name(self) -> str | None: ...
+    @property
+    def watched(self) -> bool: ...
+
+
+class RowSource(Protocol):
+    """The rows to show, already filtered and sorted (implemented by the live model)."""
+
+    def __len__(self) -> int: ...  # rows that pass the filter
+    def job_id_at(self, index: int) -> str: ...  # sorted+filtered order
+    def index_of(self, job_id: str) -> int | None: ...
+    def row(self, job_id: str) -> JobRowView: ...
+
+
+# -- layout (pure) -------------------------------------------------------------------------
+
+
+def columns_to_hide(table_width: int, cell_padding: int = 1, scrollbar: int = 2) -> set[str]:
+    """The OPTIONAL_COLUMNS a table `table_width` cells wide leaves out (see FLEX_WANTED)."""
+    spare = table_width - scrollbar - 2 * cell_padding * len(FLEX)
+    spare -= sum(2 * cell_padding + width for key, _, width in COLUMNS if key not in FLEX)
+    hidden: set[str] = set()
+    widths = {key: width for key, _, width in COLUMNS}
+    for key in OPTIONAL_COLUMNS:
+        if spare >= FLEX_WANTED:
+            break
+        hidden.add(key)
+        spare += 2 * cell_padding + widths[key]
+    return hidden
+
+
+def flex_widths(spare: int) -> dict[str, int]:
+    """Split `spare` cells between the FLEX columns by share, within each one's min and max."""
+    widths = {key: minimum for key, (minimum, _, _) in FLEX.items()}
+    left = spare - sum(widths.values())
+    total_share = sum(share for _, share, _ in FLEX.values())
+    for key, (minimum, share, maximum) in FLEX.items():
+        widths[key] = min(maximum, minimum + max(0, left) * share // total_share)
+    # What a capped column could not take goes to the first column with room.
+    left = spare - sum(widths.values())
+    for key, (_, _, maximum) in FLEX.items():
+        extra = max(0, min(left, maximum - widths[key]))
+        widths[key] += extra
+        left -= extra
+    return widths
+
+
+@dataclass(frozen=True)
+class ColumnLayout:
+    """The shown columns and their widths at one table width: what every strip is cut to."""
+
+    keys: tuple[str, ...]
+    widths: tuple[int, ...]
+
+    @classmethod
+    def fit(cls, table_width: int, scrollbar: int) -> ColumnLayout:
+        """Hide what a narrow table cannot hold, then give Label and Project what is left."""
+        # Room for the vertical scrollbar is kept so its arrival never forces a sideways one.
+        hidden = columns_to_hide(table_width, CELL_PADDING, scrollbar)
+        spare = table_width - scrollbar - 2 * CELL_PADDING * len(FLEX)
+        spare -= sum(
+            2 * CELL_PADDING + width
+            for key, _, width in COLUMNS
+            if key not in FLEX and key not in hidden
+        )
+        flex = flex_widths(spare)
+        shown = [(key, flex.get(key, width)) for key, _, width in COLUMNS if key not in hidden]
+        return cls(tuple(key for key, _ in shown), tuple(width for _, width in shown))
+
+    @property
+    def hidden(self) -> set[str]:
+        return set(COLUMN_KEYS) - set(self.keys)
+
+    @property
+    def total_width(self) -> int:
+        return sum(self.widths) + 2 * CELL_PADDING * len(self.widths)
+
+    def column_at(self, x: int) -> str | None:
+        """The key of the column under cell `x` of a row (padding included)."""
+        right = 0
+        for key, width in zip(self.keys, self.widths, strict=True):
+            right += width + 2 * CELL_PADDING
+            if x < right:
+                return key
+        return None
+
+
+# -- cells (pure) --------------------------------------------------------------------------
+
+
+def row_values(row: JobRowView, now: datetime) -> tuple[str, ...]:
+    """The plain text of every cell of a row, in COLUMNS order."""
+    job = row.job
+    mark = WATCHED_MARK if row.watched else " "
+    return (
+        f"{mark}{job.short_id}",
+        job.kind,
+        STATUS_WORDS.get(row.status) or state_text(job.outcome),
+        progress_text(job, width=PROGRESS_BAR_WIDTH),
+        job_label(job),
+        row.project_name or short_project(job.project_id),
+        format_created(job.created_at, now),
+        job_age_text(job, now),
+        files_text(job),
+    )
+
+
+def row_state_class(row: JobRowView) -> str:
+    """The colour class of a row's state and progress cells."""
+    return STATUS_CLASSES.get(row.status) or state_class(row.job.outcome)
+
+
+def fit_cell(value: str, width: int, ellipsis: bool) -> str:
+    """`value` cut or padded to exactly `width` cells (API text: control codes removed)."""
+    value = strip_control_codes(value)
+    if ellipsis and cell_len(value) > width:
+        return set_cell_size(value, width - 1) + "…"
+    return set_cell_size(value, width)
+
+
+def cells_strip(
+    values: Iterable[tuple[str, str]], layout: ColumnLayout, styles: Callable[[str], Style | None]
+) -> Strip:
+    """One line of padded cells: `values` is (column key, text) for every column."""
+    by_key = dict(values)
+    pad = " " * CELL_PADDING
+    segments: list[Segment] = []
+    for key, width in zip(layout.keys, layout.widths, strict=True):
+        text = fit_cell(by_key.get(key, ""), width, key in _ELLIPSIS)
+        segments.append(Segment(f"{pad}{text}{pad}", styles(key)))
+    return Strip(segments, layout.total_width)
+
+
+# -- the widget ----------------------------------------------------------------------------
+
+_STATE_CLASS_NAMES = {
+    *(state_class(outcome) for outcome in Outcome),
+    *STATUS_CLASSES.values(),
+}
+
+
+class JobTable(ScrollView, can_focus=True):
+    """Jobs from a `RowSource`: header, zebra rows, a row cursor that follows its job id."""
+
+    class Highlighted(Message):
+        """The cursor is on another job (or the same index now shows another job)."""
+
+        def __init__(self, job_id: str) -> None:
+            super().__init__()
+            self.job_id = job_id
+
+    class Selected(Message):
+        """Enter (or a click on the cursor row) on a job."""
+
+        def __init__(self, job_id: str) -> None:
+            super().__init__()
+            self.job_id = job_id
+
+    class HeaderClicked(Message):
+        """A click on a column header: the board decides what the sort becomes."""
+
+        def __init__(self, column_key: str) -> None:
+            super().__init__()
+            self.column_key = column_key
+
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        "job-table--header",
+        "job-table--header-hover",
+        "job-table--even-row",
+        "job-table--odd-row",
+        "job-table--cursor",
+        "job-table--hover",
+        *("job-table--" + name for name in _STATE_CLASS_NAMES),
+    }
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("up,k", "cursor_up", "Cursor up", show=False),
+        Binding("down,j", "cursor_down", "Cursor down", show=False),
+        Binding("pageup", "page_up", "Page up", show=False),
+        Binding("pagedown", "page_down", "Page down", show=False),
+        # g/G: the keys k9s / lazygit users reach for first.
+        Binding("home,g", "first_row", "First job", show=False),
+        Binding("end,G", "last_row", "Last job", show=False),
+        Binding("enter", "select_cursor", "Select", show=False),
+    ]
+
+    def __init__(
+        self,
+        source: RowSource,
+        *,
+        now: Callable[[], datetime],
+        name: str | None = None,
+        id: str | None = None,
+        classes: str | None = None,
+    ) -> None:
+        super().__init__(name=name, id=id, classes=classes)
+        self.source = source
+        self.now = now
+        self.cursor_row = 0
+        self._cursor_job_id: str | None = None
+        self._hover_row: int | None = None
+        self._hover_header: str | None = None
+        self._layout = ColumnLayout.fit(0, 0)
+        self._fitted_for = (0, 0)
+        self._rows: LRUCache[str, tuple[tuple[str, ...], Strip]] = LRUCache(ROW_CACHE_SIZE)
+        self._styles: dict[str, Style] = {}
+        self._state_styles: dict[str, Style] = {}
+        #: Row strips built (cache misses): what a change costs, for tests and benchmarks.
+        self.rows_rendered = 0
+
+    # -- the API the jobs screen uses ------------------------------------------------------
+
+    @property
+    def row_count(self) -> int:
+        return len(self.source)
+
+    @property
+    def current_job_id(self) -> str | None:
+        """The job under the cursor, or None when no row passes the filter."""
+        if not 0 <= self.cursor_row < len(self.source):
+            return None
+        return self.source.job_id_at(self.cursor_row)
+
+    def select_job(self, job_id: str) -> bool:
+        """Put the cursor on `job_id`; False (cursor unmoved) when it is not shown."""
+        index = self.source.index_of(job_id)
+        if index is None:
+            return False
+        self.move_cursor(index)
+        return True
+
+    def hidden_columns(self) -> set[str]:
+        """The keys of the columns left out at this width."""
+        return self._layout.hidden
+
+    def rows_reset(self) -> None:
+        """The order or the filter changed: keep the cursor on its job, at the same height."""
+        keep = self._cursor_job_id
+        on_screen = self.cursor_row - round(self.scroll_y)
+        index = self.source.index_of(keep) if keep is not None else None
+        self._update_virtual_size()
+        if index is None:
+            index = min(self.cursor_row, max(0, len(self.source) - 1))
+        else:
+            self.scroll_to(y=max(0, index - on_screen), animate=False, immediate=True)
+        self.move_cursor(index, scroll=keep is None or index != self.cursor_row)
+        self.refresh()
+
+    def rows_changed(self, job_ids: Iterable[str]) -> None:
+        """Those rows' cells changed: drop their strips, repaint the ones on screen."""
+        top, bottom = self._visible_rows()
+        for job_id in job_ids:
+            self._rows.discard(job_id)
+            index = self.source.index_of(job_id)
+            if index is not None and top <= index < bottom:
+                self.refresh_line(index + 1)  # line 0 is the header
+
+    def refresh_ages(self) -> None:
+        """Time moved: repaint the visible rows whose Created or Elapsed text changed."""
+        now = self.now()
+        top, bottom = self._visible_rows()
+        for index in range(top, min(bottom, len(self.source))):
+            job_id = self.source.job_id_at(index)
+            cached = self._rows.get(job_id)
+            if cached is None:
+                continue
+            values = row_values(self.source.row(job_id), now)
+            if any(values[i] != cached[0][i] for i in _TIME_COLUMNS):
+                self._rows.discard(job_id)
+                self.refresh_line(index + 1)
+
+    # -- cursor ----------------------------------------------------------------------------
+
+    def move_cursor(self, index: int, *, scroll: bool = True) -> None:
+        """Move the cursor to row `index` (clamped); says Highlighted if its job changed."""
+        count = len(self.source)
+        index = max(0, min(index, count - 1)) if count else 0
+        old = self.cursor_row
+        self.cursor_row = index
+        if old != index:
+            self.refresh_line(old + 1)
+            self.refresh_line(index + 1)
+        if scroll:
+            self._scroll_to_cursor()
+        job_id = self.current_job_id
+        if job_id != self._cursor_job_id:
+            self._cursor_job_id = job_id
+            if job_id is not None:
+                self.post_message(self.Highlighted(job_id))
+
+    def _scroll_to_cursor(self) -> None:
+        rows_shown = self._rows_shown()
+        top = round(self.scroll_y)
+        if self.cursor_row < top:
+            self.scroll_to(y=self.cursor_row, animate=False, immediate=True)
+        elif self.cursor_row >= top + rows_shown:
+            self.scroll_to(y=self.cursor_row - rows_shown + 1, animate=False, immediate=True)
+
+    def _rows_shown(self) -> int:
+        """Rows that fit under the header."""
+        return max(1, self.scrollable_content_region.height - 1)
+
+    def _visible_rows(self) -> tuple[int, int]:
+        top = round(self.scroll_y)
+        return top, top + self._rows_shown()
+
+    def action_cursor_up(self) -> None:
+        self.move_cursor(self.cursor_row - 1)
+
+    def action_cursor_down(self) -> None:
+        self.move_cursor(self.cursor_row + 1)
+
+    def action_page_up(self) -> None:
+        self.move_cursor(self.cursor_row - self._rows_shown())
+
+    def action_page_down(self) -> None:
+        self.move_cursor(self.cursor_row + self._rows_shown())
+
+    def action_first_row(self) -> None:
+        self.move_cursor(0)
+
+    def action_last_row(self) -> None:
+        self.move_cursor(len(self.source) - 1)
+
+    def action_select_cursor(self) -> None:
+        job_id = self.current_job_id
+        if job_id is not None:
+            self.post_message(self.Selected(job_id))
+
+    # -- mouse -----------------------------------------------------------------------------
+
+    def _under_mouse(self, event: events.MouseEvent) -> tuple[int | None, str | None]:
+        """(row index or -1 for the header, column key) under the pointer."""
+        offset = event.get_content_offset(self)
+        if offset is None:
+            return None, None
+        column = self._layout.column_at(offset.x + round(self.scroll_x))
+        if offset.y == 0:
+            return -1, column
+        index = offset.y - 1 + round(self.scroll_y)
+        return (index if index < len(self.source) else None), column
+
+    def on_click(self, event: events.Click) -> None:
+        index, column = self._under_mouse(event)
+        if index == -1:
+            if column is not None:
+                self.post_message(self.HeaderClicked(column))
+        elif index is not None:
+            again = index == self.cursor_row
+            self.move_cursor(index)
+            if again:
+                self.action_select_cursor()
+        event.stop()
+
+    def on_mouse_move(self, event: events.MouseMove) -> None:
+        index, column = self._under_mouse(event)
+        header = column if index == -1 else None
+        row = index if index is not None and index >= 0 else None
+        if (row, header) != (self._hover_row, self._hover_header):
+            for old in (self._hover_row, row):
+                if old is not None:
+                    self.refresh_line(old + 1)
+            self._hover_row, self._hover_header = row, header
+            self.refresh_line(0)
+
+    def on_leave(self, _: events.Leave) -> None:
+        if self._hover_row is not None:
+            self.refresh_line(self._hover_row + 1)
+        self._hover_row = self._hover_header = None
+        self.refresh_line(0)
+
+    # -- size and styles -------------------------------------------------------------------
+
+    def on_mount(self) -> None:
+        self._update_virtual_size()
+
+    def on_resize(self) -> None:
+        self._fit_columns()
+        self._update_virtual_size()
+        self._scroll_to_cursor()
+        self.refresh()
+
+    def _fit_columns(self) -> None:
+        """Lay the columns out for this width (the first paint may come before on_resize)."""
+        fitted_for = (self.size.width, self.styles.scrollbar_size_vertical)
+        if fitted_for == self._fitted_for:
+            return
+        self._fitted_for = fitted_for
+        layout = ColumnLayout.fit(*fitted_for)
+        if layout != self._layout:
+            self._layout = layout
+            self._rows.clear()  # every strip is cut to the old widths
+
+    def _update_virtual_size(self) -> None:
+        self.virtual_size = Size(self._layout.total_width, len(self.source) + 1)
+
+    def notify_style_update(self) -> None:
+        """Focus, hover or a theme switch: re-read the component styles; rebuild the row
+        strips only if a state colour (the one style baked into them) changed."""
+        super().notify_style_update()
+        self._styles.clear()
+        states = {name: self._style("job-table--" + name) for name in _STATE_CLASS_NAMES}
+        if states != self._state_styles:
+            self._state_styles = states
+            self._rows.clear()
+        self.refresh()
+
+    def _style(self, component: str) -> Style:
+        style = self._styles.get(component)
+        if style is None:
+            # Before the stylesheet reaches the widget there is no component style yet.
+            style = self._styles[component] = self.get_component_rich_style(
+                component, partial=True, default=Style()
+            )
+        return style
+
+    # -- painting --------------------------------------------------------------------------
+
+    def _row_strip(self, job_id: str) -> Strip:
+        """The cells of one job's row, cached by job id (the layout is fixed between clears)."""
+        cached = self._rows.get(job_id)
+        if cached is not None:
+            return cached[1]
+        self.rows_rendered += 1
+        row = self.source.row(job_id)
+        values = row_values(row, self.now())
+        state_style = self._state_styles.get(row_state_class(row))
+
+        def style_of(key: str) -> Style | None:
+            return state_style if key in _COLOURED else None
+
+        strip = cells_strip(zip(COLUMN_KEYS, values, strict=True), self._layout, style_of)
+        self._rows[job_id] = (values, strip)
+        return strip
+
+    def _header_strip(self) -> Strip:
+        hover = self._style("job-table--header-hover")
+
+        def style_of(key: str) -> Style | None:
+            return hover if key == self._hover_header else None
+
+        return cells_strip(COLUMN_HEADERS.items(), self._layout, style_of)
+
+    def _row_style(self, index: int) -> Style:
+        base = self._style("job-table--even-row" if index % 2 == 0 else "job-table--odd-row")
+        if index == self._hover_row:
+            base += self._style("job-table--hover")
+        if index == self.cursor_row:
+            base += self._style("job-table--cursor")
+        return base
+
+    def render_line(self, y: int) -> Strip:
+        """Line 0 is the header (it never scrolls); line y shows row scroll_y + y - 1."""
+        self._fit_columns()
+        width = self.size.width
+        scroll_x = round(self.scroll_x)
+        base = self.rich_style
+        if y == 0:
+            strip = self._header_strip().apply_style(base + self._style("job-table--header"))
+        else:
+            index = round(self.scroll_y) + y - 1
+            if index >= len(self.source):
+                return Strip.blank(width, base)
+            row_style = base + self._row_style(index)
+            strip = self._row_strip(self.source.job_id_at(index)).apply_style(row_style)
+            base = row_style
+        return strip.crop_extend(scroll_x, scroll_x + width, base)
