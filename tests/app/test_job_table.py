@@ -241,6 +241,10 @@ async def test_clicks_select_rows_and_headers_ask_for_a_sort() -> None:
         await settled(pilot)
         assert table.cursor_row == 3
         app.messages.clear()
+        await pilot.click("#job-table", offset=(3, 4))  # the cursor row again: select it
+        await settled(pilot)
+        assert [type(m) for m in app.messages] == [JobTable.Selected]
+        app.messages.clear()
         state_x = (13 + 2) + (7 + 2) + 5  # inside the State column, after ID and Type
         await pilot.click("#job-table", offset=(state_x, 0))
         await settled(pilot)

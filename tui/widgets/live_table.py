@@ -12,9 +12,11 @@ narrow table hides) and keeps one rendered `Strip` per job id. So:
 - `rows_reset()` (new order or filter) keeps every strip, since a row's cells do not depend
   on its position: zebra stripes and the cursor are laid on at paint time.
 
-Measured against `DataTable` and textual-fastdatatable before writing (see
-benchmarks/dashboard.py and the TABLE report): both keep their own copy of the rows and
-rebuild row offsets or caches on a change, which is the cost this widget avoids.
+Chosen after measuring (50,000 rows at 160x45, CPU from one changed cell to the frame
+written): `DataTable` 92-108 ms (it drops its row offsets and line cache on every
+`update_cell`), textual-fastdatatable 57 ms (it rewrites a whole Arrow column and drops
+every cached line on any update: built for data that sits still), this widget 1.3-1.5 ms.
+Both also keep their own copy of the rows, a second owner of what the live model holds.
 """
 
 from __future__ import annotations
