@@ -293,3 +293,26 @@ async def test_row_text_comes_from_the_row_status_watch_and_project_name() -> No
         # The state cell carries its colour class's style (the theme's, from TCSS).
         state = next(s for s in app.table.render_line(1) if "running" in s.text)
         assert state.style is not None and state.style.color is not None
+
+
+async def test_a_theme_switch_recolours_the_state_cells() -> None:
+    app = table_app(40)
+    async with app.run_test(size=(120, 12)) as pilot:
+        await settled(pilot)
+        table = app.table
+
+        def running_style() -> Any:
+            for y in range(1, table.size.height):
+                for segment in table.render_line(y):
+                    if "running" in segment.text:
+                        return segment.style
+            raise AssertionError("no running row on screen")
+
+        before, rendered = running_style(), table.rows_rendered
+        table.focus()  # focus restyles the cursor only: no row is built again
+        await settled(pilot)
+        assert table.rows_rendered == rendered
+        app.theme = "gruvbox" if app.theme != "gruvbox" else "nord"
+        await settled(pilot)
+        assert table.rows_rendered > rendered  # the state colour is baked into each strip
+        assert running_style().color != before.color

@@ -346,7 +346,8 @@ class JobTable(ScrollView, can_focus=True):
     def rows_reset(self) -> None:
         """The order or the filter changed: keep the cursor on its job, at the same height."""
         keep = self._cursor_job_id
-        on_screen = self.cursor_row - round(self.scroll_y)
+        # Where the cursor sits on screen (within the view, if the wheel scrolled it away).
+        on_screen = max(0, min(self.cursor_row - round(self.scroll_y), self._rows_shown() - 1))
         index = self.source.index_of(keep) if keep is not None else None
         self._update_virtual_size()
         if index is None:
@@ -483,6 +484,10 @@ class JobTable(ScrollView, can_focus=True):
 
     def on_mount(self) -> None:
         self._update_virtual_size()
+        # A new theme's CSS is applied after the signal: read the colours once it has been.
+        self.app.theme_changed_signal.subscribe(
+            self, lambda _theme: self.call_after_refresh(self._restyle)
+        )
 
     def on_resize(self) -> None:
         self._fit_columns()
@@ -505,10 +510,15 @@ class JobTable(ScrollView, can_focus=True):
         self.virtual_size = Size(self._layout.total_width, len(self.source) + 1)
 
     def notify_style_update(self) -> None:
-        """Focus, hover or a theme switch: re-read the component styles; rebuild the row
-        strips only if a state colour (the one style baked into them) changed."""
+        """Focus or hover changed the component styles: re-read them on the next paint."""
         super().notify_style_update()
+        self._restyle()
+
+    def _restyle(self, *_: object) -> None:
+        """Re-read the component styles; rebuild the row strips only if a state colour (the
+        one style baked into them) changed."""
         self._styles.clear()
+        self._rich_style_cache.clear()
         states = {name: self._style("job-table--" + name) for name in _STATE_CLASS_NAMES}
         if states != self._state_styles:
             self._state_styles = states
