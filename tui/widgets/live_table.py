@@ -519,18 +519,22 @@ class JobTable(ScrollView, can_focus=True):
         one style baked into them) changed."""
         self._styles.clear()
         self._rich_style_cache.clear()
-        states = {name: self._style("job-table--" + name) for name in _STATE_CLASS_NAMES}
+        # Colour only (partial): the row's zebra, hover or cursor background stays under it.
+        states = {
+            name: self._style("job-table--" + name, partial=True) for name in _STATE_CLASS_NAMES
+        }
         if states != self._state_styles:
             self._state_styles = states
             self._rows.clear()
         self.refresh()
 
-    def _style(self, component: str) -> Style:
+    def _style(self, component: str, *, partial: bool = False) -> Style:
+        """A component's style as DataTable reads it (translucent backgrounds blended)."""
         style = self._styles.get(component)
         if style is None:
             # Before the stylesheet reaches the widget there is no component style yet.
             style = self._styles[component] = self.get_component_rich_style(
-                component, partial=True, default=Style()
+                component, partial=partial, default=Style()
             )
         return style
 
@@ -583,5 +587,9 @@ class JobTable(ScrollView, can_focus=True):
                 return Strip.blank(width, base)
             row_style = base + self._row_style(index)
             strip = self._row_strip(self.source.job_id_at(index)).apply_style(row_style)
+            if index == self.cursor_row:
+                # As DataTable's default: the cursor's text colour wins over the state colour.
+                cursor = Style(color=self._style("job-table--cursor").color)
+                strip = Strip(Segment.apply_style(strip, post_style=cursor), strip.cell_length)
             base = row_style
         return strip.crop_extend(scroll_x, scroll_x + width, base)
