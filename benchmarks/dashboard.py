@@ -16,10 +16,12 @@ alone:
   server to the painted `cancelled` on screen (polling included);
 - peak RSS.
 
-The baseline is a bare `DataTable` in the same run: the same rows paged over the same HTTP,
-the same keys doing the same jobs (filters rebuild its rows, sort calls `DataTable.sort`).
-It has no scheduler, so its figures are the widget's alone. Figures are the median of
-`--runs` runs (default 3) with the spread (min-max).
+Beside it, in the same run, two bare widgets fed the same rows paged over the same HTTP,
+with the same keys doing the same jobs, and no scheduler (their figures are the widget's
+alone): the baseline, Textual's `DataTable` (filters rebuild its rows, sort calls
+`DataTable.sort`), and the Line API table alone (`tui/widgets/live_table.py` on a plain
+index list; filters and sorts hand it a new list and `rows_reset`). `--kind` picks which.
+Figures are the median of `--runs` runs (default 3) with the spread (min-max).
 
 The app is driven through public behaviour only: keys, the table found by `#job-table`,
 `row_count`, `cursor_row` and the lines it renders. Frames are counted where Textual writes
@@ -31,7 +33,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
 import socket
 import statistics
 import subprocess
@@ -39,6 +40,7 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -47,18 +49,20 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import httpx
 from rich.text import Text
 from textual import events
-from textual.app import App, ComposeResult
+from textual.app import App, ComposeResult, ScreenStackError
 from textual.binding import Binding, BindingType
+from textual.css.query import NoMatches
+from textual.widget import Widget
 from textual.widgets import DataTable, Input
 
 from tui.api.client import DescriptClient
-from tui.api.models import Outcome
+from tui.api.models import Job, Outcome
 from tui.app import DescriptApp
 from tui.config import Connection
 from tui.live.rows import RowStatus
 from tui.simulator.world import DEMO_TOKEN
 from tui.widgets.formatting import STATE_LABELS
-from tui.widgets.live_table import COLUMNS, row_values
+from tui.widgets.live_table import COLUMNS, JobTable, row_values
 
 SIZE = (160, 45)
 # (key, character): what each press sends, in an order where every press changes the table.
@@ -118,7 +122,7 @@ def find_table(app: App[Any]) -> Any:
     """The jobs table, found by id on the current screen (None before it is composed)."""
     try:
         return app.screen.query_one("#job-table")
-    except Exception:  # screen not pushed yet
+    except (ScreenStackError, NoMatches):  # the jobs screen is not up yet
         return None
 
 
@@ -262,23 +266,27 @@ class BaselineRow:
 
     status = RowStatus.LIVE
     watched = False
+    project_name: str | None = None
 
-    def __init__(self, job: Any) -> None:
+    def __init__(self, job: Job) -> None:
         self.job = job
-        self.project_name: str | None = None
 
 
-class BareTable(App[None]):
-    """A bare DataTable with the same rows, paged over the same HTTP, and the same keys."""
+Cells = tuple[str, ...]
+
+
+class PagedRows(App[None]):
+    """A bare table widget fed the same rows, paged over the same HTTP, with the same keys:
+    `1`-`4` and `/` filter and `s`/`S` sort by rebuilding what it shows (as the dashboard
+    before the live model did); what shows it is the subclass's widget."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("j", "cursor('down')"), Binding("k", "cursor('up')"),
-        Binding("g", "cursor('top')"), Binding("G", "cursor('bottom')"),
         Binding("1", "state('all')"), Binding("2", "state('running')"),
         Binding("3", "state('failed')"), Binding("4", "state('partial')"),
         Binding("s", "sort(False)"), Binding("S", "sort(True)"),
         Binding("slash", "find"), Binding("escape", "escape"),
     ]  # fmt: skip
+    # The columns whose order differs here (bulk jobs share type, project and files).
     SORTS: ClassVar[tuple[str, ...]] = ("created", "age", "id", "state", "progress", "label")
     STATES: ClassVar[dict[str, tuple[str, ...]]] = {
         "running": ("queued", "running"), "failed": ("failed",), "partial": ("partial",),
@@ -287,68 +295,62 @@ class BareTable(App[None]):
     def __init__(self, base_url: str) -> None:
         super().__init__()
         self.base_url = base_url
-        self.rows: list[tuple[str, list[Text]]] = []
+        self.cells: dict[str, Cells] = {}  # as listed: newest first
+        self.jobs: dict[str, Job] = {}
         # As the dashboard: newest first, and `s` moves to the next column (Elapsed).
         self.sort_column = 0
         self.descending = True
 
     def compose(self) -> ComposeResult:
-        yield DataTable(id="job-table", cursor_type="row", zebra_stripes=True)
+        yield self.table_widget()
         find = Input(id="find")
         find.display = False
         yield find
 
+    def table_widget(self) -> Widget:
+        raise NotImplementedError
+
+    def added(self, job_ids: list[str]) -> None:
+        """A page of rows arrived (appended in listing order)."""
+        raise NotImplementedError
+
+    def display(self, job_ids: list[str]) -> None:
+        """Show exactly these rows, in this order."""
+        raise NotImplementedError
+
     def on_mount(self) -> None:
-        table = self.query_one(DataTable)
-        for key, header, width in COLUMNS:
-            table.add_column(header, key=key, width=width)
         self.run_worker(self.load())
 
     async def load(self) -> None:
         client = DescriptClient(DEMO_TOKEN, base_url=self.base_url)
-        table = self.query_one(DataTable)
-        page: list[tuple[str, list[Text]]] = []
+        page: list[str] = []
         async for job in client.iter_jobs(limit=100):
-            values = row_values(BaselineRow(job), job.created_at or time_now())
-            page.append((job.job_id, [Text(v, no_wrap=True, end="") for v in values]))
+            self.jobs[job.job_id] = job
+            self.cells[job.job_id] = row_values(BaselineRow(job), job.created_at or time_now())
+            page.append(job.job_id)
             if len(page) == 100:
-                self.add(table, page)
+                self.added(page)
                 page = []
-        self.add(table, page)
+        self.added(page)
         await client.aclose()
 
-    def add(self, table: DataTable[Text], rows: list[tuple[str, list[Text]]]) -> None:
-        self.rows.extend(rows)
-        for key, cells in rows:
-            table.add_row(*cells, key=key)
-
-    def show(self, keep: Callable[[list[Text]], bool]) -> None:
-        table = self.query_one(DataTable)
-        table.clear()
-        for key, cells in self.rows:
-            if keep(cells):
-                table.add_row(*cells, key=key)
-
-    def action_cursor(self, where: str) -> None:
-        table = self.query_one(DataTable)
-        moves = {"down": table.action_cursor_down, "up": table.action_cursor_up}
-        if where in moves:
-            moves[where]()
-        else:
-            table.move_cursor(row=0 if where == "top" else table.row_count - 1)
+    def show(self, keep: Callable[[Cells], bool]) -> None:
+        self.display([job_id for job_id, cells in self.cells.items() if keep(cells)])
 
     def action_state(self, state: str) -> None:
         words = self.STATES.get(state)
-        self.show(lambda cells: words is None or any(w in cells[2].plain for w in words))
+        self.show(lambda cells: words is None or any(w in cells[2] for w in words))
 
     def action_sort(self, reverse: bool) -> None:
-        # The next column whose order differs here (bulk jobs share type, project, files).
         if not reverse:
             self.sort_column = (self.sort_column + 1) % len(self.SORTS)
-        table = self.query_one(DataTable)
-        column = self.SORTS[self.sort_column]
         self.descending = not self.descending if reverse else True
-        table.sort(column, key=lambda cell: cell.plain, reverse=self.descending)
+        self.sort_rows(self.SORTS[self.sort_column], self.descending)
+
+    def sort_rows(self, column: str, descending: bool) -> None:
+        index = [key for key, _, _ in COLUMNS].index(column)
+        shown = sorted(self.cells, key=lambda job_id: self.cells[job_id][index])
+        self.display(shown[::-1] if descending else shown)
 
     def action_find(self) -> None:
         find = self.query_one(Input)
@@ -359,22 +361,104 @@ class BareTable(App[None]):
         find = self.query_one(Input)
         find.value = ""  # Changed: every row again
         find.display = False
-        self.query_one(DataTable).focus()
+        self.query_one("#job-table").focus()
 
     def on_input_changed(self, event: Input.Changed) -> None:
         needle = event.value.casefold()
-        self.show(lambda cells: any(needle in cell.plain.casefold() for cell in cells))
+        self.show(lambda cells: any(needle in cell.casefold() for cell in cells))
 
 
-def time_now() -> Any:
-    from datetime import UTC, datetime
+class BareTable(PagedRows):
+    """The baseline: Textual's DataTable holding its own copy of every row."""
 
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("j", "cursor('down')"), Binding("k", "cursor('up')"),
+        Binding("g", "cursor('top')"), Binding("G", "cursor('bottom')"),
+    ]  # fmt: skip
+
+    def table_widget(self) -> Widget:
+        table: DataTable[Text] = DataTable(id="job-table", cursor_type="row", zebra_stripes=True)
+        for key, header, width in COLUMNS:
+            table.add_column(header, key=key, width=width)
+        return table
+
+    def added(self, job_ids: list[str]) -> None:
+        table = self.query_one(DataTable)
+        for job_id in job_ids:
+            table.add_row(*(Text(v, no_wrap=True, end="") for v in self.cells[job_id]), key=job_id)
+
+    def display(self, job_ids: list[str]) -> None:
+        table = self.query_one(DataTable)
+        table.clear()
+        self.added(job_ids)
+
+    def sort_rows(self, column: str, descending: bool) -> None:
+        self.query_one(DataTable).sort(column, key=lambda cell: cell.plain, reverse=descending)
+
+    def action_cursor(self, where: str) -> None:
+        table = self.query_one(DataTable)
+        moves = {"down": table.action_cursor_down, "up": table.action_cursor_up}
+        if where in moves:
+            moves[where]()
+        else:
+            table.move_cursor(row=0 if where == "top" else table.row_count - 1)
+
+
+class ShownRows:
+    """A RowSource over an index list, as the live model hands the table."""
+
+    def __init__(self, jobs: dict[str, Job]) -> None:
+        self.jobs = jobs
+        self.order: list[str] = []
+        self.index: dict[str, int] = {}
+
+    def show(self, job_ids: list[str]) -> None:
+        self.order = job_ids
+        self.index = {job_id: i for i, job_id in enumerate(job_ids)}
+
+    def __len__(self) -> int:
+        return len(self.order)
+
+    def job_id_at(self, index: int) -> str:
+        return self.order[index]
+
+    def index_of(self, job_id: str) -> int | None:
+        return self.index.get(job_id)
+
+    def row(self, job_id: str) -> BaselineRow:
+        return BaselineRow(self.jobs[job_id])
+
+
+class LineTable(PagedRows):
+    """The Line API table alone (tui/widgets/live_table.py), keys as the DataTable's."""
+
+    def table_widget(self) -> Widget:
+        self.source = ShownRows(self.jobs)
+        return JobTable(self.source, now=time_now, id="job-table")
+
+    def added(self, job_ids: list[str]) -> None:
+        self.source.show(self.source.order + job_ids)
+        self.query_one(JobTable).rows_reset()
+
+    def display(self, job_ids: list[str]) -> None:
+        self.source.show(job_ids)
+        self.query_one(JobTable).rows_reset()
+
+
+def time_now() -> datetime:
     return datetime.now(UTC)
+
+
+KINDS: dict[str, Callable[[str], App[Any]]] = {
+    "dashboard": lambda base_url: dashboard_app(base_url),
+    "bare": BareTable,
+    "line": LineTable,
+}
 
 
 def child(kind: str, base_url: str, total: int) -> None:
     def make_app() -> App[Any]:
-        return dashboard_app(base_url) if kind == "dashboard" else BareTable(base_url)
+        return KINDS[kind](base_url)
 
     figures = asyncio.run(measure(make_app, total, base_url, kind == "dashboard"))
     print(json.dumps(figures))
@@ -452,18 +536,22 @@ ROWS: tuple[tuple[str, str, str, float], ...] = (
 )
 
 
-def report(total: int, ours: list[dict[str, Any]], bare: list[dict[str, Any]]) -> None:
-    print(f"\n{total:,} jobs, {SIZE[0]}x{SIZE[1]}, median of {len(ours)} (min-max)")
-    print(f"{'':34s}{'dashboard':>28s}{'bare DataTable':>28s}")
+TITLES = {"dashboard": "dashboard", "line": "Line API table alone", "bare": "bare DataTable"}
+
+
+def report(total: int, results: dict[str, list[dict[str, Any]]]) -> None:
+    runs = len(next(iter(results.values())))
+    print(f"\n{total:,} jobs, {SIZE[0]}x{SIZE[1]}, median of {runs} (min-max)")
+    print(f"{'':34s}" + "".join(f"{TITLES[kind]:>28s}" for kind in results))
     for title, name, unit, scale in ROWS:
-        figures = summary(ours, name, unit, scale), summary(bare, name, unit, scale)
-        print(f"{title:34s}{figures[0]:>28s}{figures[1]:>28s}")
-    for label, runs in (("dashboard", ours), ("bare DataTable", bare)):
-        keys = runs[0]["per_key_max_ms"]
-        worst = {key: max(run["per_key_max_ms"][key] for run in runs) for key in keys}
-        print(f"slowest press of each key, {label} (ms): ")
+        figures = [summary(results[kind], name, unit, scale) for kind in results]
+        print(f"{title:34s}" + "".join(f"{figure:>28s}" for figure in figures))
+    for kind, kind_runs in results.items():
+        keys = kind_runs[0]["per_key_max_ms"]
+        worst = {key: max(run["per_key_max_ms"].get(key, 0.0) for run in kind_runs) for key in keys}
+        print(f"slowest press of each key, {TITLES[kind]} (ms):")
         print("  " + ", ".join(f"{key} {ms:.0f}" for key, ms in worst.items()))
-        silent = [key for run in runs for key in run["unanswered_keys"]]
+        silent = [key for run in kind_runs for key in run["unanswered_keys"]]
         if silent:
             print(f"  keys that showed no change within {KEY_TIMEOUT:.0f} s: {' '.join(silent)}")
 
@@ -472,19 +560,24 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--jobs", type=int, action="append", help="Drive size (repeatable)")
     parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--child", choices=("dashboard", "bare"), help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--kind", choices=tuple(KINDS), action="append", help="what to run (default: all)"
+    )
+    parser.add_argument("--child", choices=tuple(KINDS), help=argparse.SUPPRESS)
     parser.add_argument("--base-url", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     sizes = args.jobs or [10_000, 50_000]
     if args.child:
         child(args.child, args.base_url, sizes[0])
         return 0
-    print(f"descript-tui dashboard benchmark over HTTP (pid {os.getpid()}), {SIZE[0]}x{SIZE[1]}")
+    print(f"descript-tui dashboard benchmark over HTTP, {SIZE[0]}x{SIZE[1]}")
     with simulator() as root:
         for total in sizes:
-            ours = [run_child("dashboard", root, total) for _ in range(args.runs)]
-            bare = [run_child("bare", root, total) for _ in range(args.runs)]
-            report(total, ours, bare)
+            results = {
+                kind: [run_child(kind, root, total) for _ in range(args.runs)]
+                for kind in args.kind or list(KINDS)
+            }
+            report(total, results)
     return 0
 
 
