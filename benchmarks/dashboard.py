@@ -413,8 +413,14 @@ class ShownRows:
         self.index: dict[str, int] = {}
 
     def show(self, job_ids: list[str]) -> None:
-        self.order = job_ids
+        self.order = list(job_ids)
         self.index = {job_id: i for i, job_id in enumerate(job_ids)}
+
+    def extend(self, job_ids: list[str]) -> None:
+        """Rows listed after the shown ones (a page while loading): no re-index."""
+        start = len(self.order)
+        self.order.extend(job_ids)
+        self.index.update((job_id, start + i) for i, job_id in enumerate(job_ids))
 
     def __len__(self) -> int:
         return len(self.order)
@@ -437,7 +443,7 @@ class LineTable(PagedRows):
         return JobTable(self.source, now=time_now, id="job-table")
 
     def added(self, job_ids: list[str]) -> None:
-        self.source.show(self.source.order + job_ids)
+        self.source.extend(job_ids)
         self.query_one(JobTable).rows_reset()
 
     def display(self, job_ids: list[str]) -> None:
