@@ -1,386 +1,589 @@
-"""Dashboard speed with 10,000 jobs: refresh cost vs a bare DataTable, key latency, first paint.
+"""Dashboard benchmark: the real app and scheduler against the simulator over real HTTP.
 
-    .venv/bin/python benchmarks/dashboard.py [--jobs 10000] [--changes 200] [--rounds 15]
+For each Drive size (`--jobs`, default 10,000 and 50,000) the simulator runs in its own
+process (uvicorn on a loopback port), seeded through its control surface
+(`POST /_sim/reset {"world": "empty"}`, then `POST /_sim/jobs {"count": n, "state": "mixed"}`:
+a quarter each queued, running, stopped, cancelled, so the scheduler keeps polling while we
+measure). Each run measures in a fresh child process, so CPU and RSS are the dashboard's
+alone:
 
-Prints three figures (issue 4, "Speed"):
+- start -> first frame written with table rows in it;
+- CPU seconds (and wall) from start until every job is a row of the table;
+- each key (`j` `k` `G` `g` `1`-`4` `s` `S` `/`+letter, escape) from the key event to the
+  first frame written after its effect shows in the table, while polling goes on (p50/p95);
+- one changed job: CPU from telling the table to the frame written (`rows_changed` on the
+  Line API table; `update_cell` on a DataTable), and the wall time from a cancel on the
+  server to the painted `cancelled` on screen (polling included);
+- peak RSS.
 
-1. CPU time of a refresh that changes `--changes` rows (the updates and the repaint they
-   cause) in the dashboard, beside a bare Textual DataTable of the same size doing the same
-   `update_cell` calls and repaint; the ratio (target <= 1.3x).
-2. Keypress-to-repaint latency (p50, p95) while refreshes of `--changes` rows keep arriving
-   every 250 ms (target p95 <= 100 ms).
-3. Start to the first painted table with `--jobs` jobs listed from the API (target <= 1.5 s).
+Beside it, in the same run, two bare widgets fed the same rows paged over the same HTTP,
+with the same keys doing the same jobs, and no scheduler (their figures are the widget's
+alone): the baseline, Textual's `DataTable` (filters rebuild its rows, sort calls
+`DataTable.sort`), and the Line API table alone (`tui/widgets/job_table.py` on a plain
+index list; filters and sorts hand it a new list and `rows_reset`). `--kind` picks which.
+Figures are the median of `--runs` runs (default 3) with the spread (min-max).
 
-The app runs headless at 160x45 (Textual still renders every frame; it only skips the write
-to a terminal). Jobs come from an in-memory client with the API's page shape, so the figures
-are the UI's, not the simulator's. The app clock is a frozen `ManualClock`.
+The app is driven through public behaviour only: keys, the table found by `#job-table`,
+`row_count`, `cursor_row` and the lines it renders. Frames are counted where Textual writes
+them (`App._display`, the one hook headless mode has).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
+import socket
 import statistics
+import subprocess
 import sys
 import time
-from collections.abc import AsyncIterator, Callable
-from datetime import timedelta
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+import httpx
 from rich.text import Text
 from textual import events
-from textual.app import App, ComposeResult
-from textual.widgets import DataTable
+from textual.app import App, ComposeResult, ScreenStackError
+from textual.binding import Binding, BindingType
+from textual.css.query import NoMatches
+from textual.widget import Widget
+from textual.widgets import DataTable, Input
 
-from tui.api.activity import ActivityLog
-from tui.api.clock import ManualClock, SystemClock
-from tui.api.limits import RateLimits
-from tui.api.models import Job, Project
-from tui.api.scheduler import JobEvent
+from tui.api.client import DescriptClient
+from tui.api.models import Job, Outcome
 from tui.app import DescriptApp
-from tui.messages import LiveBatch
-from tui.simulator.demo import demo_world
-from tui.widgets.job_table import COLUMNS, RowContext, row_values
+from tui.config import Connection
+from tui.formatting import STATE_LABELS
+from tui.live.rows import RowStatus
+from tui.simulator.world import DEMO_TOKEN
+from tui.widgets.job_table import COLUMNS, JobTable, row_values
 
 SIZE = (160, 45)
-PROJECTS = [f"{n:08x}-0000-4000-8000-000000000000" for n in range(1, 41)]
+# (key, character): what each press sends, in an order where every press changes the table.
+KEYS: tuple[tuple[str, str | None], ...] = (
+    ("j", "j"), ("j", "j"), ("k", "k"), ("G", "G"), ("g", "g"),
+    ("2", "2"), ("1", "1"), ("3", "3"), ("1", "1"), ("4", "4"), ("1", "1"),
+    ("s", "s"), ("S", "S"), ("slash", "/"), ("z", "z"), ("escape", None),
+)  # fmt: skip
+KEY_ROUNDS = 3
+KEY_TIMEOUT = 30.0
+LOAD_TIMEOUT = 600.0
 
 
-def make_job(index: int, clock: ManualClock, *, percent: float | None = None) -> Job:
-    """A job as `GET /jobs` returns it; one in three still running."""
-    created = clock.now() - timedelta(seconds=20 * index)
-    kind = "import/project_media" if index % 3 else "agent"
-    raw: dict[str, Any] = {
-        "job_id": f"{index:08x}-58c2-4174-96a6-dc18cf3c{index:04x}",
-        "job_type": kind,
-        "created_at": created.isoformat(),
-        "drive_id": "c9c5c47e-158a-49f7-846b-4f6ee2a229a2",
-        "project_id": PROJECTS[index % len(PROJECTS)],
-        "project_url": f"https://web.descript.com/{PROJECTS[index % len(PROJECTS)]}",
-    }
-    if index % 3 == 0 or percent is not None:
-        raw["job_state"] = "running"
-        raw["progress"] = {
-            "label": f"Transcribing clip {index % 9 + 1}...",
-            "percent": (index * 7) % 100 if percent is None else percent,
-        }
-    else:
-        raw["job_state"] = "stopped"
-        raw["stopped_at"] = (created + timedelta(seconds=95)).isoformat()
-        raw["result"] = {
-            "status": "success",
-            "media_status": {"intro.mp4": {"status": "success", "duration_seconds": 10.5}},
-        }
-    return Job.from_json(raw)
+# -- what the child measures -------------------------------------------------------------
 
 
-class MemoryClient:
-    """Just enough of `DescriptClient` for the dashboard: pages of jobs, no projects."""
+class Frames:
+    """When Textual wrote each frame (headless: `_display` is where a terminal would get it),
+    and whether a condition held as each frame went out (so a frame counts only if it shows
+    the effect)."""
 
-    def __init__(self, jobs: list[Job], clock: ManualClock) -> None:
-        self.jobs = jobs
-        self.clock = clock
-        self.limits = RateLimits(clock)
-        self.activity = ActivityLog()
+    def __init__(self, app: App[Any], on_frame: Callable[[], None] = lambda: None) -> None:
+        self.times: list[float] = []
+        self.condition: Callable[[], bool] | None = None
+        self.shown_at: float | None = None
+        original = app._display
 
-    async def iter_jobs(self, *, limit: int | None = None, **_: Any) -> AsyncIterator[Job]:
-        size = limit or 20
-        for start in range(0, len(self.jobs), size):
-            await asyncio.sleep(0)  # one page per round trip, as over the network
-            for job in self.jobs[start : start + size]:
-                yield job
+        def display(screen: Any, renderable: Any) -> None:
+            original(screen, renderable)
+            now = time.perf_counter()
+            self.times.append(now)
+            if self.condition is not None and self.shown_at is None and self.condition():
+                self.shown_at = now
+            on_frame()
 
-    async def iter_projects(self, **_: Any) -> AsyncIterator[Project]:
-        for project_id in PROJECTS:
-            yield Project.from_json({"id": project_id, "name": f"Project {project_id[:4]}"})
+        app._display = display  # type: ignore[method-assign]
 
-    async def aclose(self) -> None:
+    async def showing(self, condition: Callable[[], bool], limit: float = KEY_TIMEOUT) -> float:
+        """The time of the first frame written from now on while `condition()` holds."""
+        self.condition, self.shown_at = condition, None
+        deadline = time.perf_counter() + limit
+        try:
+            while self.shown_at is None:
+                if time.perf_counter() > deadline:
+                    raise TimeoutError("no frame showed it")
+                await asyncio.sleep(0.0005)
+            return self.shown_at
+        finally:
+            self.condition = None
+
+    async def after(self, moment: float, limit: float = KEY_TIMEOUT) -> float:
+        """The first frame written at or after `moment`."""
+        return await self.showing(lambda: time.perf_counter() >= moment, limit)
+
+
+def find_table(app: App[Any]) -> Any:
+    """The jobs table, found by id on the current screen (None before it is composed)."""
+    try:
+        return app.screen.query_one("#job-table")
+    except (ScreenStackError, NoMatches):  # the jobs screen is not up yet
         return None
 
 
-class IdleScheduler:
-    """The benchmark posts the changes itself; the real scheduler's pacing is not measured."""
-
-    def __init__(self) -> None:
-        self._stop = asyncio.Event()
-
-    def watch(self, job: Any) -> None: ...
-
-    def watch_many(self, jobs: Any) -> None:
-        for _ in jobs:
-            pass
-
-    def poke(self, job_id: Any = None) -> None: ...
-
-    def stop(self) -> None:
-        self._stop.set()
-
-    async def run(self) -> AsyncIterator[list[Any]]:
-        await self._stop.wait()
-        if False:  # pragma: no cover - makes this an async generator
-            yield []
+def table_text(table: Any, lines: int = 3) -> str:
+    """The ids of the first rows on screen and the cursor row: what a key visibly changes."""
+    shown = [
+        "".join(seg.text for seg in table.render_line(y))[:16] for y in range(1, lines + 1)
+    ]
+    return "|".join(shown)
 
 
-def dashboard(jobs: list[Job], clock: ManualClock, refresh_interval: float) -> DescriptApp:
-    return DescriptApp(
-        lambda: MemoryClient(jobs, clock),
-        clock=clock,
-        refresh_interval=refresh_interval,
-        scheduler_factory=lambda client, clock: IdleScheduler(),
-    )
+def signature(app: App[Any], table: Any) -> tuple[Any, ...]:
+    focused = app.focused.id if app.focused is not None else None
+    return (table.cursor_row, table.row_count, round(table.scroll_y), focused, table_text(table))
 
 
-class BareTable(App[None]):
-    """A plain DataTable with the same rows and columns: the baseline."""
-
-    def __init__(self, rows: list[tuple[str, list[Text]]]) -> None:
-        super().__init__()
-        self.rows = rows
-
-    def compose(self) -> ComposeResult:
-        yield DataTable(cursor_type="row", zebra_stripes=True)
-
-    def on_mount(self) -> None:
-        table = self.query_one(DataTable)
-        for key, header, width in COLUMNS:
-            table.add_column(header, key=key, width=width)
-        for key, cells in self.rows:
-            table.add_row(*cells, key=key)
-
-
-def changed_jobs(jobs: list[Job], clock: ManualClock, count: int, round_no: int) -> list[Job]:
-    """`count` running jobs, half on screen, with a new percent and label."""
-    step = max(1, len(jobs) // count)
-    picks = list(range(0, count // 2)) + list(range(count // 2 * step, len(jobs), step))
-    picks = picks[:count]
-    return [make_job(i, clock, percent=float((round_no * 13 + i) % 100)) for i in picks]
-
-
-async def settle(pilot: Any, done: Callable[[], bool], limit: float = 60.0) -> None:
+async def until(check: Callable[[], bool], limit: float, what: str) -> None:
     deadline = time.perf_counter() + limit
-    while not done():
+    while not check():
         if time.perf_counter() > deadline:
-            raise TimeoutError("the table never finished loading")
-        await pilot.pause()
+            raise TimeoutError(what)
+        await asyncio.sleep(0.005)
 
 
-async def refresh_cost(total: int, changes: int, rounds: int) -> tuple[float, float]:
-    """Median CPU ms of one refresh of `changes` rows: dashboard, bare DataTable."""
-    clock = ManualClock()
-    jobs = [make_job(i, clock) for i in range(total)]
-
-    app = dashboard(jobs, clock, refresh_interval=0)
-    ours: list[float] = []
-    async with app.run_test(size=SIZE) as pilot:
-        screen = app.jobs_screen
-        await settle(pilot, lambda: screen.table.row_count == total and screen.listing_complete)
-        await pilot.pause()
-        for round_no in range(1, rounds + 1):
-            batch = changed_jobs(jobs, clock, changes, round_no)
-            start = time.process_time()
-            screen.post_message(LiveBatch([JobEvent("changed", j.job_id, j) for j in batch]))
-            await pilot.pause()
-            ours.append(time.process_time() - start)
-            assert screen.applied_refreshes >= round_no
-
-    context = RowContext(now=clock.now)
-    rows = []
-    for job in jobs:
-        values = row_values(job, context, clock.now())
-        rows.append((job.job_id, [Text(v, no_wrap=True, end="") for v in values]))
-    bare = BareTable(rows)
-    theirs: list[float] = []
-    async with bare.run_test(size=SIZE) as pilot:
-        table = bare.query_one(DataTable)
-        await pilot.pause()
-        for round_no in range(1, rounds + 1):
-            batch = changed_jobs(jobs, clock, changes, round_no)
-            start = time.process_time()
-            for job in batch:
-                values = row_values(job, context, clock.now())
-                table.update_cell(job.job_id, "state", Text(values[2]))
-                table.update_cell(job.job_id, "progress", Text(values[3]))
-                table.update_cell(job.job_id, "label", Text(values[4]))
-            await pilot.pause()
-            theirs.append(time.process_time() - start)
-    return statistics.median(ours) * 1000, statistics.median(theirs) * 1000
-
-
-async def key_latency(total: int, changes: int, presses: int) -> list[float]:
-    """Wall ms from a key event to the first repaint that shows the moved cursor."""
-    clock = ManualClock()
-    jobs = [make_job(i, clock) for i in range(total)]
-    app = dashboard(jobs, clock, refresh_interval=0.5)
-    painted: list[float] = []
-    original_display = app._display
-
-    def display(screen: Any, renderable: Any) -> None:
-        painted.append(time.perf_counter())
-        original_display(screen, renderable)
-
-    app._display = display  # type: ignore[method-assign]
-    latencies: list[float] = []
-    async with app.run_test(size=SIZE) as pilot:
-        screen = app.jobs_screen
-        await settle(pilot, lambda: screen.table.row_count == total and screen.listing_complete)
-        stop = asyncio.Event()
-
-        async def refresher() -> None:
-            round_no = 0
-            while not stop.is_set():
-                round_no += 1
-                batch = changed_jobs(jobs, clock, changes, round_no)
-                screen.post_message(LiveBatch([JobEvent("changed", j.job_id, j) for j in batch]))
-                await asyncio.sleep(0.25)
-
-        feeder = asyncio.create_task(refresher())
-        table = screen.table
-        for press in range(presses):
-            key = "down" if press % 20 < 10 else "up"
-            before = table.cursor_row
+async def press_latencies(
+    app: App[Any], table: Any, frames: Frames
+) -> tuple[dict[str, list[float]], list[str]]:
+    """Milliseconds from each key event to the frame showing its effect; the keys that
+    showed nothing within KEY_TIMEOUT."""
+    latencies: dict[str, list[float]] = {}
+    unanswered: list[str] = []
+    for _ in range(KEY_ROUNDS):
+        for key, character in KEYS:
+            before = signature(app, table)
             pressed = time.perf_counter()
             # As the terminal driver does: the key goes to the app, which routes it to focus.
-            app.post_message(events.Key(key, None))
-            while table.cursor_row == before:
-                await asyncio.sleep(0.0005)
-            moved = time.perf_counter()
-            while not painted or painted[-1] < moved:
-                await asyncio.sleep(0.0005)
-            paint = next(t for t in painted if t >= moved)
-            latencies.append((paint - pressed) * 1000)
-            await asyncio.sleep(0.03)
-        stop.set()
-        await feeder
-    return latencies
+            app.post_message(events.Key(key, character))
+            try:
+                painted = await frames.showing(lambda b=before: signature(app, table) != b)
+            except TimeoutError:  # said in the report, never counted as fast
+                unanswered.append(character or key)
+                continue
+            latencies.setdefault(character or key, []).append((painted - pressed) * 1000)
+            await asyncio.sleep(0.05)
+    return latencies, unanswered
 
 
-async def first_paint(total: int) -> tuple[float, float]:
-    """Seconds from start to the first painted table rows, and to every row in the table."""
-    clock = ManualClock()
-    jobs = [make_job(i, clock) for i in range(total)]
-    started = time.perf_counter()
-    app = dashboard(jobs, clock, refresh_interval=0.5)
+async def one_change_cpu(table: Any, frames: Frames, repeats: int = 15) -> float:
+    """Median CPU ms from telling the table one row changed to the frame written."""
+    costs: list[float] = []
+    for _ in range(repeats):
+        start_cpu = time.process_time()
+        start = time.perf_counter()
+        if hasattr(table, "rows_changed"):  # the Line API table
+            table.rows_changed([table.current_job_id])
+        else:  # a DataTable: one cell of the cursor row
+            coordinate = table.cursor_coordinate._replace(column=1)
+            table.update_cell_at(coordinate, Text(f"x{len(costs)}"))
+        await frames.after(start)
+        costs.append((time.process_time() - start_cpu) * 1000)
+        await asyncio.sleep(0.05)
+    return statistics.median(costs)
+
+
+async def change_seen(base_url: str, table: Any, frames: Frames) -> float:
+    """Seconds from cancelling the newest running job on the server to its painted row."""
+    async with httpx.AsyncClient(
+        base_url=base_url, headers={"Authorization": f"Bearer {DEMO_TOKEN}"}
+    ) as http:
+        page = (await http.get("/jobs", params={"limit": 20})).json()["data"]
+        running = next(job for job in page if job["job_state"] in ("running", "queued"))
+        short = running["job_id"][-12:]
+        (await http.delete(f"/jobs/{running['job_id']}")).raise_for_status()
+    cancelled_at = time.perf_counter()
+
+    def painted() -> bool:
+        for y in range(1, table.size.height):
+            line = "".join(seg.text for seg in table.render_line(y))
+            if short in line:
+                return STATE_LABELS[Outcome.CANCELLED] in line
+        return False
+
+    return (await frames.showing(painted, 120.0)) - cancelled_at
+
+
+def peak_rss_mb() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+async def measure(
+    make_app: Callable[[], App[Any]], total: int, base_url: str, dashboard: bool
+) -> dict[str, Any]:
+    """Every figure of one run of the app `make_app` builds (CPU and wall from before it)."""
+    started, started_cpu = time.perf_counter(), time.process_time()
+    app = make_app()
     first: list[float] = []
-    original_display = app._display
 
-    def display(screen: Any, renderable: Any) -> None:
-        if not first and isinstance(screen, type(app.jobs_screen)) and screen.table.row_count:
+    def on_frame() -> None:
+        table = find_table(app)
+        if not first and table is not None and table.row_count:
             first.append(time.perf_counter())
-        original_display(screen, renderable)
 
-    app._display = display  # type: ignore[method-assign]
-    async with app.run_test(size=SIZE) as pilot:
-        screen = app.jobs_screen
-        await settle(pilot, lambda: bool(first))
-        await settle(
-            pilot,
-            lambda: (
-                screen.table.row_count == total
-                and screen.listing_complete
-                and not screen.table.loading_rows
-            ),
-        )
-        everything = time.perf_counter() - started
-    return first[0] - started, everything
+    frames = Frames(app, on_frame)
+    async with app.run_test(size=SIZE):
+        await until(lambda: bool(first), LOAD_TIMEOUT, "first rows")
+        table = find_table(app)
+        await until(lambda: table.row_count >= total, LOAD_TIMEOUT, "all rows")
+        loaded_cpu = time.process_time() - started_cpu
+        loaded = time.perf_counter() - started
+        # First, while the newest jobs are the top rows (the default sort, newest first).
+        seen = await change_seen(base_url, table, frames) if dashboard else None
+        keys, unanswered = await press_latencies(app, table, frames)
+        change = await one_change_cpu(table, frames)
+        rss = peak_rss_mb()
+    every = [ms for values in keys.values() for ms in values]
+    return {
+        "first_rows_s": first[0] - started,
+        "all_rows_s": loaded,
+        "all_rows_cpu_s": loaded_cpu,
+        "keys_p50_ms": statistics.median(every),
+        "keys_p95_ms": statistics.quantiles(every, n=20)[18],
+        "per_key_max_ms": {key: max(values) for key, values in keys.items()},
+        "unanswered_keys": unanswered,
+        "one_change_cpu_ms": change,
+        "change_seen_s": seen,
+        "rss_mb": rss,
+    }
 
 
-async def first_paint_simulator(total: int) -> tuple[float, float, int]:
-    """The same, end to end: `GET /jobs` pages from the in-process simulator over httpx,
-    with the real scheduler watching every unfinished job; also how many rows it listed."""
-    import httpx
+def dashboard_app(base_url: str) -> DescriptApp:
+    """The app as `descript-tui` opens it on a Drive (no journal on disk)."""
+    connection = Connection(token=DEMO_TOKEN, base_url=base_url, profile_name="benchmark")
+    return DescriptApp(connection, journal=None)
 
-    from tui.api.client import DescriptClient
-    from tui.simulator.app import IN_PROCESS_BASE_URL, create_app
-    from tui.simulator.demo import add_bulk_jobs
-    from tui.simulator.world import DEMO_TOKEN
 
-    # Real time here: the client paces list pages under the 20/s status limit, as it would
-    # against the real API, so "all rows" includes that wait.
-    clock = SystemClock()
-    world = demo_world(0, clock)
-    user = world.user_for_token(DEMO_TOKEN)
-    assert user is not None
-    add_bulk_jobs(world, user, total - world.job_count(), state="mixed")
-    transport = httpx.ASGITransport(app=create_app(world, clock=clock))
+class BaselineRow:
+    """A row as the live model gives it, for `row_values` (the same cell text as ours)."""
 
-    def client() -> DescriptClient:
-        return DescriptClient(
-            DEMO_TOKEN, base_url=IN_PROCESS_BASE_URL, transport=transport, clock=clock
-        )
+    status = RowStatus.LIVE
+    watched = False
+    project_name: str | None = None
 
-    started = time.perf_counter()
-    app = DescriptApp(client, clock=clock)
-    first: list[float] = []
-    original_display = app._display
+    def __init__(self, job: Job) -> None:
+        self.job = job
 
-    def display(screen: Any, renderable: Any) -> None:
-        if not first and isinstance(screen, type(app.jobs_screen)) and screen.table.row_count:
-            first.append(time.perf_counter())
-        original_display(screen, renderable)
 
-    app._display = display  # type: ignore[method-assign]
-    async with app.run_test(size=SIZE) as pilot:
-        screen = app.jobs_screen
-        await settle(pilot, lambda: bool(first))
-        # Every listed job in the table: the walk is done, the big first batch is added,
-        # and the later pages (folded into the 0.5 s throttled refresh) are applied too.
-        await settle(
-            pilot,
-            lambda: (
-                screen.listing_complete
-                and not screen.table.loading_rows
-                and screen.table.row_count == screen.board.total
-            ),
-            limit=120,
-        )
-        everything = time.perf_counter() - started
-        rows = screen.table.row_count
-    # A few old demo jobs fall outside the list's default 7-day window.
-    assert rows >= total - 50, f"only {rows} of {total} rows"
-    return first[0] - started, everything, rows
+Cells = tuple[str, ...]
+
+
+class PagedRows(App[None]):
+    """A bare table widget fed the same rows, paged over the same HTTP, with the same keys:
+    `1`-`4` and `/` filter and `s`/`S` sort by rebuilding what it shows (as the dashboard
+    before the live model did); what shows it is the subclass's widget."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("1", "state('all')"), Binding("2", "state('running')"),
+        Binding("3", "state('failed')"), Binding("4", "state('partial')"),
+        Binding("s", "sort(False)"), Binding("S", "sort(True)"),
+        Binding("slash", "find"), Binding("escape", "escape"),
+    ]  # fmt: skip
+    # The columns whose order differs here (bulk jobs share type, project and files).
+    SORTS: ClassVar[tuple[str, ...]] = ("created", "age", "id", "state", "progress", "label")
+    STATES: ClassVar[dict[str, tuple[str, ...]]] = {
+        "running": ("queued", "running"), "failed": ("failed",), "partial": ("partial",),
+    }  # fmt: skip
+
+    def __init__(self, base_url: str) -> None:
+        super().__init__()
+        self.base_url = base_url
+        self.cells: dict[str, Cells] = {}  # as listed: newest first
+        self.jobs: dict[str, Job] = {}
+        # As the dashboard: newest first, and `s` moves to the next column (Elapsed).
+        self.sort_column = 0
+        self.descending = True
+
+    def compose(self) -> ComposeResult:
+        yield self.table_widget()
+        find = Input(id="find")
+        find.display = False
+        yield find
+
+    def table_widget(self) -> Widget:
+        raise NotImplementedError
+
+    def added(self, job_ids: list[str]) -> None:
+        """A page of rows arrived (appended in listing order)."""
+        raise NotImplementedError
+
+    def display(self, job_ids: list[str]) -> None:
+        """Show exactly these rows, in this order."""
+        raise NotImplementedError
+
+    def on_mount(self) -> None:
+        self.run_worker(self.load())
+
+    async def load(self) -> None:
+        client = DescriptClient(DEMO_TOKEN, base_url=self.base_url)
+        page: list[str] = []
+        async for job in client.iter_jobs(limit=100):
+            self.jobs[job.job_id] = job
+            self.cells[job.job_id] = row_values(BaselineRow(job), job.created_at or time_now())
+            page.append(job.job_id)
+            if len(page) == 100:
+                self.added(page)
+                page = []
+        self.added(page)
+        await client.aclose()
+
+    def show(self, keep: Callable[[Cells], bool]) -> None:
+        self.display([job_id for job_id, cells in self.cells.items() if keep(cells)])
+
+    def action_state(self, state: str) -> None:
+        words = self.STATES.get(state)
+        self.show(lambda cells: words is None or any(w in cells[2] for w in words))
+
+    def action_sort(self, reverse: bool) -> None:
+        if not reverse:
+            self.sort_column = (self.sort_column + 1) % len(self.SORTS)
+        self.descending = not self.descending if reverse else True
+        self.sort_rows(self.SORTS[self.sort_column], self.descending)
+
+    def sort_rows(self, column: str, descending: bool) -> None:
+        index = [key for key, _, _ in COLUMNS].index(column)
+        shown = sorted(self.cells, key=lambda job_id: self.cells[job_id][index])
+        self.display(shown[::-1] if descending else shown)
+
+    def action_find(self) -> None:
+        find = self.query_one(Input)
+        find.display = True
+        find.focus()
+
+    def action_escape(self) -> None:
+        find = self.query_one(Input)
+        find.value = ""  # Changed: every row again
+        find.display = False
+        self.query_one("#job-table").focus()
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        needle = event.value.casefold()
+        self.show(lambda cells: any(needle in cell.casefold() for cell in cells))
+
+
+class BareTable(PagedRows):
+    """The baseline: Textual's DataTable holding its own copy of every row."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("j", "cursor('down')"), Binding("k", "cursor('up')"),
+        Binding("g", "cursor('top')"), Binding("G", "cursor('bottom')"),
+    ]  # fmt: skip
+
+    def table_widget(self) -> Widget:
+        table: DataTable[Text] = DataTable(id="job-table", cursor_type="row", zebra_stripes=True)
+        for key, header, width in COLUMNS:
+            table.add_column(header, key=key, width=width)
+        return table
+
+    def added(self, job_ids: list[str]) -> None:
+        table = self.query_one(DataTable)
+        for job_id in job_ids:
+            table.add_row(*(Text(v, no_wrap=True, end="") for v in self.cells[job_id]), key=job_id)
+
+    def display(self, job_ids: list[str]) -> None:
+        table = self.query_one(DataTable)
+        table.clear()
+        self.added(job_ids)
+
+    def sort_rows(self, column: str, descending: bool) -> None:
+        self.query_one(DataTable).sort(column, key=lambda cell: cell.plain, reverse=descending)
+
+    def action_cursor(self, where: str) -> None:
+        table = self.query_one(DataTable)
+        moves = {"down": table.action_cursor_down, "up": table.action_cursor_up}
+        if where in moves:
+            moves[where]()
+        else:
+            table.move_cursor(row=0 if where == "top" else table.row_count - 1)
+
+
+class ShownRows:
+    """A RowSource over an index list, as the live model hands the table."""
+
+    def __init__(self, jobs: dict[str, Job]) -> None:
+        self.jobs = jobs
+        self.order: list[str] = []
+        self.index: dict[str, int] = {}
+
+    def show(self, job_ids: list[str]) -> None:
+        self.order = list(job_ids)
+        self.index = {job_id: i for i, job_id in enumerate(job_ids)}
+
+    def extend(self, job_ids: list[str]) -> None:
+        """Rows listed after the shown ones (a page while loading): no re-index."""
+        start = len(self.order)
+        self.order.extend(job_ids)
+        self.index.update((job_id, start + i) for i, job_id in enumerate(job_ids))
+
+    def __len__(self) -> int:
+        return len(self.order)
+
+    def job_id_at(self, index: int) -> str:
+        return self.order[index]
+
+    def index_of(self, job_id: str) -> int | None:
+        return self.index.get(job_id)
+
+    def row(self, job_id: str) -> BaselineRow:
+        return BaselineRow(self.jobs[job_id])
+
+
+class LineTable(PagedRows):
+    """The Line API table alone (tui/widgets/job_table.py), keys as the DataTable's."""
+
+    def table_widget(self) -> Widget:
+        self.source = ShownRows(self.jobs)
+        return JobTable(self.source, now=time_now, id="job-table")
+
+    def added(self, job_ids: list[str]) -> None:
+        self.source.extend(job_ids)
+        self.query_one(JobTable).rows_reset()
+
+    def display(self, job_ids: list[str]) -> None:
+        self.source.show(job_ids)
+        self.query_one(JobTable).rows_reset()
+
+
+def time_now() -> datetime:
+    return datetime.now(UTC)
+
+
+KINDS: dict[str, Callable[[str], App[Any]]] = {
+    "dashboard": lambda base_url: dashboard_app(base_url),
+    "bare": BareTable,
+    "line": LineTable,
+}
+
+
+def child(kind: str, base_url: str, total: int) -> None:
+    def make_app() -> App[Any]:
+        return KINDS[kind](base_url)
+
+    figures = asyncio.run(measure(make_app, total, base_url, kind == "dashboard"))
+    print(json.dumps(figures))
+
+
+# -- the parent: simulator, seeding, runs, report -------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextmanager
+def simulator() -> Iterator[str]:
+    """The simulator served by uvicorn in its own process on a loopback port; yields its root."""
+    port = free_port()
+    code = f"from tui.simulator.server import serve; serve(port={port}, log_level='warning')"
+    process = subprocess.Popen([sys.executable, "-c", code], cwd=Path(__file__).parent.parent)
+    root = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                httpx.get(f"{root}/_sim/state").raise_for_status()
+                break
+            except httpx.HTTPError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.2)
+        yield root
+    finally:
+        process.terminate()
+        process.wait(10)
+
+
+def seed(root: str, total: int) -> None:
+    """A fresh empty world, then `total` jobs in every state on the demo Drive."""
+    httpx.post(f"{root}/_sim/reset", json={"world": "empty"}).raise_for_status()
+    answer = httpx.post(
+        f"{root}/_sim/jobs", json={"count": total, "state": "mixed", "token": DEMO_TOKEN}
+    )
+    answer.raise_for_status()
+
+
+def run_child(kind: str, root: str, total: int) -> dict[str, Any]:
+    seed(root, total)
+    command = [sys.executable, __file__, "--child", kind, "--base-url", f"{root}/v1"]
+    out = subprocess.run(
+        [*command, "--jobs", str(total)], capture_output=True, text=True, check=False
+    )
+    if out.returncode:
+        raise RuntimeError(f"{kind} run failed:\n{out.stderr[-3000:]}")
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def summary(runs: list[dict[str, Any]], name: str, unit: str, scale: float = 1.0) -> str:
+    values = [run[name] * scale for run in runs if run.get(name) is not None]
+    if not values:
+        return "-"
+    middle = statistics.median(values)
+    return f"{middle:.1f} {unit} ({min(values):.1f}-{max(values):.1f})"
+
+
+ROWS: tuple[tuple[str, str, str, float], ...] = (
+    ("start -> first rows painted", "first_rows_s", "ms", 1000.0),
+    ("start -> all rows, wall", "all_rows_s", "s", 1.0),
+    ("start -> all rows, CPU", "all_rows_cpu_s", "s", 1.0),
+    ("key -> frame, p50", "keys_p50_ms", "ms", 1.0),
+    ("key -> frame, p95", "keys_p95_ms", "ms", 1.0),
+    ("one changed row: CPU to frame", "one_change_cpu_ms", "ms", 1.0),
+    ("cancel on server -> painted", "change_seen_s", "s", 1.0),
+    ("peak RSS", "rss_mb", "MB", 1.0),
+)
+
+
+TITLES = {"dashboard": "dashboard", "line": "Line API table alone", "bare": "bare DataTable"}
+
+
+def report(total: int, results: dict[str, list[dict[str, Any]]]) -> None:
+    runs = len(next(iter(results.values())))
+    print(f"\n{total:,} jobs, {SIZE[0]}x{SIZE[1]}, median of {runs} (min-max)")
+    print(f"{'':34s}" + "".join(f"{TITLES[kind]:>28s}" for kind in results))
+    for title, name, unit, scale in ROWS:
+        figures = [summary(results[kind], name, unit, scale) for kind in results]
+        print(f"{title:34s}" + "".join(f"{figure:>28s}" for figure in figures))
+    for kind, kind_runs in results.items():
+        keys = kind_runs[0]["per_key_max_ms"]
+        worst = {key: max(run["per_key_max_ms"].get(key, 0.0) for run in kind_runs) for key in keys}
+        print(f"slowest press of each key, {TITLES[kind]} (ms):")
+        print("  " + ", ".join(f"{key} {ms:.0f}" for key, ms in worst.items()))
+        silent = [key for run in kind_runs for key in run["unanswered_keys"]]
+        if silent:
+            print(f"  keys that showed no change within {KEY_TIMEOUT:.0f} s: {' '.join(silent)}")
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--jobs", type=int, default=10_000)
-    parser.add_argument("--changes", type=int, default=200)
-    parser.add_argument("--rounds", type=int, default=15)
-    parser.add_argument("--presses", type=int, default=60)
+    parser.add_argument("--jobs", type=int, action="append", help="Drive size (repeatable)")
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument(
+        "--kind", choices=tuple(KINDS), action="append", help="what to run (default: all)"
+    )
+    parser.add_argument("--child", choices=tuple(KINDS), help=argparse.SUPPRESS)
+    parser.add_argument("--base-url", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
-
-    print(f"descript-tui dashboard benchmark: {args.jobs:,} jobs, {SIZE[0]}x{SIZE[1]}")
-    first, everything = asyncio.run(first_paint(args.jobs))
-    verdict = "ok" if first <= 1.5 else "OVER TARGET"
-    print(f"start -> first painted table: {first * 1000:.0f} ms (target <= 1500 ms: {verdict})")
-    print(f"start -> all {args.jobs:,} rows in the table: {everything * 1000:.0f} ms")
-    first, everything, rows = asyncio.run(first_paint_simulator(args.jobs))
-    verdict = "ok" if first <= 1.5 else "OVER TARGET"
-    print(
-        f"same through the in-process simulator (httpx, 100-job pages, real scheduler, "
-        f"client rate limits): first paint {first * 1000:.0f} ms ({verdict}), "
-        f"all {rows:,} listed rows {everything * 1000:.0f} ms"
-    )
-
-    ours, bare = asyncio.run(refresh_cost(args.jobs, args.changes, args.rounds))
-    ratio = ours / bare if bare else float("inf")
-    verdict = "ok" if ratio <= 1.3 else "OVER TARGET"
-    print(
-        f"refresh of {args.changes} changed rows (CPU, median of {args.rounds}): "
-        f"dashboard {ours:.1f} ms, bare DataTable {bare:.1f} ms, "
-        f"ratio {ratio:.2f}x (target <= 1.3x: {verdict})"
-    )
-
-    latencies = asyncio.run(key_latency(args.jobs, args.changes, args.presses))
-    p50 = statistics.median(latencies)
-    p95 = statistics.quantiles(latencies, n=20)[18] if len(latencies) >= 20 else max(latencies)
-    verdict = "ok" if p95 <= 100 else "OVER TARGET"
-    print(
-        f"keypress -> repaint while {args.changes}-row refreshes arrive every 250 ms: "
-        f"p50 {p50:.1f} ms, p95 {p95:.1f} ms (target p95 <= 100 ms: {verdict})"
-    )
+    sizes = args.jobs or [10_000, 50_000]
+    if args.child:
+        child(args.child, args.base_url, sizes[0])
+        return 0
+    print(f"descript-tui dashboard benchmark over HTTP, {SIZE[0]}x{SIZE[1]}")
+    with simulator() as root:
+        for total in sizes:
+            results = {
+                kind: [run_child(kind, root, total) for _ in range(args.runs)]
+                for kind in args.kind or list(KINDS)
+            }
+            report(total, results)
     return 0
 
 

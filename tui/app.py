@@ -109,7 +109,9 @@ class DescriptApp(App[int]):
     """The descript-tui dashboard."""
 
     TITLE = "descript-tui"
-    CSS_PATH: ClassVar[Any] = style_paths("app.tcss", "jobs.tcss", "forms.tcss", "activity.tcss")
+    CSS_PATH: ClassVar[Any] = style_paths(
+        "app.tcss", "jobs.tcss", "job_table.tcss", "forms.tcss", "activity.tcss"
+    )
     COMMANDS: ClassVar[Any] = App.COMMANDS | {DashboardCommands}
     # Only Textual's own global keys (ctrl+q, ctrl+p) live on the App: the dashboard's
     # single letters are on the jobs screen, so they never fire inside a form or a modal.

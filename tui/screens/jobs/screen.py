@@ -13,11 +13,11 @@ import gc
 from typing import ClassVar
 
 from rich.text import Text
-from textual import events, on
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
-from textual.widgets import DataTable, Footer, Input, Static
+from textual.widgets import Footer, Input, Static
 
 from tui.api.models import Job, JobCreated, Outcome
 from tui.api.scheduler import JobEvent
@@ -384,32 +384,25 @@ class JobsScreen(JobActions):
 
     # -- the table's events -----------------------------------------------------------------
 
-    @on(JobTable.RowsLoaded)
-    def _rows_loaded(self) -> None:
-        self._freeze_heap()
-
     def _freeze_heap(self) -> None:
         """Once the big initial load is in, take it out of the cyclic GC's sweeps.
 
         Thousands of long-lived jobs make every full collection scan them all (150-350 ms
         pauses with 10,000 jobs). Frozen objects are still freed by reference counting.
         """
-        if self._heap_frozen or not self.listing_complete or self.renderer.loading:
+        if self._heap_frozen or not self.listing_complete:
             return
         self._heap_frozen = True
         gc.freeze()
 
-    @on(DataTable.RowHighlighted, "#job-table")
-    def _row_highlighted(self) -> None:
+    def on_job_table_highlighted(self) -> None:
         self.show_detail_job()
 
-    @on(DataTable.RowSelected, "#job-table")
-    def _row_selected(self) -> None:
+    def on_job_table_selected(self) -> None:
         self.action_toggle_detail()
 
-    @on(DataTable.HeaderSelected, "#job-table")
-    def _header_selected(self, event: DataTable.HeaderSelected) -> None:
-        self.set_sort(self.board.sort.by(str(event.column_key.value)))
+    def on_job_table_header_clicked(self, event: JobTable.HeaderClicked) -> None:
+        self.set_sort(self.board.sort.by(event.column_key))
 
     # -- jobs made here ----------------------------------------------------------------------
 
