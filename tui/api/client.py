@@ -56,7 +56,14 @@ from tui.api.models import (
     format_timestamp,
 )
 from tui.api.requests import AgentRequest, ImportRequest, Problem, PublishRequest, UploadMedia
-from tui.api.retry import DEFAULT_POLICY, RetryPolicy, classify_failure, retry_delay
+from tui.api.retry import (
+    DEFAULT_POLICY,
+    RETRY_AFTER,
+    RetryPolicy,
+    classify_failure,
+    parse_retry_after,
+    retry_delay,
+)
 
 T = TypeVar("T")
 
@@ -222,7 +229,6 @@ class DescriptClient:
                     failure=failure,
                     attempt=attempt,
                     elapsed=self.clock.monotonic() - started,
-                    now=self.clock.now(),
                     policy=policy,
                     rng=self._rng,
                 )
@@ -264,7 +270,7 @@ class DescriptClient:
 
             error = error_from_response(
                 response,
-                now=self.clock.now(),
+                rate_limit=rate_limit,
                 method=method,
                 path=shown,
                 secrets=self._secrets(),
@@ -273,17 +279,16 @@ class DescriptClient:
             decision = retry_delay(
                 method,
                 status=response.status_code,
-                headers=response.headers,
+                retry_after=rate_limit.retry_after,
                 attempt=attempt,
                 elapsed=self.clock.monotonic() - started,
-                now=self.clock.now(),
                 policy=policy,
                 rng=self._rng,
             )
             if response.status_code == 429:
                 # One 429 pauses every waiting request, not just this one (even when this
                 # caller has given up: the others still must not hammer the server).
-                hold = decision.delay or error.rate_limit.retry_after or policy.backoff_base
+                hold = decision.delay or error.retry_after.seconds or policy.backoff_base
                 self._limits.close_gate(hold, f"429 on {method} {shown}")
             note = decision.note(attempt, policy.max_attempts)
             self._log(
@@ -616,10 +621,11 @@ class DescriptClient:
                 decision = retry_delay(
                     "PUT",
                     status=status,
-                    headers=response.headers,
+                    retry_after=parse_retry_after(
+                        response.headers.get(RETRY_AFTER), self.clock.now()
+                    ),
                     attempt=attempt,
                     elapsed=self.clock.monotonic() - started,
-                    now=self.clock.now(),
                     policy=policy,
                     rng=self._rng,
                 )
@@ -630,7 +636,6 @@ class DescriptClient:
                     failure=classify_failure(exc),
                     attempt=attempt,
                     elapsed=self.clock.monotonic() - started,
-                    now=self.clock.now(),
                     policy=policy,
                     rng=self._rng,
                 )

@@ -228,7 +228,7 @@ class RateLimits:
         if not rate_limit.is_empty:
             self.last_server_info = rate_limit
         if status != 429 and rate_limit.remaining is not None and rate_limit.remaining <= 0:
-            hold = rate_limit.retry_after or self.config.remaining_zero_hold
+            hold = rate_limit.retry_after.seconds or self.config.remaining_zero_hold
             self.close_gate(hold, "X-RateLimit-Remaining: 0")
 
     # -- for the UI ---------------------------------------------------------------------

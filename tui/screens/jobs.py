@@ -1074,5 +1074,6 @@ class JobsScreen(Screen[None]):
 
 
 def _retry_seconds(error: DescriptError) -> float | None:
-    value = getattr(error, "retry_after", None) or getattr(error, "wait", None)
+    retry_after = getattr(error, "retry_after", None)
+    value = retry_after.seconds if retry_after is not None else getattr(error, "wait", None)
     return float(value) if isinstance(value, int | float) and value > 0 else None

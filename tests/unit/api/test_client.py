@@ -279,7 +279,7 @@ async def test_429_gives_up_after_max_attempts(server: Server, clock: ManualCloc
             await api.get_job("j1")
     assert server.count == 3
     assert caught.value.attempts == 3
-    assert caught.value.retry_after == 2.0
+    assert caught.value.retry_after.seconds == 2.0
 
 
 async def test_a_huge_retry_after_is_surfaced_not_slept(
@@ -290,7 +290,7 @@ async def test_a_huge_retry_after_is_surfaced_not_slept(
     with pytest.raises(RetryAfterTooLong) as caught:
         await client.get_job("j1")
     assert clock.monotonic() == start  # nobody slept
-    assert caught.value.retry_after == 3600
+    assert caught.value.retry_after.seconds == 3600
     assert isinstance(caught.value.error, RateLimitedError)
     snap = client.limits.snapshot()
     assert snap.gate_closed and (snap.gate_closed_until - clock.now()).total_seconds() == 3600
@@ -729,3 +729,16 @@ async def test_a_file_that_changed_since_it_was_declared_is_not_uploaded(
     with pytest.raises(UploadError, match="changed size"):
         await client.import_media(ImportRequest(project_name="U", add_media={"a.wav": media}))
     assert server.count == 1
+
+
+@pytest.mark.parametrize("header", ["1e300", "inf", "Fri, 31 Dec 9999 23:59:59 GMT"])
+async def test_an_absurd_retry_after_is_surfaced_capped_not_a_crash(
+    client: DescriptClient, server: Server, clock: ManualClock, header: str
+) -> None:
+    server.answers = [err(429, headers={"Retry-After": header})]
+    with pytest.raises(RetryAfterTooLong) as caught:
+        await client.get_job("j1")
+    assert caught.value.retry_after.capped and caught.value.retry_after.raw == header
+    assert isinstance(caught.value.error, RateLimitedError)
+    assert caught.value.error.retry_after.capped
+    assert "asked for" in str(caught.value)
