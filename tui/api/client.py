@@ -16,6 +16,7 @@ import contextlib
 import random
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from datetime import datetime, timedelta
+from http import HTTPStatus
 from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import quote, urlsplit
@@ -46,6 +47,7 @@ from tui.api.errors import (
 )
 from tui.api.limits import RateLimits, RequestKind
 from tui.api.models import (
+    CancelResult,
     Job,
     JobCreated,
     JobPage,
@@ -483,9 +485,41 @@ class DescriptClient:
         """`GET /jobs/{job_id}`."""
         return await self._get_model(_id_path("/jobs", job_id, "job_id"), Job.from_json)
 
-    async def cancel_job(self, job_id: str) -> None:
-        """`DELETE /jobs/{job_id}`: a 204 (or any 2xx) is success; its body is never parsed."""
-        await self._send("DELETE", _id_path("/jobs", job_id, "job_id"), kind=RequestKind.STATUS)
+    async def cancel_job(self, job_id: str) -> CancelResult:
+        """`DELETE /jobs/{job_id}`: only a 204 is success, reported as what it was.
+
+        Any other 2xx (an HTML page from a proxy, a 200) raises `UnexpectedResponseError`
+        with its status and body. When an earlier attempt's answer was lost (the retry then
+        meets a 409, or every attempt was cut), the job is re-read: already `cancelled`
+        counts as done, with a note saying so.
+        """
+        path = _id_path("/jobs", job_id, "job_id")
+        try:
+            response = await self._send("DELETE", path, kind=RequestKind.STATUS)
+        except (ApiError, TransportError) as error:
+            lost = isinstance(error, TransportError) or (
+                error.attempts > 1 and getattr(error, "status", None) == 409
+            )
+            if not lost:
+                raise
+            return await self._cancel_recovered(job_id, error)
+        if response.status_code != 204:
+            raise self._unreadable(
+                response, "DELETE", f"expected 204 No Content, got {response.status_code}"
+            )
+        return CancelResult(204, _reason(response))
+
+    async def _cancel_recovered(self, job_id: str, error: DescriptError) -> CancelResult:
+        """The DELETE's answer was lost: the job's state says whether it was done."""
+        try:
+            job = await self.get_job(job_id)
+        except DescriptError:
+            raise error from None
+        if job.job_state != "cancelled":
+            raise error
+        return CancelResult(
+            200, "OK", note="the DELETE's answer was lost; a re-read shows the job cancelled"
+        )
 
     # -- projects -----------------------------------------------------------------------
 
@@ -684,6 +718,15 @@ async def _follow_pages(
         cursor = next_cursor
 
 
+def _reason(response: httpx.Response) -> str:
+    """The answer's reason phrase ("No Content"), or the standard one when none was sent."""
+    phrase = response.reason_phrase
+    if not phrase:
+        with contextlib.suppress(ValueError):
+            phrase = HTTPStatus(response.status_code).phrase
+    return phrase or ""
+
+
 def _ms(clock: Clock, since: float) -> float:
     return (clock.monotonic() - since) * 1000
 
@@ -709,6 +752,7 @@ async def _file_chunks(
 __all__ = [
     "DEFAULT_BASE_URL",
     "ApiError",
+    "CancelResult",
     "DescriptClient",
     "DescriptError",
     "RetryNotice",

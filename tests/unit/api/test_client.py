@@ -36,7 +36,7 @@ from tui.api.errors import (
     UploadError,
 )
 from tui.api.limits import RateLimits, RequestKind
-from tui.api.models import Outcome
+from tui.api.models import CancelResult, Outcome
 from tui.api.requests import AgentRequest, ImportRequest, PublishRequest, UploadMedia, UrlMedia
 from tui.api.retry import RetryPolicy
 
@@ -171,15 +171,66 @@ async def test_empty_ids_stop_before_sending(client: DescriptClient, server: Ser
 
 async def test_a_204_cancel_parses_cleanly(client: DescriptClient, server: Server) -> None:
     server.answers = [httpx.Response(204)]
-    assert await client.cancel_job("j1") is None
+    assert await client.cancel_job("j1") == CancelResult(204, "No Content")
     assert server.seen[0][1].method == "DELETE"
     entry = client.activity.entries()[-1]
     assert entry.status == 204 and entry.method == "DELETE" and entry.path == "/jobs/j1"
 
 
-async def test_a_cancel_answer_body_is_never_parsed(client: DescriptClient, server: Server):
-    server.answers = [httpx.Response(200, content=b"\x00not json")]
-    assert await client.cancel_job("j1") is None
+@pytest.mark.parametrize(
+    "answer",
+    [
+        httpx.Response(200, content=b"<html><body>Welcome</body></html>"),
+        httpx.Response(200, content=b"\x00not json"),
+        httpx.Response(202, json={"ok": True}),
+    ],
+)
+async def test_a_cancel_answered_by_anything_but_204_is_reported_as_what_it_was(
+    client: DescriptClient, server: Server, answer: httpx.Response
+) -> None:
+    server.answers = [answer]
+    with pytest.raises(UnexpectedResponseError) as caught:
+        await client.cancel_job("j1")
+    assert caught.value.status == answer.status_code
+    assert f"got {answer.status_code}" in str(caught.value)
+    assert caught.value.body == answer.text
+    assert server.count == 1
+
+
+async def test_a_cancel_whose_answer_was_lost_rereads_the_job(
+    client: DescriptClient, server: Server
+) -> None:
+    server.answers = [
+        httpx.ReadError("connection reset"),
+        err(409, "conflict", "Job has already been cancelled"),
+        ok({**JOB, "job_state": "cancelled"}),
+    ]
+    result = await client.cancel_job("j1")
+    assert (result.status_code, result.reason) == (200, "OK")
+    assert "lost" in result.note and "cancelled" in result.note
+    assert [r.method for _, r, _ in server.seen] == ["DELETE", "DELETE", "GET"]
+
+
+async def test_a_lost_cancel_on_a_job_that_stopped_is_still_the_409(
+    client: DescriptClient, server: Server
+) -> None:
+    server.answers = [
+        httpx.ReadError("connection reset"),
+        err(409, "conflict", "Job has already stopped"),
+        ok({**JOB, "job_state": "stopped"}),
+    ]
+    with pytest.raises(UnexpectedStatusError) as caught:
+        await client.cancel_job("j1")
+    assert caught.value.status == 409
+
+
+async def test_a_first_409_is_reported_without_a_reread(
+    client: DescriptClient, server: Server
+) -> None:
+    server.answers = [err(409, "conflict", "Job has already been cancelled")]
+    with pytest.raises(UnexpectedStatusError):
+        await client.cancel_job("j1")
+    assert server.count == 1
 
 
 async def test_submit_endpoints_send_the_shared_request_json(
