@@ -117,6 +117,14 @@ def _add_global_options(parser: argparse.ArgumentParser, *, top_level: bool) -> 
             default=default(False),
             help="start the built-in simulator in the background and use its demo token",
         )
+    if "--allow-insecure-http" not in present:
+        parser.add_argument(
+            "--allow-insecure-http",
+            action="store_true",
+            default=default(False),
+            help="allow a plain http:// base URL to a host that is not this machine "
+            "(the token then travels in clear); loopback needs no flag",
+        )
     if "--read-only" not in present:
         parser.add_argument(
             "--read-only",
@@ -184,6 +192,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         profile=args.profile,
         base_url=args.base_url,
         read_only=args.read_only,
+        allow_insecure_http=args.allow_insecure_http,
         transport_factory=TRANSPORT_FACTORY,
         argv=tuple(arguments),
     )
@@ -252,11 +261,13 @@ def _open_dashboard(ctx: CliContext, *, demo: bool) -> int:
 def exit_code_for(err: BaseException) -> int | None:
     """The documented exit code for an error, or None for a bug (which should traceback)."""
     from tui.api import errors
+    from tui.api.base_url import InvalidBaseUrlError
     from tui.config import ConfigError
 
     # Order matters: the first class that matches wins (subclasses before their bases).
     table: tuple[tuple[type[BaseException], ExitCode], ...] = (
         (ConfigError, ExitCode.USAGE),
+        (InvalidBaseUrlError, ExitCode.USAGE),
         (errors.InvalidRequestError, ExitCode.USAGE),
         (errors.MissingTokenError, ExitCode.USAGE),
         (errors.OutcomeUnknownError, ExitCode.NETWORK),

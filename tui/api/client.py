@@ -31,6 +31,7 @@ from tui.api.activity import (
     redact,
     redact_query,
 )
+from tui.api.base_url import check_base_url
 from tui.api.clock import Clock, SystemClock
 from tui.api.errors import (
     ApiError,
@@ -136,7 +137,9 @@ class DescriptClient:
         self.retry_policy = retry or DEFAULT_POLICY
         self._rng = rng or random.Random()
         self.on_retry = on_retry
-        self._base_url = base_url.rstrip("/")
+        # Structure only (scheme, host, port, no query or credentials): whether plain http
+        # to a remote host is allowed is the connection's decision (tui.config).
+        self._base_url = check_base_url(base_url, allow_insecure_http=True)
         self._base_path = urlsplit(self._base_url).path.rstrip("/")
         # The one place the token lives.
         self._http = httpx.AsyncClient(

@@ -107,7 +107,16 @@ class Failure(StrEnum):
 
 def classify_failure(exc: BaseException) -> Failure:
     """Which side of "the server may have acted" an httpx exception falls on."""
-    if isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout):
+    if isinstance(
+        exc,
+        httpx.ConnectError
+        | httpx.ConnectTimeout
+        | httpx.PoolTimeout
+        | httpx.UnsupportedProtocol
+        | httpx.LocalProtocolError,
+    ):
+        # Refused before a byte left (a scheme httpx cannot speak, a request it would not
+        # build): nothing reached any server.
         return Failure.NOT_SENT
     # ReadTimeout, WriteTimeout, ReadError, WriteError, RemoteProtocolError and anything new:
     # assume the server may have received it.

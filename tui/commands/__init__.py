@@ -23,7 +23,6 @@ from enum import IntEnum
 from typing import TYPE_CHECKING, Any, TextIO, TypeVar, cast
 
 from tui.api.clock import Clock, SystemClock
-from tui.api.requests import url_problem
 from tui.journal import MEMORY, Journal, JournaledJob, JournalError, submit_journaled
 from tui.simulator.world import DEMO_TOKEN
 
@@ -106,6 +105,8 @@ class CliContext:
     profile: str | None = None
     base_url: str | None = None
     read_only: bool = False
+    # --allow-insecure-http: plain http to a remote host (the token travels in clear).
+    allow_insecure_http: bool = False
     # Set by --demo: the background simulator and the token the demo world knows.
     demo_base_url: str | None = None
     # Tests swap in an in-process transport (httpx.ASGITransport) here.
@@ -139,11 +140,19 @@ class CliContext:
             return demo_connection(self.demo_base_url, read_only=self.read_only)
         from tui.config import resolve_connection
 
-        if self.base_url and (problem := url_problem(self.base_url)):
-            raise UsageError(f"--base-url {problem}")
+        # resolve_connection checks the base URL (tui.api.base_url) before anything is sent.
         return resolve_connection(
-            profile=self.profile, base_url=self.base_url, read_only=self.read_only
+            profile=self.profile,
+            base_url=self.base_url,
+            read_only=self.read_only,
+            allow_insecure_http=self.insecure_http_ok,
         )
+
+    @property
+    def insecure_http_ok(self) -> bool:
+        """--allow-insecure-http, or an in-process transport (tests): then no byte crosses
+        a network, so plain http cannot expose the token."""
+        return self.allow_insecure_http or self.transport_factory is not None
 
     @property
     def is_read_only(self) -> bool:
