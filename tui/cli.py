@@ -125,6 +125,15 @@ def _add_global_options(parser: argparse.ArgumentParser, *, top_level: bool) -> 
             help="allow a plain http:// base URL to a host that is not this machine "
             "(the token then travels in clear); loopback needs no flag",
         )
+    if "--request-timeout" not in present:
+        parser.add_argument(
+            "--request-timeout",
+            metavar="SECONDS",
+            type=_positive_seconds,
+            default=default(None),
+            help="overall deadline of one request, connect and whole answer included "
+            "(default: the profile's request_timeout, 30 s)",
+        )
     if "--read-only" not in present:
         parser.add_argument(
             "--read-only",
@@ -132,6 +141,16 @@ def _add_global_options(parser: argparse.ArgumentParser, *, top_level: bool) -> 
             default=default(False),
             help="refuse every action that changes something (submit, cancel)",
         )
+
+
+def _positive_seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+    if not 0 < value < 86_400:
+        raise argparse.ArgumentTypeError("must be more than 0 and less than a day")
+    return value
 
 
 def _subparsers_of(parser: argparse.ArgumentParser) -> list[argparse.ArgumentParser]:
@@ -193,6 +212,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         base_url=args.base_url,
         read_only=args.read_only,
         allow_insecure_http=args.allow_insecure_http,
+        request_timeout=args.request_timeout,
         transport_factory=TRANSPORT_FACTORY,
         argv=tuple(arguments),
     )

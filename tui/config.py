@@ -98,6 +98,17 @@ class Profile:
         "travels in clear)",
     )
     theme: str = setting("textual-dark", "Textual theme of the dashboard")
+    request_timeout: float = setting(
+        30.0,
+        "Seconds one request may take in all (connect and the whole answer) before it is cut "
+        "off, however slowly the server trickles its answer",
+        minimum=0.1,
+    )
+    retry_budget: float = setting(
+        90.0,
+        "Seconds a read (or cancel) keeps retrying a failing server before giving up (exit 5)",
+        minimum=0.0,
+    )
     poll_min_interval: float = setting(
         3.0,
         "Shortest wait in seconds between two status checks of one job (the docs: never under 3)",

@@ -12,6 +12,7 @@ API client: it is never sent to upload URLs, never logged, never in a repr or an
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import random
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
@@ -40,6 +41,7 @@ from tui.api.errors import (
     MissingTokenError,
     OutcomeUnknownError,
     RateLimitInfo,
+    ResponseTooLargeError,
     RetryAfterTooLong,
     TransportError,
     UnexpectedResponseError,
@@ -72,6 +74,11 @@ T = TypeVar("T")
 
 DEFAULT_BASE_URL = "https://descriptapi.com/v1"
 DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
+#: The whole of one request (connect, send, every byte of the answer) must fit in this many
+#: seconds, however slowly a server trickles its bytes (profile `request_timeout`).
+DEFAULT_REQUEST_TIMEOUT = 30.0
+#: An answer larger than this is cut off and reported, never read whole into memory.
+MAX_ANSWER_BYTES = 20_000_000
 # Large uploads: no read/write timeout per chunk beyond a generous one.
 UPLOAD_TIMEOUT = httpx.Timeout(120.0, connect=15.0)
 UPLOAD_CHUNK = 256 * 1024
@@ -123,6 +130,8 @@ class DescriptClient:
         timeout: httpx.Timeout = DEFAULT_TIMEOUT,
         rng: random.Random | None = None,
         on_retry: RetryNotice | None = None,
+        request_timeout: float = DEFAULT_REQUEST_TIMEOUT,
+        max_answer_bytes: int = MAX_ANSWER_BYTES,
     ) -> None:
         if not token or not token.strip():
             raise MissingTokenError("no API token: set DESCRIPT_API_TOKEN or log in")
@@ -137,6 +146,8 @@ class DescriptClient:
         self.retry_policy = retry or DEFAULT_POLICY
         self._rng = rng or random.Random()
         self.on_retry = on_retry
+        self.request_timeout = request_timeout
+        self.max_answer_bytes = max_answer_bytes
         # Structure only (scheme, host, port, no query or credentials): whether plain http
         # to a remote host is allowed is the connection's decision (tui.config).
         self._base_url = check_base_url(base_url, allow_insecure_http=True)
@@ -224,39 +235,13 @@ class DescriptClient:
             at = self.clock.now()
             sent_at = self.clock.monotonic()
             try:
-                response = await self._http.send(request)
+                response = await self._exchange(request)
             except httpx.RequestError as exc:
-                latency = _ms(self.clock, sent_at)
-                failure = classify_failure(exc)
-                detail = self._scrub(f"{type(exc).__name__}: {exc}".rstrip(": "))
-                decision = retry_delay(
-                    method,
-                    failure=failure,
-                    attempt=attempt,
-                    elapsed=self.clock.monotonic() - started,
-                    policy=policy,
-                    rng=self._rng,
+                delay = self._after_failure(
+                    exc, request, json, shown, at, sent_at, kind, attempt, started
                 )
-                self._log(
-                    at,
-                    method,
-                    shown,
-                    None,
-                    latency,
-                    kind,
-                    attempt,
-                    detail=detail,
-                    note=decision.note(attempt, policy.max_attempts),
-                )
-                if decision.outcome_unknown:
-                    raise OutcomeUnknownError(method, shown, json, detail) from exc
-                if not decision.retry:
-                    error = TransportError(detail, method=method, path=shown)
-                    error.attempts = attempt
-                    raise error from exc
-                await self._wait_to_retry(f"{detail} on {method} {shown}", decision.delay)
+                await self._wait_to_retry(f"{self._failure_text(exc)} on {method} {shown}", delay)
                 continue
-
             latency = _ms(self.clock, sent_at)
             rate_limit = RateLimitInfo.from_headers(response.headers, self.clock.now())
             self._limits.observe(response.status_code, rate_limit)
@@ -271,54 +256,148 @@ class DescriptClient:
                     attempt,
                     headers=response.headers,
                 )
+                self._check_size(response, method, shown, json)
                 return response
+            delay = self._after_error_status(
+                response, rate_limit, shown, at, latency, kind, attempt, started
+            )
+            await self._wait_to_retry(f"{response.status_code} on {method} {shown}", delay)
 
-            error = error_from_response(
-                response,
-                rate_limit=rate_limit,
+    async def _exchange(self, request: httpx.Request) -> httpx.Response:
+        """One request and its whole answer within `request_timeout` (connect included), so a
+        server trickling bytes is cut off; a body over `max_answer_bytes` is cut at the cap
+        (`extensions["truncated"]`). Returns a response whose body is read."""
+        try:
+            async with asyncio.timeout(self.request_timeout):
+                response = await self._http.send(request, stream=True)
+                try:
+                    body, truncated = await _read_capped(response, self.max_answer_bytes)
+                finally:
+                    await response.aclose()
+        except TimeoutError:
+            raise httpx.ReadTimeout(
+                f"no complete answer within {self.request_timeout:g} s", request=request
+            ) from None
+        return httpx.Response(
+            response.status_code,
+            headers=response.headers,
+            content=body,
+            request=request,
+            extensions={**response.extensions, "truncated": truncated},
+        )
+
+    def _failure_text(self, exc: BaseException) -> str:
+        return self._scrub(f"{type(exc).__name__}: {exc}".rstrip(": "))
+
+    def _after_failure(
+        self,
+        exc: httpx.RequestError,
+        request: httpx.Request,
+        request_json: Any,
+        shown: str,
+        at: datetime,
+        sent_at: float,
+        kind: RequestKind,
+        attempt: int,
+        started: float,
+    ) -> float:
+        """A request with no answer: log it, then raise, or return the wait before a retry."""
+        method = request.method
+        detail = self._failure_text(exc)
+        elapsed = self.clock.monotonic() - started
+        decision = retry_delay(
+            method,
+            failure=classify_failure(exc),
+            attempt=attempt,
+            elapsed=elapsed,
+            policy=self.retry_policy,
+            rng=self._rng,
+        )
+        note = decision.note(attempt, self.retry_policy.max_attempts)
+        latency = _ms(self.clock, sent_at)
+        self._log(at, method, shown, None, latency, kind, attempt, detail=detail, note=note)
+        if decision.outcome_unknown:
+            raise OutcomeUnknownError(method, shown, request_json, detail) from exc
+        if not decision.retry:
+            error = TransportError(
+                f"{detail}; gave up after {attempt} attempt(s) in {elapsed:.0f} s",
                 method=method,
                 path=shown,
-                secrets=self._secrets(),
+                base_url=self._base_url,
             )
             error.attempts = attempt
-            decision = retry_delay(
-                method,
-                status=response.status_code,
-                retry_after=rate_limit.retry_after,
-                attempt=attempt,
-                elapsed=self.clock.monotonic() - started,
-                policy=policy,
-                rng=self._rng,
+            raise error from exc
+        return decision.delay
+
+    def _after_error_status(
+        self,
+        response: httpx.Response,
+        rate_limit: RateLimitInfo,
+        shown: str,
+        at: datetime,
+        latency: float,
+        kind: RequestKind,
+        attempt: int,
+        started: float,
+    ) -> float:
+        """An error answer: log it, then raise, or return the wait before a retry."""
+        policy = self.retry_policy
+        method = response.request.method
+        error = error_from_response(
+            response, rate_limit=rate_limit, method=method, path=shown, secrets=self._secrets()
+        )
+        error.attempts = attempt
+        decision = retry_delay(
+            method,
+            status=response.status_code,
+            retry_after=rate_limit.retry_after,
+            attempt=attempt,
+            elapsed=self.clock.monotonic() - started,
+            policy=policy,
+            rng=self._rng,
+        )
+        if response.status_code == 429:
+            # One 429 pauses every waiting request, not just this one (even when this
+            # caller has given up: the others still must not hammer the server).
+            hold = decision.delay or error.retry_after.seconds or policy.backoff_base
+            self._limits.close_gate(hold, f"429 on {method} {shown}")
+        self._log(
+            at,
+            method,
+            shown,
+            response.status_code,
+            latency,
+            kind,
+            attempt,
+            headers=response.headers,
+            error_body=error.body,
+            note=decision.note(attempt, policy.max_attempts),
+        )
+        if decision.too_long:
+            raise RetryAfterTooLong(
+                decision.delay,
+                until=self._until(decision.delay),
+                max_wait=policy.max_retry_after,
+                reason=f"429 on {method} {shown}",
+                error=error,
+            ) from error
+        if not decision.retry:
+            raise error
+        return decision.delay
+
+    def _check_size(
+        self, response: httpx.Response, method: str, shown: str, request_json: Any
+    ) -> None:
+        """A 2xx cut at `max_answer_bytes` is an error, never read as a short answer."""
+        if not response.extensions.get("truncated"):
+            return
+        reason = f"the answer is over {self.max_answer_bytes // 1_000_000} MB; it was cut off"
+        if method == "POST":
+            # The job may exist: never resubmit blindly.
+            raise OutcomeUnknownError(
+                method, shown, request_json, reason, status=response.status_code
             )
-            if response.status_code == 429:
-                # One 429 pauses every waiting request, not just this one (even when this
-                # caller has given up: the others still must not hammer the server).
-                hold = decision.delay or error.retry_after.seconds or policy.backoff_base
-                self._limits.close_gate(hold, f"429 on {method} {shown}")
-            note = decision.note(attempt, policy.max_attempts)
-            self._log(
-                at,
-                method,
-                shown,
-                response.status_code,
-                latency,
-                kind,
-                attempt,
-                headers=response.headers,
-                error_body=error.body,
-                note=note,
-            )
-            if decision.too_long:
-                raise RetryAfterTooLong(
-                    decision.delay,
-                    until=self._until(decision.delay),
-                    max_wait=policy.max_retry_after,
-                    reason=f"429 on {method} {shown}",
-                    error=error,
-                ) from error
-            if not decision.retry:
-                raise error
-            await self._wait_to_retry(f"{response.status_code} on {method} {shown}", decision.delay)
+        raise ResponseTooLargeError(response.status_code, "", reason, method=method, path=shown)
 
     async def _wait_to_retry(self, what: str, seconds: float) -> None:
         if self.on_retry is not None:
@@ -371,6 +450,17 @@ class DescriptClient:
         self, response: httpx.Response, method: str, reason: str
     ) -> UnexpectedResponseError:
         body = self._scrub(response.text)
+        # The request was logged as a success: say in the activity log that it was not.
+        self._log(
+            self.clock.now(),
+            method,
+            self._display_path(response.request),
+            response.status_code,
+            None,
+            "check",
+            1,
+            note=f"unreadable answer: {reason}",
+        )
         return UnexpectedResponseError(
             response.status_code,
             body,
@@ -447,7 +537,7 @@ class DescriptClient:
         """`GET /jobs`: one page, newest first; `next_cursor` is None on the last page."""
         return await self._get_model(
             "/jobs",
-            JobPage.from_json,
+            _checked(JobPage.from_json, _job_page_problem),
             type=job_type,
             project_id=project_id,
             created_after=_when(created_after),
@@ -486,7 +576,9 @@ class DescriptClient:
 
     async def get_job(self, job_id: str) -> Job:
         """`GET /jobs/{job_id}`."""
-        return await self._get_model(_id_path("/jobs", job_id, "job_id"), Job.from_json)
+        return await self._get_model(
+            _id_path("/jobs", job_id, "job_id"), _checked(Job.from_json, _job_problem)
+        )
 
     async def cancel_job(self, job_id: str) -> CancelResult:
         """`DELETE /jobs/{job_id}`: only a 204 is success, reported as what it was.
@@ -544,7 +636,7 @@ class DescriptClient:
         """`GET /projects`: one page."""
         return await self._get_model(
             "/projects",
-            ProjectPage.from_json,
+            _checked(ProjectPage.from_json, _page_problem),
             name=name,
             folder_path=folder_path,
             created_by=created_by,
@@ -728,6 +820,56 @@ def _reason(response: httpx.Response) -> str:
         with contextlib.suppress(ValueError):
             phrase = HTTPStatus(response.status_code).phrase
     return phrase or ""
+
+
+def _page_problem(data: Any) -> str | None:
+    """Why a list answer is not a page: never read a missing `data` as "nothing"."""
+    if not isinstance(data, dict):
+        return f"a list answer that is not a JSON object ({type(data).__name__})"
+    if not isinstance(data.get("data"), list):
+        return "a list answer without a data array"
+    return None
+
+
+def _job_problem(data: Any) -> str | None:
+    """Why a job object cannot be used: it needs a job_id and a job_state."""
+    if not isinstance(data, dict):
+        return f"a job that is not a JSON object ({type(data).__name__})"
+    missing = [k for k in ("job_id", "job_state") if not (isinstance(data.get(k), str) and data[k])]
+    return f"a job without {' or '.join(missing)}" if missing else None
+
+
+def _job_page_problem(data: Any) -> str | None:
+    if problem := _page_problem(data):
+        return problem
+    for index, item in enumerate(data["data"]):
+        if problem := _job_problem(item):
+            return f"{problem} (item {index})"
+    return None
+
+
+def _checked(parse: Callable[[Any], T], problem: Callable[[Any], str | None]) -> Callable[[Any], T]:
+    """`parse`, after `problem` found nothing wrong with the JSON (else a `ModelError`)."""
+
+    def checked(data: Any) -> T:
+        if found := problem(data):
+            raise ModelError(found)
+        return parse(data)
+
+    return checked
+
+
+async def _read_capped(response: httpx.Response, cap: int) -> tuple[bytes, bool]:
+    """The body, streamed, up to `cap` bytes; True when more came and it was cut there."""
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in response.aiter_bytes():
+        if size + len(chunk) > cap:
+            chunks.append(chunk[: cap - size])
+            return b"".join(chunks), True
+        chunks.append(chunk)
+        size += len(chunk)
+    return b"".join(chunks), False
 
 
 def _ms(clock: Clock, since: float) -> float:

@@ -336,12 +336,21 @@ class TransportError(DescriptError):
 
     remedy = REMEDY_TRANSPORT
 
-    def __init__(self, detail: str, *, method: str | None = None, path: str | None = None):
+    def __init__(
+        self,
+        detail: str,
+        *,
+        method: str | None = None,
+        path: str | None = None,
+        base_url: str | None = None,
+    ):
         self.detail = detail
         self.method = method
         self.path = path
+        self.base_url = base_url
         where = f" ({method} {path})" if method and path else ""
-        super().__init__(one_line(f"could not reach the Descript API: {detail}{where}"))
+        api = f"the Descript API at {base_url}" if base_url else "the Descript API"
+        super().__init__(one_line(f"could not reach {api}: {detail}{where}"))
 
 
 class OutcomeUnknownError(DescriptError):
@@ -393,6 +402,10 @@ class UnexpectedResponseError(DescriptError):
         self.path = path
         where = f" ({method} {path})" if method and path else ""
         super().__init__(one_line(f"unreadable {status} answer: {reason}{where}"))
+
+
+class ResponseTooLargeError(UnexpectedResponseError):
+    """A success answer over the client's size cap: cut off, never read as complete."""
 
 
 class RetryAfterTooLong(DescriptError):

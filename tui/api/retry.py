@@ -128,8 +128,9 @@ class RetryPolicy:
     """Bounds for the retry loop. Defaults follow the reference docs."""
 
     max_attempts: int = 5
-    #: Total seconds from the first attempt after which no retry starts.
-    deadline: float = 180.0
+    #: Total seconds from the first attempt after which no retry starts (profile
+    #: `retry_budget`): a call that cannot succeed in this time gives up (exit 5).
+    deadline: float = 90.0
     #: A Retry-After above this is reported to the caller instead of waited out.
     max_retry_after: float = 120.0
     #: Exponential backoff: base * 2**(n-1), capped, with "equal jitter" (half fixed).
@@ -199,8 +200,13 @@ def retry_delay(
     if attempt >= policy.max_attempts:
         return RetryDecision(False, 0.0, f"gave up after {attempt} attempts ({decision.reason})")
     if elapsed + decision.delay > policy.deadline:
+        if status == 429:
+            # The server's wait outlasts the budget: surfaced (exit 6, a countdown), not slept.
+            return RetryDecision(
+                False, decision.delay, "429 Retry-After beyond the budget", too_long=True
+            )
         return RetryDecision(
-            False, 0.0, f"gave up: the {policy.deadline:.0f} s deadline ({decision.reason})"
+            False, 0.0, f"gave up: the {policy.deadline:.0f} s budget ({decision.reason})"
         )
     return decision
 

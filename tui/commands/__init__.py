@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import dataclasses
 import sqlite3
 import sys
 from collections.abc import Awaitable, Callable, Iterable, Mapping
@@ -107,6 +108,8 @@ class CliContext:
     read_only: bool = False
     # --allow-insecure-http: plain http to a remote host (the token travels in clear).
     allow_insecure_http: bool = False
+    # --request-timeout: beats the profile's request_timeout.
+    request_timeout: float | None = None
     # Set by --demo: the background simulator and the token the demo world knows.
     demo_base_url: str | None = None
     # Tests swap in an in-process transport (httpx.ASGITransport) here.
@@ -198,6 +201,7 @@ class CliContext:
             transport=transport,
             clock=self.clock,
             on_retry=self.say_retry,
+            **client_deadlines(getattr(connection, "profile", None), self.request_timeout),
         )
 
     def say_retry(self, what: str, seconds: float) -> None:
@@ -225,6 +229,21 @@ class CliContext:
                 "a new one was started"
             )
         return CliJournal(journal, self.err)
+
+
+def client_deadlines(profile: Any, request_timeout: float | None = None) -> dict[str, Any]:
+    """`DescriptClient` keyword arguments for a profile's deadlines (`request_timeout`,
+    `retry_budget`), `request_timeout` (--request-timeout) beating the profile's."""
+    from tui.api.retry import DEFAULT_POLICY
+
+    timeout = request_timeout or getattr(profile, "request_timeout", None)
+    budget = getattr(profile, "retry_budget", None)
+    found: dict[str, Any] = {}
+    if timeout is not None:
+        found["request_timeout"] = float(timeout)
+    if budget is not None:
+        found["retry"] = dataclasses.replace(DEFAULT_POLICY, deadline=float(budget))
+    return found
 
 
 def demo_connection(base_url: str, *, read_only: bool = False) -> Any:

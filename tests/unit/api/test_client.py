@@ -27,6 +27,7 @@ from tui.api.errors import (
     OutcomeUnknownError,
     PaymentRequiredError,
     RateLimitedError,
+    ResponseTooLargeError,
     RetryAfterTooLong,
     ServerError,
     TransportError,
@@ -359,6 +360,8 @@ async def test_one_429_pauses_every_waiting_request(server: Server) -> None:
     def answer(request: httpx.Request) -> httpx.Response:
         if request.url.path.endswith("/a") and server.count == 1:
             return err(429, headers={"Retry-After": "5"})
+        if request.url.path.endswith("/jobs"):
+            return ok({"data": [JOB], "pagination": {}})
         return ok({**JOB, "job_id": request.url.path.rsplit("/", 1)[-1]})
 
     server.default = answer
@@ -793,3 +796,68 @@ async def test_an_absurd_retry_after_is_surfaced_capped_not_a_crash(
     assert isinstance(caught.value.error, RateLimitedError)
     assert caught.value.error.retry_after.capped
     assert "asked for" in str(caught.value)
+
+
+# -- answers checked -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("call", "payload", "reason"),
+    [
+        ("list_jobs", {"pagination": {}}, "without a data array"),
+        ("list_jobs", {"data": None}, "without a data array"),
+        ("list_jobs", [], "not a JSON object"),
+        ("list_jobs", {"data": [{"job_id": "j1"}]}, "without job_state"),
+        ("list_jobs", {"data": [JOB, {"job_state": "running"}]}, "without job_id (item 1)"),
+        ("list_projects", {"projects": []}, "without a data array"),
+        ("get_job", {"job_type": "agent"}, "without job_id or job_state"),
+        ("get_job", {**JOB, "job_state": ""}, "without job_state"),
+        ("get_job", "a string", "not a JSON object"),
+    ],
+)
+async def test_answers_missing_what_the_spec_promises_are_errors_never_nothing(
+    client: DescriptClient, server: Server, call: str, payload: Any, reason: str
+) -> None:
+    server.answers = [httpx.Response(200, json=payload)]
+    calls = {
+        "list_jobs": client.list_jobs_page,
+        "list_projects": client.list_projects_page,
+        "get_job": lambda: client.get_job("j1"),
+    }
+    with pytest.raises(UnexpectedResponseError) as caught:
+        await calls[call]()
+    assert reason in str(caught.value)
+    last = client.activity.entries()[-1]
+    assert last.note is not None and reason in last.note
+
+
+async def test_a_non_json_2xx_is_an_error(client: DescriptClient, server: Server) -> None:
+    server.answers = [httpx.Response(200, content=b"<html>maintenance</html>")]
+    with pytest.raises(UnexpectedResponseError) as caught:
+        await client.list_jobs_page()
+    assert "invalid JSON" in str(caught.value)
+
+
+async def test_an_answer_over_the_cap_is_cut_and_reported(server: Server, clock: ManualClock):
+    big = json.dumps({"data": [JOB] * 50, "pagination": {}}).encode()
+    server.default = httpx.Response(200, content=big)
+    async with DescriptClient(
+        TOKEN,
+        base_url=BASE,
+        transport=httpx.MockTransport(server),
+        clock=clock,
+        max_answer_bytes=len(big) - 1,
+    ) as api:
+        with pytest.raises(ResponseTooLargeError) as caught:
+            await api.list_jobs_page()
+        assert "cut off" in str(caught.value)
+        with pytest.raises(OutcomeUnknownError):
+            await api.agent_edit(AGENT)
+    assert server.count == 2  # neither was retried
+
+
+async def test_the_default_cap_is_20_mb() -> None:
+    async with DescriptClient(TOKEN) as api:
+        assert api.max_answer_bytes == 20_000_000
+        assert api.request_timeout == 30.0
+        assert api.retry_policy.deadline == 90.0
