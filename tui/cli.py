@@ -283,12 +283,14 @@ def exit_code_for(err: BaseException) -> int | None:
     from tui.api import errors
     from tui.api.base_url import InvalidBaseUrlError
     from tui.config import ConfigError
+    from tui.submissions import UnresolvedTwinError
 
     # Order matters: the first class that matches wins (subclasses before their bases).
     table: tuple[tuple[type[BaseException], ExitCode], ...] = (
         (ConfigError, ExitCode.USAGE),
         (InvalidBaseUrlError, ExitCode.USAGE),
         (errors.InvalidRequestError, ExitCode.USAGE),
+        (UnresolvedTwinError, ExitCode.USAGE),
         (errors.MissingTokenError, ExitCode.USAGE),
         (errors.OutcomeUnknownError, ExitCode.NETWORK),
         (errors.TransportError, ExitCode.NETWORK),

@@ -259,7 +259,7 @@ class DescriptClient:
                 self._check_size(response, method, shown, json)
                 return response
             delay = self._after_error_status(
-                response, rate_limit, shown, at, latency, kind, attempt, started
+                response, json, rate_limit, shown, at, latency, kind, attempt, started
             )
             await self._wait_to_retry(f"{response.status_code} on {method} {shown}", delay)
 
@@ -332,6 +332,7 @@ class DescriptClient:
     def _after_error_status(
         self,
         response: httpx.Response,
+        request_json: Any,
         rate_limit: RateLimitInfo,
         shown: str,
         at: datetime,
@@ -380,6 +381,10 @@ class DescriptClient:
                 max_wait=policy.max_retry_after,
                 reason=f"429 on {method} {shown}",
                 error=error,
+            ) from error
+        if decision.outcome_unknown:
+            raise OutcomeUnknownError(
+                method, shown, request_json, decision.reason, status=error.status, body=error.body
             ) from error
         if not decision.retry:
             raise error

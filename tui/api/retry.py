@@ -12,9 +12,10 @@ it never sleeps and never reads a clock, so every rule below is a table test:
 - 500 waits 5-10 s, 502 waits 10-30 s (errors-and-rate-limits.txt); other 5xx back off
   exponentially with jitter, honouring a usable `Retry-After`.
 - No other 4xx (nor any other status) is ever retried.
-- A POST is retried only when the answer proves no job was created: a 429, a 5xx, or a
-  failure before the request was sent. A timeout, reset or truncated answer after its body
-  went out makes the outcome unknown: never resent.
+- A POST is retried only when the answer proves no job was created: a 429, a 500 (the API's
+  own error), or a failure before any byte was sent. A 502/503/504 (a gateway's), a timeout,
+  a reset or a truncated answer after its body went out make the outcome unknown: never
+  resent.
 - Attempts are bounded and so is the total time (`deadline`).
 """
 
@@ -94,6 +95,8 @@ def _seconds_until_http_date(text: str, now: datetime) -> float | None:
 
 # Methods whose repetition cannot create a second job.
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
+# Answers from a proxy in front of the API: the request may have reached the API anyway.
+GATEWAY_STATUSES = frozenset({502, 503, 504})
 
 
 class Failure(StrEnum):
@@ -230,6 +233,9 @@ def _raw_decision(
         raise ValueError("retry_delay needs a status or a failure")
     if status == 429:
         return _after_429(retry_after, attempt, policy, rng)
+    if status in GATEWAY_STATUSES and method not in IDEMPOTENT_METHODS:
+        # A gateway's error says nothing of whether the API behind it created the job.
+        return RetryDecision(False, 0.0, f"{status} from a gateway", outcome_unknown=True)
     if status == 500:
         return RetryDecision(True, rng.uniform(*policy.delay_500), "500")
     if status == 502:

@@ -323,16 +323,26 @@ class CliJournal:
         send: Callable[[], Awaitable[JobCreated]],
         *,
         extra: Mapping[str, Any] | None = None,
+        force: bool = False,
     ) -> JobCreated:
-        """`submit_journaled`: on disk before the POST, then its job id or its fate."""
+        """`submit_journaled`: refused if an unresolved twin exists (unless `force`), on disk
+        before the POST, then its job id or its fate."""
         # Duck-typed: the four submission calls below, each guarded.
         journal = cast("Journal", self) if self.active else None
-        return await submit_journaled(journal, kind, request_json, send, extra=extra)
+        return await submit_journaled(journal, kind, request_json, send, extra=extra, force=force)
 
     def record_submission(
-        self, kind: str, request_json: Mapping[str, Any], *, extra: Mapping[str, Any] | None = None
+        self,
+        kind: str,
+        request_json: Mapping[str, Any],
+        *,
+        extra: Mapping[str, Any] | None = None,
+        force: bool = False,
     ) -> int | None:
-        return self._guard(lambda j: j.record_submission(kind, request_json, extra=extra), None)
+        # An UnresolvedTwinError is not a journal failure: it propagates (nothing is sent).
+        return self._guard(
+            lambda j: j.record_submission(kind, request_json, extra=extra, force=force), None
+        )
 
     def attach_job(self, local_id: int | None, job_created: JobCreated) -> None:
         if local_id is not None:
