@@ -42,6 +42,7 @@ COMMAND_MODULES = (
     "tui.commands.submit",
     "tui.commands.simulate",
     "tui.commands.auth",
+    "tui.commands.reconcile",
 )
 
 # `--token x`, `--api-key=x`, `--bearer`, ...: what someone trying to pass a token would type.
@@ -312,7 +313,7 @@ def error_lines(err: BaseException) -> list[str]:
         return [
             f"{err.method} {err.path} was sent but its answer never came: the job may or may "
             "not have been created",
-            f"check with `{PROG} jobs list --since 10m` before submitting again "
+            f"check with `{PROG} reconcile` before submitting again "
             "(it was NOT resent, to avoid a duplicate job)",
         ]
     if isinstance(err, ConfigError):

@@ -509,6 +509,14 @@ class Journal:
             )
         return found
 
+    def submitted_job_ids(self) -> set[str]:
+        """Jobs already tied to a submission of this profile: never offered as another's."""
+        rows = self._read(
+            "SELECT job_id FROM submissions WHERE profile = ? AND job_id IS NOT NULL",
+            (self.profile,),
+        )
+        return {row["job_id"] for row in rows}
+
     def orphaned_submissions(self) -> list[PendingSubmission]:
         """Submissions left `sending` by a process that is gone: show ⚠ for them at once."""
         return [p for p in self.pending_reconciliations() if p.orphaned]

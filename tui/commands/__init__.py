@@ -293,6 +293,11 @@ class CliJournal:
         return self._journal is not None
 
     @property
+    def journal(self) -> Journal | None:
+        """The journal itself, unguarded (None when it could not be opened)."""
+        return self._journal
+
+    @property
     def in_memory(self) -> bool:
         return self._journal is not None and self._journal.in_memory
 

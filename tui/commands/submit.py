@@ -336,8 +336,8 @@ def _outcome_unknown_message(ctx: CliContext, error: BaseException) -> str:
     dashboard = PROG if ctx.profile is None else f"{PROG} --profile {profile}"
     lines = [
         *error_lines(error),
-        f"it is journaled as needing reconciliation (profile {profile}): open the dashboard "
-        f"(`{dashboard}`) and press R on its row to look for the job it may have made",
+        f"it is journaled as needing reconciliation (profile {profile}): run `{PROG} "
+        f"reconcile`, or open the dashboard (`{dashboard}`) and press R on its row",
     ]
     return "error: " + "\n  ".join(lines)
 

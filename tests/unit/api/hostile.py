@@ -72,3 +72,49 @@ def trickling_server(every: float = 0.05) -> Iterator[str]:
         thread.join(timeout=5)
         listener.close()
         time.sleep(0)  # let the connection threads see `stop`
+
+
+@contextmanager
+def silent_server() -> Iterator[tuple[str, list[bytes], threading.Event]]:
+    """Yields (base URL, requests received, an Event set at each request): every request
+    is read whole and then never answered, as a server holding a POST's answer."""
+    stop = threading.Event()
+    got = threading.Event()
+    received: list[bytes] = []
+    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(16)
+    listener.settimeout(0.1)
+    port = listener.getsockname()[1]
+
+    def hold(conn: socket.socket) -> None:
+        with conn:
+            data = b""
+            try:
+                while b"\r\n\r\n" not in data:
+                    chunk = conn.recv(65536)
+                    if not chunk:
+                        return  # the client hung up before a whole request
+                    data += chunk
+                received.append(data.split(b"\r\n", 1)[0])
+                got.set()
+                stop.wait()
+            except OSError:
+                pass
+
+    def serve() -> None:
+        while not stop.is_set():
+            try:
+                conn, _ = listener.accept()
+            except OSError:
+                continue
+            threading.Thread(target=hold, args=(conn,), daemon=True).start()
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{port}/v1", received, got
+    finally:
+        stop.set()
+        thread.join(timeout=5)
+        listener.close()
