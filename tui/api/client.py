@@ -219,8 +219,11 @@ class DescriptClient:
         kind: RequestKind,
         params: Mapping[str, Any] | None = None,
         json: Any = None,
+        job_id: str | None = None,
     ) -> httpx.Response:
-        """Send with budget, retries and logging; return the 2xx response or raise."""
+        """Send with budget, retries and logging; return the 2xx response or raise.
+
+        `job_id`: this is a status GET of that job (spaced 3 s across processes)."""
         policy = self.retry_policy
         started = self.clock.monotonic()
         attempt = 0
@@ -228,7 +231,9 @@ class DescriptClient:
             attempt += 1
             elapsed = self.clock.monotonic() - started
             await self._limits.acquire(
-                kind, max_wait=min(policy.max_retry_after, max(0.0, policy.deadline - elapsed))
+                kind,
+                max_wait=min(policy.max_retry_after, max(0.0, policy.deadline - elapsed)),
+                job_id=job_id,
             )
             request = self._http.build_request(method, path, params=params, json=json)
             shown = self._display_path(request)
@@ -489,8 +494,17 @@ class DescriptClient:
                 body=self._scrub(response.text),
             ) from None
 
-    async def _get_model(self, path: str, parse: Callable[[Any], Any], **params: Any) -> Any:
-        response = await self._send("GET", path, kind=RequestKind.STATUS, params=_params(**params))
+    async def _get_model(
+        self,
+        path: str,
+        parse: Callable[[Any], Any],
+        *,
+        job_id: str | None = None,
+        **params: Any,
+    ) -> Any:
+        response = await self._send(
+            "GET", path, kind=RequestKind.STATUS, params=_params(**params), job_id=job_id
+        )
         data = self._json(response, "GET")
         try:
             return parse(data)
@@ -582,7 +596,9 @@ class DescriptClient:
     async def get_job(self, job_id: str) -> Job:
         """`GET /jobs/{job_id}`."""
         return await self._get_model(
-            _id_path("/jobs", job_id, "job_id"), _checked(Job.from_json, _job_problem)
+            _id_path("/jobs", job_id, "job_id"),
+            _checked(Job.from_json, _job_problem),
+            job_id=job_id.strip(),
         )
 
     async def cancel_job(self, job_id: str) -> CancelResult:

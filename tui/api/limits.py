@@ -8,6 +8,9 @@
   (default 18/s). Every GET and DELETE spends it, since the spec publishes no other number.
 - One shared gate: a 429 or `X-RateLimit-Remaining: 0` closes it for every waiting request
   until its deadline.
+- Across processes: given a `SharedBudget` (tui/api/budget.py), the windows, the gate and a
+  3 s spacing per polled job are kept in one file every process on the same token and base
+  URL uses; the local windows then only mirror this process's sends for the UI.
 
 Every send (first attempts and retries alike) is recorded. All waiting goes through the
 injected `Clock`, so tests run in virtual time.
@@ -20,6 +23,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
+from tui.api.budget import SharedBudget
 from tui.api.clock import Clock, SystemClock
 from tui.api.errors import RateLimitInfo, RetryAfterTooLong
 
@@ -148,8 +152,15 @@ class BudgetSnapshot:
 class RateLimits:
     """Every request waits here for its budget (and the shared gate) before it is sent."""
 
-    def __init__(self, clock: Clock | None = None, *, config: LimitConfig | None = None) -> None:
+    def __init__(
+        self,
+        clock: Clock | None = None,
+        *,
+        config: LimitConfig | None = None,
+        shared: SharedBudget | None = None,
+    ) -> None:
         self.clock: Clock = clock or SystemClock()
+        self.shared = shared
         self.config = config or LimitConfig()
         c = self.config
         self._windows: dict[RequestKind, SlidingWindowLog] = {
@@ -175,19 +186,25 @@ class RateLimits:
     def would_wait(self, kind: RequestKind) -> float:
         """Seconds a send of `kind` would wait right now (0: it would go at once)."""
         now = self.clock.monotonic()
-        return max(self.gate.wait(now), self._windows[kind].next_free(now) - now, 0.0)
+        shared = self.shared.gate().wait if self.shared is not None else 0.0
+        return max(self.gate.wait(now), shared, self._windows[kind].next_free(now) - now, 0.0)
 
     def next_slot_at(self, kind: RequestKind) -> datetime | None:
         """Wall-clock time the next send of `kind` may start; None when it may start now."""
         wait = self.would_wait(kind)
         return self.clock.now() + timedelta(seconds=wait) if wait > 0 else None
 
-    async def acquire(self, kind: RequestKind, *, max_wait: float | None = None) -> float:
+    async def acquire(
+        self, kind: RequestKind, *, max_wait: float | None = None, job_id: str | None = None
+    ) -> float:
         """Wait for the gate and `kind`'s window, then record the send; returns seconds waited.
 
         A wait longer than `max_wait` raises `RetryAfterTooLong` at once (nothing recorded),
-        so the caller can show "rate-limited until T" instead of hanging.
+        so the caller can show "rate-limited until T" instead of hanging. `job_id`: a status
+        GET of that job, spaced 3 s from any other process's (shared budget only).
         """
+        if self.shared is not None:
+            return await self._acquire_shared(self.shared, kind, max_wait, job_id)
         window = self._windows[kind]
         started = self.clock.monotonic()
         while True:
@@ -214,11 +231,42 @@ class RateLimits:
                 )
             await self.clock.sleep(wait)
 
+    async def _acquire_shared(
+        self,
+        shared: SharedBudget,
+        kind: RequestKind,
+        max_wait: float | None,
+        job_id: str | None,
+    ) -> float:
+        """`acquire` against the budget every process on this token shares."""
+        window = self._windows[kind]
+        started = self.clock.monotonic()
+        while True:
+            grant = shared.try_acquire(
+                kind.value, window.limit, window.window + window.slack, job_id=job_id
+            )
+            now = self.clock.monotonic()
+            if grant.wait <= 0:
+                window.record(now)  # this process's share, for the header
+                return now - started
+            if max_wait is not None and (now - started) + grant.wait > max_wait:
+                raise RetryAfterTooLong(
+                    grant.wait,
+                    until=self.clock.now() + timedelta(seconds=grant.wait),
+                    max_wait=max_wait,
+                    reason=grant.reason,
+                    waited=now - started,
+                )
+            await self.clock.sleep(grant.wait)
+
     # -- what the server said -----------------------------------------------------------
 
     def close_gate(self, seconds: float, reason: str) -> None:
-        """Hold every request for `seconds` (e.g. after a 429)."""
+        """Hold every request for `seconds` (e.g. after a 429), in every process sharing the
+        budget."""
         self.gate.close(self.clock.monotonic() + max(0.0, seconds), reason)
+        if self.shared is not None:
+            self.shared.close_gate(seconds, reason)
 
     def observe(self, status: int, rate_limit: RateLimitInfo) -> None:
         """Note a response's rate-limit headers; `Remaining: 0` holds the next send.
@@ -253,6 +301,12 @@ class RateLimits:
             )
 
         closed = self.gate.is_closed(mono)
+        if self.shared is not None:
+            # Another process's 429 holds this one too: show the later of the two.
+            shared = self.shared.gate()
+            if shared.wait > 0 and mono + shared.wait > self.gate.closed_until:
+                self.gate.close(mono + shared.wait, shared.reason)
+                closed = True
         return BudgetSnapshot(
             taken_at=wall,
             status_last_second=self._windows[RequestKind.STATUS].used(mono),

@@ -169,13 +169,23 @@ def test_500_waits_5_to_10_seconds(method: str) -> None:
     assert max(delays) - min(delays) > 1.0  # jittered, not fixed
 
 
-@pytest.mark.parametrize("method", ["GET", "POST"])
+@pytest.mark.parametrize("method", ["GET", "DELETE"])
 def test_502_waits_10_to_30_seconds(method: str) -> None:
     delays = [
         retry_delay(method, status=502, attempt=1, rng=random.Random(s)).delay
         for s in range(50)
     ]
     assert all(10.0 <= d <= 30.0 for d in delays)
+
+
+@pytest.mark.parametrize("status", [502, 503, 504])
+def test_a_gateway_error_on_a_post_is_outcome_unknown_never_resent(status: int) -> None:
+    decision = retry_delay("POST", status=status, attempt=1)
+    assert not decision.retry and decision.outcome_unknown
+
+
+def test_a_500_on_a_post_is_the_api_saying_no_job_and_is_retried() -> None:
+    assert retry_delay("POST", status=500, attempt=1).retry
 
 
 def test_other_5xx_back_off_exponentially_with_a_cap() -> None:
