@@ -178,6 +178,7 @@ class DescriptApp(App[int]):
     def _build_client(self, source: Any, clock: Clock | None) -> Any:
         from tui.api.client import DescriptClient
         from tui.api.errors import MissingTokenError
+        from tui.api.limits import RateLimits
         from tui.config import Connection
 
         if source is None or isinstance(source, DescriptClient):
@@ -190,7 +191,15 @@ class DescriptApp(App[int]):
         if self._client_builder is not None:
             return self._client_builder(source)
         try:
-            return DescriptClient(source.token, base_url=source.base_url, clock=clock)
+            # One rate budget with every other process on this token (not for the demo).
+            limits, self.budget_warning = (
+                RateLimits.shared_for(source.token, source.base_url, clock)
+                if source.token and not self.demo
+                else (None, None)
+            )
+            return DescriptClient(
+                source.token, base_url=source.base_url, clock=clock, limits=limits
+            )
         except MissingTokenError as error:
             self.token_problem = str(error)
             return None
@@ -659,7 +668,8 @@ def run_app(
     try:
         app = DescriptApp(connection, demo=demo, read_only=read_only)
         result = app.run()
-        return int(result) if isinstance(result, int) else 0
+        # A crash: Textual has printed the error; exit non-zero with its return code.
+        return int(result) if isinstance(result, int) else int(app.return_code or 0)
     finally:
         if simulator is not None:
             simulator.stop()

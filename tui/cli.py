@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import importlib
 import inspect
 import os
@@ -27,6 +28,7 @@ from tui.commands import (
     UsageError,
 )
 from tui.commands.output import describe_error
+from tui.paths import demo_sandbox
 
 PROG = "descript-tui"
 
@@ -226,16 +228,17 @@ def run(args: argparse.Namespace, ctx: CliContext) -> int:
     try:
         if args.demo and args.base_url:
             raise UsageError("--demo runs its own simulator: drop --base-url")
-        handler = getattr(args, "handler", None)
-        if handler is None:
-            return _open_dashboard(ctx, demo=bool(args.demo))
-        if args.demo:
-            simulator = _start_demo_simulator()
-            ctx.demo_base_url = simulator.base_url
-        result = handler(args, ctx)
-        if inspect.isawaitable(result):
-            result = asyncio.run(_awaited(result))
-        return int(result if result is not None else ExitCode.OK)
+        with demo_sandbox() if args.demo else contextlib.nullcontext():
+            handler = getattr(args, "handler", None)
+            if handler is None:
+                return _open_dashboard(ctx, demo=bool(args.demo))
+            if args.demo:
+                simulator = _start_demo_simulator()
+                ctx.demo_base_url = simulator.base_url
+            result = handler(args, ctx)
+            if inspect.isawaitable(result):
+                result = asyncio.run(_awaited(result))
+            return int(result if result is not None else ExitCode.OK)
     except KeyboardInterrupt:
         ctx.err(f"{PROG}: interrupted")
         return ExitCode.INTERRUPTED

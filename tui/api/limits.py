@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from tui.api.budget import SharedBudget
+from tui.api.budget import SharedBudget, open_shared_budget
 from tui.api.clock import Clock, SystemClock
 from tui.api.errors import RateLimitInfo, RetryAfterTooLong
 
@@ -177,6 +177,16 @@ class RateLimits:
         }
         self.gate = Gate()
         self.last_server_info = RateLimitInfo()
+
+    @classmethod
+    def shared_for(
+        cls, token: str, base_url: str, clock: Clock | None = None
+    ) -> tuple[RateLimits, str | None]:
+        """Limits shared with every process on this token and base URL, or per-process ones
+        and the one-line warning to show when the state dir cannot be used."""
+        clock = clock or SystemClock()
+        shared, warning = open_shared_budget(token, base_url, clock)
+        return cls(clock, shared=shared), warning
 
     def window(self, kind: RequestKind) -> SlidingWindowLog:
         return self._windows[kind]

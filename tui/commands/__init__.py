@@ -209,15 +209,14 @@ class CliContext:
         """Limits shared with every process on this token and base URL (the API's limits are
         per user); per-process, with one warning line, when the state dir is unusable. The
         demo's simulator is this process's own: nothing is written for it."""
-        from tui.api.budget import open_shared_budget
         from tui.api.limits import RateLimits
 
         if self.demo_base_url is not None:
             return None
-        shared, warning = open_shared_budget(connection.token, connection.base_url, self.clock)
+        limits, warning = RateLimits.shared_for(connection.token, connection.base_url, self.clock)
         if warning:
             self.err(warning)
-        return RateLimits(self.clock, shared=shared)
+        return limits
 
     def say_retry(self, what: str, seconds: float) -> None:
         """A retry's wait on stderr: a 429's Retry-After can hold a command for minutes."""
