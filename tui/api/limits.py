@@ -52,6 +52,9 @@ class LimitConfig:
     slack: float = 0.05
     #: How long `X-RateLimit-Remaining: 0` without a usable Retry-After holds the next send.
     remaining_zero_hold: float = 1.0
+    #: Across processes a submit's grant and its arrival at the server are further apart
+    #: (another process may be slow to send): a wider margin on the shared submit windows.
+    shared_submit_slack: float = 1.0
 
     @property
     def status_limit(self) -> int:
@@ -252,8 +255,9 @@ class RateLimits:
         window = self._windows[kind]
         started = self.clock.monotonic()
         while True:
+            slack = self.config.shared_submit_slack if kind is not RequestKind.STATUS else 0.0
             grant = shared.try_acquire(
-                kind.value, window.limit, window.window + window.slack, job_id=job_id
+                kind.value, window.limit, window.window + slack, job_id=job_id
             )
             now = self.clock.monotonic()
             if grant.wait <= 0:

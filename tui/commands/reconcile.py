@@ -16,12 +16,13 @@ from __future__ import annotations
 
 import argparse
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from tui.commands import CliContext, CliJournal, ExitCode, UsageError, add_json_flag
 from tui.commands.output import clean, to_json
 from tui.journal import OUTCOME_UNKNOWN, Journal, PendingSubmission
-from tui.reconcile import Candidate, find_candidates
+from tui.reconcile import DEFAULT_WINDOW, Candidate, find_candidates
 
 # A candidate this strong matched the kind, the project and the time window.
 SAME_PROJECT_SCORE = 2.0
@@ -52,6 +53,14 @@ def register(subparsers: Any) -> None:
         metavar="ID",
         type=int,
         help="record that submission ID created no job (its request may be sent again)",
+    )
+    parser.add_argument(
+        "--window",
+        metavar="MINUTES",
+        type=float,
+        default=DEFAULT_WINDOW.total_seconds() / 60,
+        help="how long after a submission a job may have been created and still be its "
+        f"candidate (default {DEFAULT_WINDOW.total_seconds() / 60:.0f})",
     )
     add_json_flag(parser)
     parser.set_defaults(handler=reconcile_command)
@@ -84,7 +93,9 @@ async def reconcile_command(args: argparse.Namespace, ctx: CliContext) -> int:
             known = journal.submitted_job_ids()
             findings = []
             for item in pending:
-                found = await find_candidates(client, item, known_job_ids=known)
+                found = await find_candidates(
+                    client, item, known_job_ids=known, window=timedelta(minutes=args.window)
+                )
                 findings.append(Finding(item, found))
             if args.apply:
                 for finding in findings:
