@@ -17,8 +17,6 @@ import contextlib
 import random
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from datetime import datetime, timedelta
-from http import HTTPStatus
-from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import quote, urlsplit
 
@@ -31,6 +29,15 @@ from tui.api.activity import (
     rate_limit_headers,
     redact,
     redact_query,
+)
+from tui.api.answers import (
+    MAX_ANSWER_BYTES,
+    checked,
+    job_page_problem,
+    job_problem,
+    page_problem,
+    read_capped,
+    reason_of,
 )
 from tui.api.base_url import check_base_url
 from tui.api.clock import Clock, SystemClock
@@ -60,15 +67,14 @@ from tui.api.models import (
     ProjectPage,
     format_timestamp,
 )
-from tui.api.requests import AgentRequest, ImportRequest, Problem, PublishRequest, UploadMedia
+from tui.api.requests import AgentRequest, ImportRequest, Problem, PublishRequest
 from tui.api.retry import (
     DEFAULT_POLICY,
-    RETRY_AFTER,
     RetryPolicy,
     classify_failure,
-    parse_retry_after,
     retry_delay,
 )
+from tui.api.uploads import UPLOAD_TIMEOUT, UploadProgress, Uploads
 
 T = TypeVar("T")
 
@@ -77,19 +83,11 @@ DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
 #: The whole of one request (connect, send, every byte of the answer) must fit in this many
 #: seconds, however slowly a server trickles its bytes (profile `request_timeout`).
 DEFAULT_REQUEST_TIMEOUT = 30.0
-#: An answer larger than this is cut off and reported, never read whole into memory.
-MAX_ANSWER_BYTES = 20_000_000
-# Large uploads: no read/write timeout per chunk beyond a generous one.
-UPLOAD_TIMEOUT = httpx.Timeout(120.0, connect=15.0)
-UPLOAD_CHUNK = 256 * 1024
 USER_AGENT = "descript-tui/0.1"
 
 # httpx logs each request URL at INFO: mask signed upload URLs' signatures there.
 install_log_redaction()
 
-#: `upload_progress(media_name, bytes_sent, total_bytes)`, called as each chunk goes out
-#: (from 0; a retried PUT starts again from 0).
-UploadProgress = Callable[[str, int, int], None]
 When = datetime | str | None
 #: `on_retry(what, seconds)`, called just before the client sleeps `seconds` to retry `what`
 #: (e.g. "429 on GET /jobs/abc"), so a caller can say why it is waiting instead of hanging.
@@ -113,7 +111,7 @@ def _id_path(prefix: str, value: str, field: str) -> str:
     return f"{prefix}/{quote(value.strip(), safe='')}"
 
 
-class DescriptClient:
+class DescriptClient(Uploads):
     """The Descript API over httpx.AsyncClient. Use as `async with`, or call `aclose()`."""
 
     def __init__(
@@ -276,7 +274,7 @@ class DescriptClient:
             async with asyncio.timeout(self.request_timeout):
                 response = await self._http.send(request, stream=True)
                 try:
-                    body, truncated = await _read_capped(response, self.max_answer_bytes)
+                    body, truncated = await read_capped(response, self.max_answer_bytes)
                 finally:
                     await response.aclose()
         except TimeoutError:
@@ -556,7 +554,7 @@ class DescriptClient:
         """`GET /jobs`: one page, newest first; `next_cursor` is None on the last page."""
         return await self._get_model(
             "/jobs",
-            _checked(JobPage.from_json, _job_page_problem),
+            checked(JobPage.from_json, job_page_problem),
             type=job_type,
             project_id=project_id,
             created_after=_when(created_after),
@@ -597,7 +595,7 @@ class DescriptClient:
         """`GET /jobs/{job_id}`."""
         return await self._get_model(
             _id_path("/jobs", job_id, "job_id"),
-            _checked(Job.from_json, _job_problem),
+            checked(Job.from_json, job_problem),
             job_id=job_id.strip(),
         )
 
@@ -623,7 +621,7 @@ class DescriptClient:
             raise self._unreadable(
                 response, "DELETE", f"expected 204 No Content, got {response.status_code}"
             )
-        return CancelResult(204, _reason(response))
+        return CancelResult(204, reason_of(response))
 
     async def _cancel_recovered(self, job_id: str, error: DescriptError) -> CancelResult:
         """The DELETE's answer was lost: the job's state says whether it was done."""
@@ -657,7 +655,7 @@ class DescriptClient:
         """`GET /projects`: one page."""
         return await self._get_model(
             "/projects",
-            _checked(ProjectPage.from_json, _page_problem),
+            checked(ProjectPage.from_json, page_problem),
             name=name,
             folder_path=folder_path,
             created_by=created_by,
@@ -712,108 +710,6 @@ class DescriptClient:
             _id_path("/projects", project_id, "project_id"), ProjectDetail.from_json
         )
 
-    # -- direct upload ------------------------------------------------------------------
-
-    async def _upload(
-        self,
-        name: str,
-        media: UploadMedia,
-        upload_url: str,
-        created: JobCreated,
-        progress: UploadProgress | None,
-    ) -> None:
-        """PUT one local file to its signed URL: streamed, with progress, no Authorization."""
-        try:
-            size = media.path.stat().st_size
-        except OSError as exc:
-            raise UploadError(name, f"cannot read {media.path}: {exc}", created=created) from None
-        if size != media.file_size:
-            raise UploadError(
-                name,
-                f"{media.path} changed size ({media.file_size} -> {size} bytes) since it was "
-                "declared",
-                created=created,
-            )
-        policy = self.retry_policy
-        split = urlsplit(upload_url)
-        shown = f"{split.netloc}{split.path}" + ("?…" if split.query else "")
-        started = self.clock.monotonic()
-        attempt = 0
-        while True:
-            attempt += 1
-            at = self.clock.now()
-            sent_at = self.clock.monotonic()
-            status: int | None = None
-            body: str | None = None
-            try:
-                response = await self._upload_http.put(
-                    upload_url,
-                    content=_file_chunks(media.path, name, size, progress),
-                    headers={
-                        "Content-Type": "application/octet-stream",
-                        "Content-Length": str(size),
-                    },
-                )
-                status = response.status_code
-                if response.is_success:
-                    self._log(
-                        at,
-                        "PUT",
-                        shown,
-                        status,
-                        _ms(self.clock, sent_at),
-                        "upload",
-                        attempt,
-                        note=f"uploaded {name} ({size} bytes)",
-                    )
-                    return
-                body = self._scrub(response.text)
-                decision = retry_delay(
-                    "PUT",
-                    status=status,
-                    retry_after=parse_retry_after(
-                        response.headers.get(RETRY_AFTER), self.clock.now()
-                    ),
-                    attempt=attempt,
-                    elapsed=self.clock.monotonic() - started,
-                    policy=policy,
-                    rng=self._rng,
-                )
-                detail = f"{status} from the upload URL"
-            except httpx.RequestError as exc:
-                decision = retry_delay(
-                    "PUT",
-                    failure=classify_failure(exc),
-                    attempt=attempt,
-                    elapsed=self.clock.monotonic() - started,
-                    policy=policy,
-                    rng=self._rng,
-                )
-                detail = self._scrub(f"{type(exc).__name__}: {exc}".rstrip(": "))
-            except OSError as exc:
-                # The local file vanished or became unreadable mid-upload: no retry helps.
-                raise UploadError(
-                    name, f"cannot read {media.path}: {exc}", created=created
-                ) from None
-            self._log(
-                at,
-                "PUT",
-                shown,
-                status,
-                _ms(self.clock, sent_at),
-                "upload",
-                attempt,
-                error_body=body,
-                detail=detail,
-                note=decision.note(attempt, policy.max_attempts),
-            )
-            if not decision.retry:
-                error = UploadError(name, detail, created=created)
-                error.attempts = attempt
-                raise error
-            await self._wait_to_retry(f"upload of {name}: {detail}", decision.delay)
-
-
 async def _follow_pages(
     fetch: Callable[[str | None], Awaitable[tuple[list[T], str | None]]],
     max_items: int | None,
@@ -834,85 +730,8 @@ async def _follow_pages(
         cursor = next_cursor
 
 
-def _reason(response: httpx.Response) -> str:
-    """The answer's reason phrase ("No Content"), or the standard one when none was sent."""
-    phrase = response.reason_phrase
-    if not phrase:
-        with contextlib.suppress(ValueError):
-            phrase = HTTPStatus(response.status_code).phrase
-    return phrase or ""
-
-
-def _page_problem(data: Any) -> str | None:
-    """Why a list answer is not a page: never read a missing `data` as "nothing"."""
-    if not isinstance(data, dict):
-        return f"a list answer that is not a JSON object ({type(data).__name__})"
-    if not isinstance(data.get("data"), list):
-        return "a list answer without a data array"
-    return None
-
-
-def _job_problem(data: Any) -> str | None:
-    """Why a job object cannot be used: it needs a job_id and a job_state."""
-    if not isinstance(data, dict):
-        return f"a job that is not a JSON object ({type(data).__name__})"
-    missing = [k for k in ("job_id", "job_state") if not (isinstance(data.get(k), str) and data[k])]
-    return f"a job without {' or '.join(missing)}" if missing else None
-
-
-def _job_page_problem(data: Any) -> str | None:
-    if problem := _page_problem(data):
-        return problem
-    for index, item in enumerate(data["data"]):
-        if problem := _job_problem(item):
-            return f"{problem} (item {index})"
-    return None
-
-
-def _checked(parse: Callable[[Any], T], problem: Callable[[Any], str | None]) -> Callable[[Any], T]:
-    """`parse`, after `problem` found nothing wrong with the JSON (else a `ModelError`)."""
-
-    def checked(data: Any) -> T:
-        if found := problem(data):
-            raise ModelError(found)
-        return parse(data)
-
-    return checked
-
-
-async def _read_capped(response: httpx.Response, cap: int) -> tuple[bytes, bool]:
-    """The body, streamed, up to `cap` bytes; True when more came and it was cut there."""
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in response.aiter_bytes():
-        if size + len(chunk) > cap:
-            chunks.append(chunk[: cap - size])
-            return b"".join(chunks), True
-        chunks.append(chunk)
-        size += len(chunk)
-    return b"".join(chunks), False
-
-
 def _ms(clock: Clock, since: float) -> float:
     return (clock.monotonic() - since) * 1000
-
-
-async def _file_chunks(
-    path: Path, name: str, total: int, progress: UploadProgress | None
-) -> AsyncIterator[bytes]:
-    """The file's bytes in chunks, reporting progress as each one is handed to httpx."""
-    sent = 0
-    if progress is not None:
-        progress(name, 0, total)
-    with path.open("rb") as handle:
-        while sent < total:
-            chunk = handle.read(min(UPLOAD_CHUNK, total - sent))
-            if not chunk:
-                break
-            sent += len(chunk)
-            yield chunk
-            if progress is not None:
-                progress(name, sent, total)
 
 
 __all__ = [
