@@ -90,3 +90,18 @@ def test_profiles_add_keeps_the_insecure_flag_when_given(
     assert added.code == 0, added.err
     profile = load_config().profiles["lan"]
     assert profile.allow_insecure_http and profile.base_url == "http://192.0.2.1/v1"
+
+
+@pytest.mark.parametrize("header", ["1e300", "inf", "Fri, 31 Dec 9999 23:59:59 GMT", "3600"])
+def test_a_retry_after_beyond_the_ceiling_exits_6_without_a_traceback(
+    mock_cli: Any, header: str
+) -> None:
+    run = mock_cli(
+        lambda request: httpx.Response(
+            429, json={"error": "rate_limit_exceeded"}, headers={"Retry-After": header}
+        )
+    )
+    result = run("jobs", "list")
+    assert result.code == 6, result.err
+    assert "Traceback" not in result.all and "next send in" in result.err
+    assert len(run.sent) == 1  # reported, not slept through nor retried
