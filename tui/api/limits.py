@@ -52,9 +52,10 @@ class LimitConfig:
     slack: float = 0.05
     #: How long `X-RateLimit-Remaining: 0` without a usable Retry-After holds the next send.
     remaining_zero_hold: float = 1.0
-    #: Across processes a submit's grant and its arrival at the server are further apart
-    #: (another process may be slow to send): a wider margin on the shared submit windows.
+    #: Across processes a grant and its request's arrival at the server are further apart
+    #: (a busy process may be slow to send): wider margins on the shared windows.
     shared_submit_slack: float = 1.0
+    shared_status_slack: float = 0.1
 
     @property
     def status_limit(self) -> int:
@@ -255,7 +256,8 @@ class RateLimits:
         window = self._windows[kind]
         started = self.clock.monotonic()
         while True:
-            slack = self.config.shared_submit_slack if kind is not RequestKind.STATUS else 0.0
+            c = self.config
+            slack = c.shared_status_slack if kind is RequestKind.STATUS else c.shared_submit_slack
             grant = shared.try_acquire(
                 kind.value, window.limit, window.window + slack, job_id=job_id
             )

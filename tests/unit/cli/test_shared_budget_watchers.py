@@ -1,6 +1,7 @@
 """Two and three real `jobs watch` processes on one token share one rate budget: against the
 simulator on a loopback port with its limits on, its request log shows no 429 and no job
-polled less than 3 s apart. (Each process alone would poll 60 jobs at up to 18/s.)"""
+polled less than 3 s apart. (Alone, each process would poll the 40 jobs every 3 s: 2 or 3
+of them together go past the 20/s the simulator allows.)"""
 
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ from tui.simulator.world import DEMO_TOKEN
 
 # Jobs last 30 s-3 min of simulator time; at 30x they end within seconds of real time.
 SPEED = 30.0
-JOBS = 60
+JOBS = 40
 JOB_PATH_DEPTH = 3  # /v1/jobs/{id}
 
 
