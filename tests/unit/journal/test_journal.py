@@ -373,3 +373,23 @@ def test_a_sending_submission_of_a_dead_process_is_orphaned_at_once(tmp_path: Pa
         assert [(p.local_id, p.orphaned) for p in pending] == [(theirs, True)]
         assert [p.local_id for p in journal.orphaned_submissions()] == [theirs]
         assert mine not in {p.local_id for p in pending}  # alive and recent: still sending
+
+
+def test_a_version_1_journal_is_upgraded_in_place(tmp_path: Path) -> None:
+    from tui.journal import _SCHEMA_V1
+
+    path = tmp_path / "old.sqlite3"
+    with sqlite3.connect(path) as conn:
+        conn.executescript(_SCHEMA_V1)
+        conn.execute(
+            "INSERT INTO submissions (profile, kind, request_json, submitted_at, status)"
+            " VALUES ('default', 'agent', '{\"prompt\": \"x\"}', '2026-11-25T12:00:00Z',"
+            " 'outcome_unknown')"
+        )
+        conn.execute("PRAGMA user_version = 1")
+    with Journal(path) as journal:
+        [old] = journal.pending_reconciliations()  # no fingerprint, no owner: still listed
+        assert old.status == "outcome_unknown" and not old.orphaned
+        journal.record_submission("agent", {"prompt": "x"})  # an old row has no fingerprint
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == 2
