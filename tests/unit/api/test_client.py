@@ -861,3 +861,14 @@ async def test_the_default_cap_is_20_mb() -> None:
         assert api.max_answer_bytes == 20_000_000
         assert api.request_timeout == 30.0
         assert api.retry_policy.deadline == 90.0
+
+
+@pytest.mark.parametrize(
+    "url", ["ftp://descriptapi.com/v1", "http://[::1", "https://x.test/v1?q=1", "https://u:p@x/v1"]
+)
+def test_the_client_refuses_a_malformed_base_url_before_anything(url: str) -> None:
+    from tui.api.base_url import InvalidBaseUrlError
+
+    with pytest.raises(InvalidBaseUrlError) as caught:
+        DescriptClient(TOKEN, base_url=url)
+    assert TOKEN not in str(caught.value) and ":p@" not in str(caught.value)

@@ -240,6 +240,8 @@ def test_failures_without_an_answer(method: str, failure: Failure, retry: bool, 
         (httpx.WriteError("reset"), Failure.AFTER_SEND),
         (httpx.RemoteProtocolError("incomplete chunked read"), Failure.AFTER_SEND),
         (httpx.ProxyError("proxy"), Failure.AFTER_SEND),
+        (httpx.UnsupportedProtocol("ftp"), Failure.NOT_SENT),
+        (httpx.LocalProtocolError("bad header"), Failure.NOT_SENT),
     ],
 )
 def test_classify_failure(exc: Exception, kind: Failure) -> None:
