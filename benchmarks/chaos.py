@@ -20,6 +20,7 @@ limit-violation count shows what the shared budget prevents.
 
 The simulator's clock runs `--speed` times faster than real time (jobs finish sooner); rate
 limits, Retry-After and storms stay in real seconds, as the simulator serves them.
+`CHAOS_DEBUG=1` also prints the log entries behind a non-zero count.
 """
 
 from __future__ import annotations
