@@ -78,6 +78,8 @@ class SharedBudget:
         self.key = key
         self._now = now
         self._lock = threading.Lock()
+        #: Why the file stopped working (then every call grants; see `_transaction`).
+        self.failed: str | None = None
         path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         self._conn = sqlite3.connect(
             path, timeout=_BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False
@@ -95,15 +97,24 @@ class SharedBudget:
             self._conn.close()
 
     def _transaction(self, body: Callable[[sqlite3.Connection, float], Grant]) -> Grant:
+        """`body` in one short write transaction. A file that fails (locked past the busy
+        timeout, disk full, deleted) sets `failed` and grants: the caller then falls back to
+        its own limits rather than stopping requests."""
         with self._lock:
+            if self.failed:
+                return Grant(0.0)
             conn = self._conn
-            conn.execute("BEGIN IMMEDIATE")
             try:
-                result = body(conn, self._now())
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
-            conn.execute("COMMIT")
+                conn.execute("BEGIN IMMEDIATE")
+                try:
+                    result = body(conn, self._now())
+                except BaseException:
+                    conn.execute("ROLLBACK")
+                    raise
+                conn.execute("COMMIT")
+            except sqlite3.Error as error:
+                self.failed = " ".join(str(error).split()) or type(error).__name__
+                return Grant(0.0)
             return result
 
     def try_acquire(

@@ -192,6 +192,12 @@ class RateLimits:
         shared, warning = open_shared_budget(token, base_url, clock)
         return cls(clock, shared=shared), warning
 
+    def _shared(self) -> SharedBudget | None:
+        """The shared budget while it works; after a failure, this process's own limits."""
+        if self.shared is not None and self.shared.failed:
+            self.shared = None
+        return self.shared
+
     def window(self, kind: RequestKind) -> SlidingWindowLog:
         return self._windows[kind]
 
@@ -200,7 +206,8 @@ class RateLimits:
     def would_wait(self, kind: RequestKind) -> float:
         """Seconds a send of `kind` would wait right now (0: it would go at once)."""
         now = self.clock.monotonic()
-        shared = self.shared.gate().wait if self.shared is not None else 0.0
+        budget = self._shared()
+        shared = budget.gate().wait if budget is not None else 0.0
         return max(self.gate.wait(now), shared, self._windows[kind].next_free(now) - now, 0.0)
 
     def next_slot_at(self, kind: RequestKind) -> datetime | None:
@@ -217,8 +224,8 @@ class RateLimits:
         so the caller can show "rate-limited until T" instead of hanging. `job_id`: a status
         GET of that job, spaced 3 s from any other process's (shared budget only).
         """
-        if self.shared is not None:
-            return await self._acquire_shared(self.shared, kind, max_wait, job_id)
+        if (budget := self._shared()) is not None:
+            return await self._acquire_shared(budget, kind, max_wait, job_id)
         window = self._windows[kind]
         started = self.clock.monotonic()
         while True:
@@ -281,8 +288,8 @@ class RateLimits:
         """Hold every request for `seconds` (e.g. after a 429), in every process sharing the
         budget."""
         self.gate.close(self.clock.monotonic() + max(0.0, seconds), reason)
-        if self.shared is not None:
-            self.shared.close_gate(seconds, reason)
+        if (budget := self._shared()) is not None:
+            budget.close_gate(seconds, reason)
 
     def observe(self, status: int, rate_limit: RateLimitInfo) -> None:
         """Note a response's rate-limit headers; `Remaining: 0` holds the next send.
@@ -317,9 +324,9 @@ class RateLimits:
             )
 
         closed = self.gate.is_closed(mono)
-        if self.shared is not None:
+        if (budget := self._shared()) is not None:
             # Another process's 429 holds this one too: show the later of the two.
-            shared = self.shared.gate()
+            shared = budget.gate()
             if shared.wait > 0 and mono + shared.wait > self.gate.closed_until:
                 self.gate.close(mono + shared.wait, shared.reason)
                 closed = True

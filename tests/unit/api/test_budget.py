@@ -111,3 +111,17 @@ def test_an_unwritable_state_dir_falls_back_with_one_line(tmp_path: Path) -> Non
     assert shared is None
     assert warning is not None and "\n" not in warning and "own limits" in warning
     assert TOKEN not in warning
+
+
+async def test_a_failing_budget_file_falls_back_to_own_limits(tmp_path: Path) -> None:
+    clock = ManualClock()
+    a, _ = two_processes(tmp_path, clock)
+    assert a.shared is not None
+    a.shared._conn.close()  # as if the file broke under us
+    await a.acquire(RequestKind.STATUS, max_wait=0)  # granted, not raised
+    assert a.shared is None or a.shared.failed
+    for _ in range(17):
+        await a.acquire(RequestKind.STATUS, max_wait=0)
+    assert a.shared is None  # its own windows now
+    with pytest.raises(RetryAfterTooLong):
+        await a.acquire(RequestKind.STATUS, max_wait=0.5)
