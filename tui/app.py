@@ -207,6 +207,9 @@ class DescriptApp(App[int]):
 
     def _say_journal_state(self) -> None:
         session = self.session
+        if session.budget_warning is not None:
+            self.notify(session.budget_warning, title="Rate budget", severity="warning",
+                        markup=False, timeout=10)
         if session.journal_problem is not None:
             self.notify(
                 f"{session.journal_problem}. Jobs are shown but not remembered this session.",
@@ -444,7 +447,8 @@ def run_app(
     try:
         app = DescriptApp(connection, demo=demo, read_only=read_only)
         result = app.run()
-        return int(result) if isinstance(result, int) else 0
+        # A crash: Textual has printed the error; exit non-zero with its return code.
+        return int(result) if isinstance(result, int) else int(app.return_code or 0)
     finally:
         if simulator is not None:
             simulator.stop()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import importlib
 import inspect
 import os
@@ -27,6 +28,7 @@ from tui.commands import (
     UsageError,
 )
 from tui.commands.output import describe_error
+from tui.paths import demo_sandbox
 
 PROG = "descript-tui"
 
@@ -43,6 +45,7 @@ COMMAND_MODULES = (
     "tui.commands.simulate",
     "tui.commands.auth",
     "tui.commands.listen",
+    "tui.commands.reconcile",
 )
 
 # `--token x`, `--api-key=x`, `--bearer`, ...: what someone trying to pass a token would type.
@@ -118,6 +121,23 @@ def _add_global_options(parser: argparse.ArgumentParser, *, top_level: bool) -> 
             default=default(False),
             help="start the built-in simulator in the background and use its demo token",
         )
+    if "--allow-insecure-http" not in present:
+        parser.add_argument(
+            "--allow-insecure-http",
+            action="store_true",
+            default=default(False),
+            help="allow a plain http:// base URL to a host that is not this machine "
+            "(the token then travels in clear); loopback needs no flag",
+        )
+    if "--request-timeout" not in present:
+        parser.add_argument(
+            "--request-timeout",
+            metavar="SECONDS",
+            type=_positive_seconds,
+            default=default(None),
+            help="overall deadline of one request, connect and whole answer included "
+            "(default: the profile's request_timeout, 30 s)",
+        )
     if "--read-only" not in present:
         parser.add_argument(
             "--read-only",
@@ -125,6 +145,16 @@ def _add_global_options(parser: argparse.ArgumentParser, *, top_level: bool) -> 
             default=default(False),
             help="refuse every action that changes something (submit, cancel)",
         )
+
+
+def _positive_seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+    if not 0 < value < 86_400:
+        raise argparse.ArgumentTypeError("must be more than 0 and less than a day")
+    return value
 
 
 def _subparsers_of(parser: argparse.ArgumentParser) -> list[argparse.ArgumentParser]:
@@ -185,6 +215,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         profile=args.profile,
         base_url=args.base_url,
         read_only=args.read_only,
+        allow_insecure_http=args.allow_insecure_http,
+        request_timeout=args.request_timeout,
         transport_factory=TRANSPORT_FACTORY,
         argv=tuple(arguments),
     )
@@ -197,16 +229,17 @@ def run(args: argparse.Namespace, ctx: CliContext) -> int:
     try:
         if args.demo and args.base_url:
             raise UsageError("--demo runs its own simulator: drop --base-url")
-        handler = getattr(args, "handler", None)
-        if handler is None:
-            return _open_dashboard(ctx, demo=bool(args.demo))
-        if args.demo:
-            simulator = _start_demo_simulator()
-            ctx.demo_base_url = simulator.base_url
-        result = handler(args, ctx)
-        if inspect.isawaitable(result):
-            result = asyncio.run(_awaited(result))
-        return int(result if result is not None else ExitCode.OK)
+        with demo_sandbox() if args.demo else contextlib.nullcontext():
+            handler = getattr(args, "handler", None)
+            if handler is None:
+                return _open_dashboard(ctx, demo=bool(args.demo))
+            if args.demo:
+                simulator = _start_demo_simulator()
+                ctx.demo_base_url = simulator.base_url
+            result = handler(args, ctx)
+            if inspect.isawaitable(result):
+                result = asyncio.run(_awaited(result))
+            return int(result if result is not None else ExitCode.OK)
     except KeyboardInterrupt:
         ctx.err(f"{PROG}: interrupted")
         return ExitCode.INTERRUPTED
@@ -253,12 +286,16 @@ def _open_dashboard(ctx: CliContext, *, demo: bool) -> int:
 def exit_code_for(err: BaseException) -> int | None:
     """The documented exit code for an error, or None for a bug (which should traceback)."""
     from tui.api import errors
+    from tui.api.base_url import InvalidBaseUrlError
     from tui.config import ConfigError
+    from tui.submissions import UnresolvedTwinError
 
     # Order matters: the first class that matches wins (subclasses before their bases).
     table: tuple[tuple[type[BaseException], ExitCode], ...] = (
         (ConfigError, ExitCode.USAGE),
+        (InvalidBaseUrlError, ExitCode.USAGE),
         (errors.InvalidRequestError, ExitCode.USAGE),
+        (UnresolvedTwinError, ExitCode.USAGE),
         (errors.MissingTokenError, ExitCode.USAGE),
         (errors.OutcomeUnknownError, ExitCode.NETWORK),
         (errors.TransportError, ExitCode.NETWORK),
@@ -280,7 +317,7 @@ def error_lines(err: BaseException) -> list[str]:
         return [
             f"{err.method} {err.path} was sent but its answer never came: the job may or may "
             "not have been created",
-            f"check with `{PROG} jobs list --since 10m` before submitting again "
+            f"check with `{PROG} reconcile` before submitting again "
             "(it was NOT resent, to avoid a duplicate job)",
         ]
     if isinstance(err, ConfigError):

@@ -24,6 +24,7 @@ from typing import Any, Literal
 import platformdirs
 import tomli_w
 
+from tui.api.base_url import base_url_problem
 from tui.api.requests import Problem
 from tui.secrets import (
     SOURCE_ENV,
@@ -91,7 +92,23 @@ class Profile:
     read_only: bool = setting(
         False, "Hide and refuse every action that changes something (submit, cancel)"
     )
+    allow_insecure_http: bool = setting(
+        False,
+        "Allow a plain http:// base URL to a host that is not this machine (the token "
+        "travels in clear)",
+    )
     theme: str = setting("textual-dark", "Textual theme of the dashboard")
+    request_timeout: float = setting(
+        30.0,
+        "Seconds one request may take in all (connect and the whole answer) before it is cut "
+        "off, however slowly the server trickles its answer",
+        minimum=0.1,
+    )
+    retry_budget: float = setting(
+        90.0,
+        "Seconds a read (or cancel) keeps retrying a failing server before giving up (exit 5)",
+        minimum=0.0,
+    )
     poll_min_interval: float = setting(
         3.0,
         "Shortest wait in seconds between two status checks of one job (the docs: never under 3)",
@@ -164,8 +181,11 @@ def _coerce(f: dataclasses.Field[Any], value: Any) -> tuple[Any, str | None]:
     choices = f.metadata.get("choices")
     if choices and value not in choices:
         return None, "must be one of " + ", ".join(choices)
-    if f.name == "base_url" and not re.match(r"^https?://[^\s/]+", value):
-        return None, "must be an http(s) URL, e.g. https://descriptapi.com/v1"
+    if f.name == "base_url":
+        # The structure here; plain http to a remote host is checked with the profile's flag.
+        if problem := base_url_problem(value, allow_insecure_http=True):
+            return None, f"base URL {problem}"
+        return value.strip().rstrip("/"), None
     return value, None
 
 
@@ -192,6 +212,10 @@ def validate_profile(name: str, values: Mapping[str, Any]) -> tuple[Profile | No
         high = kwargs.get("poll_max_interval", Profile.poll_max_interval)
         if high < low:
             problems.append(Problem("poll_max_interval", "must not be below poll_min_interval"))
+        url = kwargs.get("base_url", DEFAULT_BASE_URL)
+        insecure_ok = kwargs.get("allow_insecure_http", False)
+        if problem := base_url_problem(url, allow_insecure_http=insecure_ok):
+            problems.append(Problem("base_url", f"base URL {problem}"))
     if problems:
         return None, problems
     return Profile(name=name, **kwargs), []
@@ -495,6 +519,7 @@ def resolve_connection(
     *,
     environ: Mapping[str, str] = os.environ,
     read_only: bool = False,
+    allow_insecure_http: bool = False,
     config: Config | None = None,
     store: TokenStore | None = None,
 ) -> Connection:
@@ -502,13 +527,24 @@ def resolve_connection(
 
     `base_url` (from `--base-url`) beats `DESCRIPT_API_BASE_URL`, which beats the profile.
     `DESCRIPT_API_TOKEN` beats any stored token. `read_only` (`--read-only`) or the profile's
-    flag makes it read-only. Raises `ConfigError` (broken config, unknown profile, insecure
-    token file) with a message fit to print as is.
+    flag makes it read-only. The base URL is checked (`tui.api.base_url`) before anything is
+    sent; `allow_insecure_http` (`--allow-insecure-http`) or the profile's flag allow plain
+    http to a remote host. Raises `ConfigError` (broken config, unknown profile, insecure
+    token file, refused base URL) with a message fit to print as is.
     """
     config = config or load_config(environ=environ)
     chosen = config.profile(profile)
-    url = base_url or environ.get(BASE_URL_ENV, "").strip() or chosen.base_url
-    url = url.rstrip("/")
+    env_url = environ.get(BASE_URL_ENV, "").strip()
+    url = base_url or env_url or chosen.base_url
+    insecure_ok = allow_insecure_http or chosen.allow_insecure_http
+    if problem := base_url_problem(url, allow_insecure_http=insecure_ok):
+        source = (
+            "--base-url"
+            if base_url
+            else (BASE_URL_ENV if env_url else f"profile {chosen.name!r}")
+        )
+        raise ConfigError(f"{source}: base URL {problem}")
+    url = url.strip().rstrip("/")
     env_token = environ.get(TOKEN_ENV, "").strip()
     token: str | None
     if env_token:
@@ -559,3 +595,18 @@ def set_default_profile(config: Config, name: str) -> SaveResult:
     config.default_profile = name
     config.exists = True
     return SaveResult(path=path, backup=None)
+
+
+def client_deadlines(profile: Any, request_timeout: float | None = None) -> dict[str, Any]:
+    """`DescriptClient` keyword arguments for a profile's deadlines (`request_timeout`,
+    `retry_budget`), `request_timeout` (--request-timeout) beating the profile's."""
+    from tui.api.retry import DEFAULT_POLICY
+
+    timeout = request_timeout or getattr(profile, "request_timeout", None)
+    budget = getattr(profile, "retry_budget", None)
+    found: dict[str, Any] = {}
+    if timeout is not None:
+        found["request_timeout"] = float(timeout)
+    if budget is not None:
+        found["retry"] = dataclasses.replace(DEFAULT_POLICY, deadline=float(budget))
+    return found

@@ -14,14 +14,13 @@ on the UI thread. One `Journal` may be shared between threads (it serialises its
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import json
 import os
 import sqlite3
 import threading
 import time
-from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -38,12 +37,22 @@ from tui.api.models import (
     format_timestamp,
     parse_timestamp,
 )
+from tui.submissions import (
+    TwinInfo,
+    UnresolvedTwinError,
+    process_alive,
+    process_identity,
+    request_fingerprint,
+)
+
+# Lives in tui.submissions with the duplicate check; still importable from here.
+from tui.submissions import submit_journaled as submit_journaled
 
 APP_NAME = "descript-tui"
 DATA_DIR_ENV = "DESCRIPT_TUI_DATA_DIR"
 JOURNAL_FILE_NAME = "journal.sqlite3"
 MEMORY = Path(":memory:")
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 # A submission still "sending" after this long was interrupted (crash, kill): reconcile it.
 STALE_SENDING = timedelta(minutes=2)
 BUSY_TIMEOUT_S = 5.0
@@ -99,7 +108,14 @@ CREATE TABLE IF NOT EXISTS ui_state (
     updated_at  TEXT NOT NULL
 );
 """
-_MIGRATIONS: dict[int, str] = {1: _SCHEMA_V1}
+# v2: each submission's request fingerprint (to refuse a twin) and sending process.
+_SCHEMA_V2 = """
+ALTER TABLE submissions ADD COLUMN fingerprint TEXT;
+ALTER TABLE submissions ADD COLUMN owner TEXT;
+CREATE INDEX IF NOT EXISTS submissions_fingerprint ON submissions (profile, fingerprint);
+"""
+_MIGRATIONS: dict[int, str] = {1: _SCHEMA_V1, 2: _SCHEMA_V2}
+_UNRESOLVED = f"job_id IS NULL AND status IN ('{SENDING}', '{OUTCOME_UNKNOWN}')"
 
 
 class JournalError(Exception):
@@ -159,6 +175,9 @@ class PendingSubmission:
     submitted_at: datetime
     status: str
     error: str | None
+    #: Still `sending`, and the process that sent it is gone (killed, crashed): its POST
+    #: may have gone out; it needs reconciling now, not after `STALE_SENDING`.
+    orphaned: bool = False
 
 
 def _iso(value: datetime) -> str:
@@ -354,17 +373,35 @@ class Journal:
         request_json: Mapping[str, Any],
         *,
         extra: Mapping[str, Any] | None = None,
+        force: bool = False,
     ) -> int:
-        """Write a submission BEFORE its POST; returns its local id. `extra`: e.g. local paths."""
+        """Write a submission BEFORE its POST; returns its local id. `extra`: e.g. local paths.
+
+        Unless `force`, raises `UnresolvedTwinError` when the same request (same profile and
+        fingerprint) is still sending or has an unknown outcome; the check and the insert are
+        one transaction, so two processes cannot both pass it.
+        """
         request_text = json.dumps(dict(request_json), sort_keys=True)
         extra_text = json.dumps(dict(extra), sort_keys=True) if extra else None
+        fingerprint = request_fingerprint(kind, request_json)
         now = self._now()
 
         def body(conn: sqlite3.Connection) -> int:
+            if not force and (twins := self._twins(conn, fingerprint)):
+                raise UnresolvedTwinError(twins)
             cur = conn.execute(
                 "INSERT INTO submissions (profile, kind, request_json, extra_json, submitted_at,"
-                " status) VALUES (?, ?, ?, ?, ?, ?)",
-                (self.profile, kind, request_text, extra_text, now, SENDING),
+                " status, fingerprint, owner) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    self.profile,
+                    kind,
+                    request_text,
+                    extra_text,
+                    now,
+                    SENDING,
+                    fingerprint,
+                    process_identity(),
+                ),
             )
             return int(cur.lastrowid or 0)
 
@@ -375,6 +412,31 @@ class Journal:
                 return self._transact(body)
             finally:
                 self._conn.execute("PRAGMA synchronous = NORMAL")
+
+    def _twins(self, conn: sqlite3.Connection, fingerprint: str) -> list[TwinInfo]:
+        rows = conn.execute(
+            f"SELECT * FROM submissions WHERE profile = ? AND fingerprint = ? AND {_UNRESOLVED}"
+            " ORDER BY local_id",
+            (self.profile, fingerprint),
+        ).fetchall()
+        return [
+            TwinInfo(
+                local_id=row["local_id"],
+                kind=row["kind"],
+                status=row["status"],
+                submitted_at=_time(row["submitted_at"]) or self.clock.now(),
+                orphaned=row["status"] == SENDING and not process_alive(row["owner"]),
+            )
+            for row in rows
+        ]
+
+    def check_no_unresolved_twin(self, kind: str, request_json: Mapping[str, Any]) -> None:
+        """Raise `UnresolvedTwinError` if sending this request now could duplicate a job."""
+        fingerprint = request_fingerprint(kind, request_json)
+        with self._lock:
+            twins = self._retry(lambda: self._twins(self._conn, fingerprint))
+        if twins:
+            raise UnresolvedTwinError(twins)
 
     def attach_job(self, local_id: int, job_created: JobCreated) -> None:
         """The POST answered: link the submission to its job, which starts as unfinished."""
@@ -422,24 +484,42 @@ class Journal:
         )
 
     def pending_reconciliations(self) -> list[PendingSubmission]:
-        """Submissions whose outcome is unknown, or that were interrupted while sending."""
+        """Submissions whose outcome is unknown, or that were interrupted while sending: by
+        age (`STALE_SENDING`), or at once when the sending process is gone (`orphaned`)."""
         stale = _iso(self.clock.now() - STALE_SENDING)
         rows = self._read(
-            "SELECT * FROM submissions WHERE profile = ? AND job_id IS NULL AND"
-            " (status = ? OR (status = ? AND submitted_at <= ?)) ORDER BY local_id",
-            (self.profile, OUTCOME_UNKNOWN, SENDING, stale),
+            f"SELECT * FROM submissions WHERE profile = ? AND {_UNRESOLVED} ORDER BY local_id",
+            (self.profile,),
         )
-        return [
-            PendingSubmission(
-                local_id=row["local_id"],
-                kind=row["kind"],
-                request=json.loads(row["request_json"]),
-                submitted_at=_time(row["submitted_at"]) or self.clock.now(),
-                status=row["status"],
-                error=row["error"],
+        found = []
+        for row in rows:
+            orphaned = row["status"] == SENDING and not process_alive(row["owner"])
+            if row["status"] == SENDING and not orphaned and row["submitted_at"] > stale:
+                continue  # still on its way in a live process
+            found.append(
+                PendingSubmission(
+                    local_id=row["local_id"],
+                    kind=row["kind"],
+                    request=json.loads(row["request_json"]),
+                    submitted_at=_time(row["submitted_at"]) or self.clock.now(),
+                    status=row["status"],
+                    error=row["error"],
+                    orphaned=orphaned,
+                )
             )
-            for row in rows
-        ]
+        return found
+
+    def submitted_job_ids(self) -> set[str]:
+        """Jobs already tied to a submission of this profile: never offered as another's."""
+        rows = self._read(
+            "SELECT job_id FROM submissions WHERE profile = ? AND job_id IS NOT NULL",
+            (self.profile,),
+        )
+        return {row["job_id"] for row in rows}
+
+    def orphaned_submissions(self) -> list[PendingSubmission]:
+        """Submissions left `sending` by a process that is gone: show ⚠ for them at once."""
+        return [p for p in self.pending_reconciliations() if p.orphaned]
 
     def resolve_reconciliation(self, local_id: int, job_id: str | None) -> None:
         """A person decided: it is `job_id` (found in the list), or None (no job was made)."""
@@ -669,56 +749,6 @@ class Journal:
             with contextlib.suppress(ValueError):
                 state[row["key"]] = json.loads(row["value_json"])
         return state
-
-
-async def submit_journaled(
-    journal: Journal | None,
-    kind: str,
-    request_json: Mapping[str, Any],
-    send: Callable[[], Awaitable[JobCreated]],
-    *,
-    extra: Mapping[str, Any] | None = None,
-) -> JobCreated:
-    """Journal a submission before `send()` POSTs it, then record what became of it.
-
-    The created job is attached; an unknown outcome (the body went out, no answer) is marked
-    for reconciliation; an answer that proves no job exists (4xx, 5xx, 429, no connection)
-    marks it rejected. The error is re-raised either way. `journal=None` just sends. Journal
-    calls run in a thread, so this is safe to await from a Textual worker.
-    """
-    from tui.api.errors import OutcomeUnknownError, UnexpectedResponseError, UploadError
-
-    if journal is None:
-        return await send()
-    local_id = await asyncio.to_thread(journal.record_submission, kind, request_json, extra=extra)
-    try:
-        created = await send()
-    except asyncio.CancelledError:
-        # Cancelled mid-send: it may or may not have gone out. A quick write, not in a thread.
-        journal.mark_outcome_unknown(local_id, "cancelled while sending")
-        raise
-    except OutcomeUnknownError as error:
-        await asyncio.to_thread(journal.mark_outcome_unknown, local_id, str(error))
-        raise
-    except UploadError as error:
-        # The job exists (its files did not all arrive): journal it, it is real.
-        if error.created is not None:
-            await asyncio.to_thread(journal.attach_job, local_id, error.created)
-        else:
-            await asyncio.to_thread(journal.mark_rejected, local_id, str(error))
-        raise
-    except UnexpectedResponseError as error:
-        # A 2xx we could not read may well have created the job.
-        if 200 <= error.status < 300:
-            await asyncio.to_thread(journal.mark_outcome_unknown, local_id, str(error))
-        else:
-            await asyncio.to_thread(journal.mark_rejected, local_id, str(error))
-        raise
-    except Exception as error:
-        await asyncio.to_thread(journal.mark_rejected, local_id, str(error))
-        raise
-    await asyncio.to_thread(journal.attach_job, local_id, created)
-    return created
 
 
 def open_journal(

@@ -15,8 +15,9 @@ from typing import Literal
 from tui.api.client import DescriptClient
 from tui.api.clock import Clock, SystemClock
 from tui.api.errors import MissingTokenError
+from tui.api.limits import RateLimits
 from tui.api.scheduler import DEFAULT_POLICY, PollingScheduler
-from tui.config import Connection, Profile
+from tui.config import Connection, Profile, client_deadlines
 from tui.journal import MEMORY, Journal, JournalError
 
 #: Where a session's client comes from: a resolved profile, a ready client, or a builder.
@@ -40,6 +41,8 @@ class Session:
     demo: bool = False
     #: Why there is no client (no token): said in the banner.
     token_problem: str | None = None
+    #: Why the rate budget is not shared with other processes: said once at start.
+    budget_warning: str | None = None
     #: Why there is no journal: said once at start.
     journal_problem: str | None = None
     #: Opened by a profile switch inside the app (the start's suggestions are skipped).
@@ -79,7 +82,7 @@ class SessionFactory:
 
     def open(self, source: ClientSource, journal: JournalChoice = "profile") -> Session:
         connection = source if isinstance(source, Connection) else None
-        client, token_problem = self._client(source)
+        client, token_problem, budget_warning = self._client(source)
         clock = self.clock or (client.clock if client is not None else None) or SystemClock()
         read_only = self.forced_read_only or (connection is not None and connection.read_only)
         session = Session(
@@ -91,21 +94,39 @@ class SessionFactory:
             read_only=read_only,
             demo=self.demo,
             token_problem=token_problem,
+            budget_warning=budget_warning,
         )
         self._open_journal(session, journal)
         return session
 
-    def _client(self, source: ClientSource) -> tuple[DescriptClient | None, str | None]:
+    def _client(
+        self, source: ClientSource
+    ) -> tuple[DescriptClient | None, str | None, str | None]:
+        """(client, why there is none, why the rate budget is this process's own)."""
         if source is None or isinstance(source, DescriptClient):
-            return source, None
+            return source, None, None
         if not isinstance(source, Connection):
-            return source(), None
+            return source(), None, None
         if self.client_builder is not None:
-            return self.client_builder(source), None
+            return self.client_builder(source), None, None
         try:
-            return DescriptClient(source.token, base_url=source.base_url, clock=self.clock), None
+            # One rate budget with every other process on this token (not for the demo,
+            # whose simulator is this process's own).
+            limits, budget_warning = (
+                RateLimits.shared_for(source.token, source.base_url, self.clock)
+                if source.token and not self.demo
+                else (None, None)
+            )
+            client = DescriptClient(
+                source.token,
+                base_url=source.base_url,
+                clock=self.clock,
+                limits=limits,
+                **client_deadlines(source.profile),
+            )
+            return client, None, budget_warning
         except MissingTokenError as error:
-            return None, str(error)
+            return None, str(error), None
 
     def _scheduler(
         self, client: DescriptClient | None, clock: Clock, connection: Connection | None

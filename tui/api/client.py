@@ -12,11 +12,11 @@ API client: it is never sent to upload URLs, never logged, never in a repr or an
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import random
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from datetime import datetime, timedelta
-from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import quote, urlsplit
 
@@ -30,6 +30,16 @@ from tui.api.activity import (
     redact,
     redact_query,
 )
+from tui.api.answers import (
+    MAX_ANSWER_BYTES,
+    checked,
+    job_page_problem,
+    job_problem,
+    page_problem,
+    read_capped,
+    reason_of,
+)
+from tui.api.base_url import check_base_url
 from tui.api.clock import Clock, SystemClock
 from tui.api.errors import (
     ApiError,
@@ -38,6 +48,7 @@ from tui.api.errors import (
     MissingTokenError,
     OutcomeUnknownError,
     RateLimitInfo,
+    ResponseTooLargeError,
     RetryAfterTooLong,
     TransportError,
     UnexpectedResponseError,
@@ -46,6 +57,7 @@ from tui.api.errors import (
 )
 from tui.api.limits import RateLimits, RequestKind
 from tui.api.models import (
+    CancelResult,
     Job,
     JobCreated,
     JobPage,
@@ -55,24 +67,27 @@ from tui.api.models import (
     ProjectPage,
     format_timestamp,
 )
-from tui.api.requests import AgentRequest, ImportRequest, Problem, PublishRequest, UploadMedia
-from tui.api.retry import DEFAULT_POLICY, RetryPolicy, classify_failure, retry_delay
+from tui.api.requests import AgentRequest, ImportRequest, Problem, PublishRequest
+from tui.api.retry import (
+    DEFAULT_POLICY,
+    RetryPolicy,
+    classify_failure,
+    retry_delay,
+)
+from tui.api.uploads import UPLOAD_TIMEOUT, UploadProgress, Uploads
 
 T = TypeVar("T")
 
 DEFAULT_BASE_URL = "https://descriptapi.com/v1"
 DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
-# Large uploads: no read/write timeout per chunk beyond a generous one.
-UPLOAD_TIMEOUT = httpx.Timeout(120.0, connect=15.0)
-UPLOAD_CHUNK = 256 * 1024
+#: The whole of one request (connect, send, every byte of the answer) must fit in this many
+#: seconds, however slowly a server trickles its bytes (profile `request_timeout`).
+DEFAULT_REQUEST_TIMEOUT = 30.0
 USER_AGENT = "descript-tui/0.1"
 
 # httpx logs each request URL at INFO: mask signed upload URLs' signatures there.
 install_log_redaction()
 
-#: `upload_progress(media_name, bytes_sent, total_bytes)`, called as each chunk goes out
-#: (from 0; a retried PUT starts again from 0).
-UploadProgress = Callable[[str, int, int], None]
 When = datetime | str | None
 #: `on_retry(what, seconds)`, called just before the client sleeps `seconds` to retry `what`
 #: (e.g. "429 on GET /jobs/abc"), so a caller can say why it is waiting instead of hanging.
@@ -96,7 +111,7 @@ def _id_path(prefix: str, value: str, field: str) -> str:
     return f"{prefix}/{quote(value.strip(), safe='')}"
 
 
-class DescriptClient:
+class DescriptClient(Uploads):
     """The Descript API over httpx.AsyncClient. Use as `async with`, or call `aclose()`."""
 
     def __init__(
@@ -113,6 +128,8 @@ class DescriptClient:
         timeout: httpx.Timeout = DEFAULT_TIMEOUT,
         rng: random.Random | None = None,
         on_retry: RetryNotice | None = None,
+        request_timeout: float = DEFAULT_REQUEST_TIMEOUT,
+        max_answer_bytes: int = MAX_ANSWER_BYTES,
     ) -> None:
         if not token or not token.strip():
             raise MissingTokenError("no API token: set DESCRIPT_API_TOKEN or log in")
@@ -127,7 +144,11 @@ class DescriptClient:
         self.retry_policy = retry or DEFAULT_POLICY
         self._rng = rng or random.Random()
         self.on_retry = on_retry
-        self._base_url = base_url.rstrip("/")
+        self.request_timeout = request_timeout
+        self.max_answer_bytes = max_answer_bytes
+        # Structure only (scheme, host, port, no query or credentials): whether plain http
+        # to a remote host is allowed is the connection's decision (tui.config).
+        self._base_url = check_base_url(base_url, allow_insecure_http=True)
         self._base_path = urlsplit(self._base_url).path.rstrip("/")
         # The one place the token lives.
         self._http = httpx.AsyncClient(
@@ -196,8 +217,11 @@ class DescriptClient:
         kind: RequestKind,
         params: Mapping[str, Any] | None = None,
         json: Any = None,
+        job_id: str | None = None,
     ) -> httpx.Response:
-        """Send with budget, retries and logging; return the 2xx response or raise."""
+        """Send with budget, retries and logging; return the 2xx response or raise.
+
+        `job_id`: this is a status GET of that job (spaced 3 s across processes)."""
         policy = self.retry_policy
         started = self.clock.monotonic()
         attempt = 0
@@ -205,47 +229,22 @@ class DescriptClient:
             attempt += 1
             elapsed = self.clock.monotonic() - started
             await self._limits.acquire(
-                kind, max_wait=min(policy.max_retry_after, max(0.0, policy.deadline - elapsed))
+                kind,
+                max_wait=min(policy.max_retry_after, max(0.0, policy.deadline - elapsed)),
+                job_id=job_id,
             )
             request = self._http.build_request(method, path, params=params, json=json)
             shown = self._display_path(request)
             at = self.clock.now()
             sent_at = self.clock.monotonic()
             try:
-                response = await self._http.send(request)
+                response = await self._exchange(request)
             except httpx.RequestError as exc:
-                latency = _ms(self.clock, sent_at)
-                failure = classify_failure(exc)
-                detail = self._scrub(f"{type(exc).__name__}: {exc}".rstrip(": "))
-                decision = retry_delay(
-                    method,
-                    failure=failure,
-                    attempt=attempt,
-                    elapsed=self.clock.monotonic() - started,
-                    now=self.clock.now(),
-                    policy=policy,
-                    rng=self._rng,
+                delay = self._after_failure(
+                    exc, request, json, shown, at, sent_at, kind, attempt, started
                 )
-                self._log(
-                    at,
-                    method,
-                    shown,
-                    None,
-                    latency,
-                    kind,
-                    attempt,
-                    detail=detail,
-                    note=decision.note(attempt, policy.max_attempts),
-                )
-                if decision.outcome_unknown:
-                    raise OutcomeUnknownError(method, shown, json, detail) from exc
-                if not decision.retry:
-                    error = TransportError(detail, method=method, path=shown)
-                    error.attempts = attempt
-                    raise error from exc
-                await self._wait_to_retry(f"{detail} on {method} {shown}", decision.delay)
+                await self._wait_to_retry(f"{self._failure_text(exc)} on {method} {shown}", delay)
                 continue
-
             latency = _ms(self.clock, sent_at)
             rate_limit = RateLimitInfo.from_headers(response.headers, self.clock.now())
             self._limits.observe(response.status_code, rate_limit)
@@ -260,55 +259,153 @@ class DescriptClient:
                     attempt,
                     headers=response.headers,
                 )
+                self._check_size(response, method, shown, json)
                 return response
+            delay = self._after_error_status(
+                response, json, rate_limit, shown, at, latency, kind, attempt, started
+            )
+            await self._wait_to_retry(f"{response.status_code} on {method} {shown}", delay)
 
-            error = error_from_response(
-                response,
-                now=self.clock.now(),
+    async def _exchange(self, request: httpx.Request) -> httpx.Response:
+        """One request and its whole answer within `request_timeout` (connect included), so a
+        server trickling bytes is cut off; a body over `max_answer_bytes` is cut at the cap
+        (`extensions["truncated"]`). Returns a response whose body is read."""
+        try:
+            async with asyncio.timeout(self.request_timeout):
+                response = await self._http.send(request, stream=True)
+                try:
+                    body, truncated = await read_capped(response, self.max_answer_bytes)
+                finally:
+                    await response.aclose()
+        except TimeoutError:
+            raise httpx.ReadTimeout(
+                f"no complete answer within {self.request_timeout:g} s", request=request
+            ) from None
+        return httpx.Response(
+            response.status_code,
+            headers=response.headers,
+            content=body,
+            request=request,
+            extensions={**response.extensions, "truncated": truncated},
+        )
+
+    def _failure_text(self, exc: BaseException) -> str:
+        return self._scrub(f"{type(exc).__name__}: {exc}".rstrip(": "))
+
+    def _after_failure(
+        self,
+        exc: httpx.RequestError,
+        request: httpx.Request,
+        request_json: Any,
+        shown: str,
+        at: datetime,
+        sent_at: float,
+        kind: RequestKind,
+        attempt: int,
+        started: float,
+    ) -> float:
+        """A request with no answer: log it, then raise, or return the wait before a retry."""
+        method = request.method
+        detail = self._failure_text(exc)
+        elapsed = self.clock.monotonic() - started
+        decision = retry_delay(
+            method,
+            failure=classify_failure(exc),
+            attempt=attempt,
+            elapsed=elapsed,
+            policy=self.retry_policy,
+            rng=self._rng,
+        )
+        note = decision.note(attempt, self.retry_policy.max_attempts)
+        latency = _ms(self.clock, sent_at)
+        self._log(at, method, shown, None, latency, kind, attempt, detail=detail, note=note)
+        if decision.outcome_unknown:
+            raise OutcomeUnknownError(method, shown, request_json, detail) from exc
+        if not decision.retry:
+            error = TransportError(
+                f"{detail}; gave up after {attempt} attempt(s) in {elapsed:.0f} s",
                 method=method,
                 path=shown,
-                secrets=self._secrets(),
+                base_url=self._base_url,
             )
             error.attempts = attempt
-            decision = retry_delay(
-                method,
-                status=response.status_code,
-                headers=response.headers,
-                attempt=attempt,
-                elapsed=self.clock.monotonic() - started,
-                now=self.clock.now(),
-                policy=policy,
-                rng=self._rng,
+            raise error from exc
+        return decision.delay
+
+    def _after_error_status(
+        self,
+        response: httpx.Response,
+        request_json: Any,
+        rate_limit: RateLimitInfo,
+        shown: str,
+        at: datetime,
+        latency: float,
+        kind: RequestKind,
+        attempt: int,
+        started: float,
+    ) -> float:
+        """An error answer: log it, then raise, or return the wait before a retry."""
+        policy = self.retry_policy
+        method = response.request.method
+        error = error_from_response(
+            response, rate_limit=rate_limit, method=method, path=shown, secrets=self._secrets()
+        )
+        error.attempts = attempt
+        decision = retry_delay(
+            method,
+            status=response.status_code,
+            retry_after=rate_limit.retry_after,
+            attempt=attempt,
+            elapsed=self.clock.monotonic() - started,
+            policy=policy,
+            rng=self._rng,
+        )
+        if response.status_code == 429:
+            # One 429 pauses every waiting request, not just this one (even when this
+            # caller has given up: the others still must not hammer the server).
+            hold = decision.delay or error.retry_after.seconds or policy.backoff_base
+            self._limits.close_gate(hold, f"429 on {method} {shown}")
+        self._log(
+            at,
+            method,
+            shown,
+            response.status_code,
+            latency,
+            kind,
+            attempt,
+            headers=response.headers,
+            error_body=error.body,
+            note=decision.note(attempt, policy.max_attempts),
+        )
+        if decision.too_long:
+            raise RetryAfterTooLong(
+                decision.delay,
+                until=self._until(decision.delay),
+                max_wait=policy.max_retry_after,
+                reason=f"429 on {method} {shown}",
+                error=error,
+            ) from error
+        if decision.outcome_unknown:
+            raise OutcomeUnknownError(
+                method, shown, request_json, decision.reason, status=error.status, body=error.body
+            ) from error
+        if not decision.retry:
+            raise error
+        return decision.delay
+
+    def _check_size(
+        self, response: httpx.Response, method: str, shown: str, request_json: Any
+    ) -> None:
+        """A 2xx cut at `max_answer_bytes` is an error, never read as a short answer."""
+        if not response.extensions.get("truncated"):
+            return
+        reason = f"the answer is over {self.max_answer_bytes // 1_000_000} MB; it was cut off"
+        if method == "POST":
+            # The job may exist: never resubmit blindly.
+            raise OutcomeUnknownError(
+                method, shown, request_json, reason, status=response.status_code
             )
-            if response.status_code == 429:
-                # One 429 pauses every waiting request, not just this one (even when this
-                # caller has given up: the others still must not hammer the server).
-                hold = decision.delay or error.rate_limit.retry_after or policy.backoff_base
-                self._limits.close_gate(hold, f"429 on {method} {shown}")
-            note = decision.note(attempt, policy.max_attempts)
-            self._log(
-                at,
-                method,
-                shown,
-                response.status_code,
-                latency,
-                kind,
-                attempt,
-                headers=response.headers,
-                error_body=error.body,
-                note=note,
-            )
-            if decision.too_long:
-                raise RetryAfterTooLong(
-                    decision.delay,
-                    until=self._until(decision.delay),
-                    max_wait=policy.max_retry_after,
-                    reason=f"429 on {method} {shown}",
-                    error=error,
-                ) from error
-            if not decision.retry:
-                raise error
-            await self._wait_to_retry(f"{response.status_code} on {method} {shown}", decision.delay)
+        raise ResponseTooLargeError(response.status_code, "", reason, method=method, path=shown)
 
     async def _wait_to_retry(self, what: str, seconds: float) -> None:
         if self.on_retry is not None:
@@ -361,6 +458,17 @@ class DescriptClient:
         self, response: httpx.Response, method: str, reason: str
     ) -> UnexpectedResponseError:
         body = self._scrub(response.text)
+        # The request was logged as a success: say in the activity log that it was not.
+        self._log(
+            self.clock.now(),
+            method,
+            self._display_path(response.request),
+            response.status_code,
+            None,
+            "check",
+            1,
+            note=f"unreadable answer: {reason}",
+        )
         return UnexpectedResponseError(
             response.status_code,
             body,
@@ -384,8 +492,17 @@ class DescriptClient:
                 body=self._scrub(response.text),
             ) from None
 
-    async def _get_model(self, path: str, parse: Callable[[Any], Any], **params: Any) -> Any:
-        response = await self._send("GET", path, kind=RequestKind.STATUS, params=_params(**params))
+    async def _get_model(
+        self,
+        path: str,
+        parse: Callable[[Any], Any],
+        *,
+        job_id: str | None = None,
+        **params: Any,
+    ) -> Any:
+        response = await self._send(
+            "GET", path, kind=RequestKind.STATUS, params=_params(**params), job_id=job_id
+        )
         data = self._json(response, "GET")
         try:
             return parse(data)
@@ -437,7 +554,7 @@ class DescriptClient:
         """`GET /jobs`: one page, newest first; `next_cursor` is None on the last page."""
         return await self._get_model(
             "/jobs",
-            JobPage.from_json,
+            checked(JobPage.from_json, job_page_problem),
             type=job_type,
             project_id=project_id,
             created_after=_when(created_after),
@@ -476,11 +593,47 @@ class DescriptClient:
 
     async def get_job(self, job_id: str) -> Job:
         """`GET /jobs/{job_id}`."""
-        return await self._get_model(_id_path("/jobs", job_id, "job_id"), Job.from_json)
+        return await self._get_model(
+            _id_path("/jobs", job_id, "job_id"),
+            checked(Job.from_json, job_problem),
+            job_id=job_id.strip(),
+        )
 
-    async def cancel_job(self, job_id: str) -> None:
-        """`DELETE /jobs/{job_id}`: a 204 (or any 2xx) is success; its body is never parsed."""
-        await self._send("DELETE", _id_path("/jobs", job_id, "job_id"), kind=RequestKind.STATUS)
+    async def cancel_job(self, job_id: str) -> CancelResult:
+        """`DELETE /jobs/{job_id}`: only a 204 is success, reported as what it was.
+
+        Any other 2xx (an HTML page from a proxy, a 200) raises `UnexpectedResponseError`
+        with its status and body. When an earlier attempt's answer was lost (the retry then
+        meets a 409, or every attempt was cut), the job is re-read: already `cancelled`
+        counts as done, with a note saying so.
+        """
+        path = _id_path("/jobs", job_id, "job_id")
+        try:
+            response = await self._send("DELETE", path, kind=RequestKind.STATUS)
+        except (ApiError, TransportError) as error:
+            lost = isinstance(error, TransportError) or (
+                error.attempts > 1 and getattr(error, "status", None) == 409
+            )
+            if not lost:
+                raise
+            return await self._cancel_recovered(job_id, error)
+        if response.status_code != 204:
+            raise self._unreadable(
+                response, "DELETE", f"expected 204 No Content, got {response.status_code}"
+            )
+        return CancelResult(204, reason_of(response))
+
+    async def _cancel_recovered(self, job_id: str, error: DescriptError) -> CancelResult:
+        """The DELETE's answer was lost: the job's state says whether it was done."""
+        try:
+            job = await self.get_job(job_id)
+        except DescriptError:
+            raise error from None
+        if job.job_state != "cancelled":
+            raise error
+        return CancelResult(
+            200, "OK", note="the DELETE's answer was lost; a re-read shows the job cancelled"
+        )
 
     # -- projects -----------------------------------------------------------------------
 
@@ -502,7 +655,7 @@ class DescriptClient:
         """`GET /projects`: one page."""
         return await self._get_model(
             "/projects",
-            ProjectPage.from_json,
+            checked(ProjectPage.from_json, page_problem),
             name=name,
             folder_path=folder_path,
             created_by=created_by,
@@ -557,108 +710,6 @@ class DescriptClient:
             _id_path("/projects", project_id, "project_id"), ProjectDetail.from_json
         )
 
-    # -- direct upload ------------------------------------------------------------------
-
-    async def _upload(
-        self,
-        name: str,
-        media: UploadMedia,
-        upload_url: str,
-        created: JobCreated,
-        progress: UploadProgress | None,
-    ) -> None:
-        """PUT one local file to its signed URL: streamed, with progress, no Authorization."""
-        try:
-            size = media.path.stat().st_size
-        except OSError as exc:
-            raise UploadError(name, f"cannot read {media.path}: {exc}", created=created) from None
-        if size != media.file_size:
-            raise UploadError(
-                name,
-                f"{media.path} changed size ({media.file_size} -> {size} bytes) since it was "
-                "declared",
-                created=created,
-            )
-        policy = self.retry_policy
-        split = urlsplit(upload_url)
-        shown = f"{split.netloc}{split.path}" + ("?…" if split.query else "")
-        started = self.clock.monotonic()
-        attempt = 0
-        while True:
-            attempt += 1
-            at = self.clock.now()
-            sent_at = self.clock.monotonic()
-            status: int | None = None
-            body: str | None = None
-            try:
-                response = await self._upload_http.put(
-                    upload_url,
-                    content=_file_chunks(media.path, name, size, progress),
-                    headers={
-                        "Content-Type": "application/octet-stream",
-                        "Content-Length": str(size),
-                    },
-                )
-                status = response.status_code
-                if response.is_success:
-                    self._log(
-                        at,
-                        "PUT",
-                        shown,
-                        status,
-                        _ms(self.clock, sent_at),
-                        "upload",
-                        attempt,
-                        note=f"uploaded {name} ({size} bytes)",
-                    )
-                    return
-                body = self._scrub(response.text)
-                decision = retry_delay(
-                    "PUT",
-                    status=status,
-                    headers=response.headers,
-                    attempt=attempt,
-                    elapsed=self.clock.monotonic() - started,
-                    now=self.clock.now(),
-                    policy=policy,
-                    rng=self._rng,
-                )
-                detail = f"{status} from the upload URL"
-            except httpx.RequestError as exc:
-                decision = retry_delay(
-                    "PUT",
-                    failure=classify_failure(exc),
-                    attempt=attempt,
-                    elapsed=self.clock.monotonic() - started,
-                    now=self.clock.now(),
-                    policy=policy,
-                    rng=self._rng,
-                )
-                detail = self._scrub(f"{type(exc).__name__}: {exc}".rstrip(": "))
-            except OSError as exc:
-                # The local file vanished or became unreadable mid-upload: no retry helps.
-                raise UploadError(
-                    name, f"cannot read {media.path}: {exc}", created=created
-                ) from None
-            self._log(
-                at,
-                "PUT",
-                shown,
-                status,
-                _ms(self.clock, sent_at),
-                "upload",
-                attempt,
-                error_body=body,
-                detail=detail,
-                note=decision.note(attempt, policy.max_attempts),
-            )
-            if not decision.retry:
-                error = UploadError(name, detail, created=created)
-                error.attempts = attempt
-                raise error
-            await self._wait_to_retry(f"upload of {name}: {detail}", decision.delay)
-
-
 async def _follow_pages(
     fetch: Callable[[str | None], Awaitable[tuple[list[T], str | None]]],
     max_items: int | None,
@@ -683,27 +734,10 @@ def _ms(clock: Clock, since: float) -> float:
     return (clock.monotonic() - since) * 1000
 
 
-async def _file_chunks(
-    path: Path, name: str, total: int, progress: UploadProgress | None
-) -> AsyncIterator[bytes]:
-    """The file's bytes in chunks, reporting progress as each one is handed to httpx."""
-    sent = 0
-    if progress is not None:
-        progress(name, 0, total)
-    with path.open("rb") as handle:
-        while sent < total:
-            chunk = handle.read(min(UPLOAD_CHUNK, total - sent))
-            if not chunk:
-                break
-            sent += len(chunk)
-            yield chunk
-            if progress is not None:
-                progress(name, sent, total)
-
-
 __all__ = [
     "DEFAULT_BASE_URL",
     "ApiError",
+    "CancelResult",
     "DescriptClient",
     "DescriptError",
     "RetryNotice",

@@ -13,14 +13,14 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 from http import HTTPStatus
 from typing import Any
 
 import httpx
 
+from tui.api.retry import NO_RETRY_AFTER, RETRY_AFTER, RetryAfter, parse_retry_after
+
 # Headers the API sends for client-side budgeting (errors-and-rate-limits.txt).
-RETRY_AFTER = "Retry-After"
 RATELIMIT_REMAINING = "X-RateLimit-Remaining"
 RATELIMIT_CONSUMED = "X-RateLimit-Consumed"
 
@@ -81,41 +81,6 @@ def one_line(text: str, limit: int = _SUMMARY_LIMIT) -> str:
     return flat if len(flat) <= limit else flat[: limit - 1] + "…"
 
 
-def parse_retry_after(value: str | None, now: datetime) -> float | None:
-    """`Retry-After` (delta-seconds, int or float, or an HTTP date) -> seconds to wait.
-
-    None when the header is missing, garbage, not finite, zero, negative or a date already
-    past: the caller then falls back to its own backoff instead of retrying at once.
-    """
-    if value is None:
-        return None
-    text = value.strip()
-    if not text:
-        return None
-    try:
-        seconds = float(text)
-    except ValueError:
-        seconds = _seconds_until_http_date(text, now)
-        if seconds is None:
-            return None
-    if not math.isfinite(seconds) or seconds <= 0:
-        return None
-    return seconds
-
-
-def _seconds_until_http_date(text: str, now: datetime) -> float | None:
-    try:
-        when = parsedate_to_datetime(text)
-    except (TypeError, ValueError, IndexError, OverflowError):
-        return None
-    if when is None:
-        return None
-    if when.tzinfo is None:
-        # RFC 9110 dates are GMT; a date without a zone is read as UTC.
-        when = when.replace(tzinfo=UTC)
-    return (when - now).total_seconds()
-
-
 def _int_header(headers: Mapping[str, str], name: str) -> int | None:
     value = headers.get(name)
     if value is None:
@@ -132,32 +97,44 @@ def _int_header(headers: Mapping[str, str], name: str) -> int | None:
 
 @dataclass(frozen=True, slots=True)
 class RateLimitInfo:
-    """The rate-limit headers of one response, parsed (raw `Retry-After` kept for display)."""
+    """The rate-limit headers of one response, parsed once (`retry_after.raw` for display).
 
-    retry_after: float | None = None
+    `retry_after` also accepts plain seconds (tests, hand-made errors): they become a
+    `RetryAfter` whose raw text is `retry_after_raw`.
+    """
+
+    retry_after: RetryAfter = NO_RETRY_AFTER
     retry_after_raw: str | None = None
     remaining: int | None = None
     consumed: int | None = None
 
+    def __post_init__(self) -> None:
+        value: Any = self.retry_after
+        if value is None:
+            value = RetryAfter(0.0, self.retry_after_raw)
+        elif isinstance(value, int | float):
+            seconds = float(value) if math.isfinite(value) and value > 0 else 0.0
+            value = RetryAfter(seconds, self.retry_after_raw)
+        object.__setattr__(self, "retry_after", value)
+        object.__setattr__(self, "retry_after_raw", value.raw)
+
     @classmethod
     def from_headers(cls, headers: Mapping[str, str], now: datetime) -> RateLimitInfo:
-        raw = headers.get(RETRY_AFTER)
         return cls(
-            retry_after=parse_retry_after(raw, now),
-            retry_after_raw=raw,
+            retry_after=parse_retry_after(headers.get(RETRY_AFTER), now),
             remaining=_int_header(headers, RATELIMIT_REMAINING),
             consumed=_int_header(headers, RATELIMIT_CONSUMED),
         )
 
     @property
     def is_empty(self) -> bool:
-        return self.retry_after_raw is None and self.remaining is None and self.consumed is None
+        return self.retry_after.raw is None and self.remaining is None and self.consumed is None
 
     def describe(self) -> str:
         """`Retry-After 7 · remaining 0 · consumed 10` for the activity log."""
         parts = []
-        if self.retry_after_raw is not None:
-            parts.append(f"Retry-After {self.retry_after_raw}")
+        if self.retry_after.raw is not None:
+            parts.append(f"Retry-After {self.retry_after.raw}")
         if self.remaining is not None:
             parts.append(f"remaining {self.remaining}")
         if self.consumed is not None:
@@ -203,6 +180,12 @@ class ApiError(DescriptError):
         self.path = path
         super().__init__(self.summary())
 
+    @property
+    def retry_after(self) -> RetryAfter:
+        """The answer's `Retry-After` (a 429's, or a 503's), parsed once; `.seconds` is 0.0
+        when it sent none usable."""
+        return self.rate_limit.retry_after
+
     def summary(self) -> str:
         what = self.error or _reason_phrase(self.status)
         text = f"{self.status} {what}"
@@ -242,11 +225,6 @@ class NotFoundError(ApiError):
 class RateLimitedError(ApiError):
     default_remedy = REMEDY_429
 
-    @property
-    def retry_after(self) -> float | None:
-        """Seconds the server asked us to wait, or None when it said nothing usable."""
-        return self.rate_limit.retry_after
-
 
 class ServerError(ApiError):
     """Any 5xx: the request was fine, Descript was not."""
@@ -283,12 +261,14 @@ def error_from_response(
     response: httpx.Response,
     *,
     now: datetime | None = None,
+    rate_limit: RateLimitInfo | None = None,
     method: str | None = None,
     path: str | None = None,
     secrets: tuple[str, ...] = (),
 ) -> ApiError:
     """Turn an error response into its typed exception, keeping the whole body.
 
+    `rate_limit` is the headers already parsed by the caller (parsed here when not given).
     `secrets` (the token) are masked in the body, in case a proxy echoes the request.
     """
     status = response.status_code
@@ -300,7 +280,8 @@ def error_from_response(
         if secret:
             body = body.replace(secret, "****")
     error, message = _error_fields(body)
-    rate_limit = RateLimitInfo.from_headers(response.headers, now or datetime.now(UTC))
+    if rate_limit is None:
+        rate_limit = RateLimitInfo.from_headers(response.headers, now or datetime.now(UTC))
     if method is None or path is None:
         try:
             request = response.request
@@ -355,12 +336,21 @@ class TransportError(DescriptError):
 
     remedy = REMEDY_TRANSPORT
 
-    def __init__(self, detail: str, *, method: str | None = None, path: str | None = None):
+    def __init__(
+        self,
+        detail: str,
+        *,
+        method: str | None = None,
+        path: str | None = None,
+        base_url: str | None = None,
+    ):
         self.detail = detail
         self.method = method
         self.path = path
+        self.base_url = base_url
         where = f" ({method} {path})" if method and path else ""
-        super().__init__(one_line(f"could not reach the Descript API: {detail}{where}"))
+        api = f"the Descript API at {base_url}" if base_url else "the Descript API"
+        super().__init__(one_line(f"could not reach {api}: {detail}{where}"))
 
 
 class OutcomeUnknownError(DescriptError):
@@ -414,12 +404,17 @@ class UnexpectedResponseError(DescriptError):
         super().__init__(one_line(f"unreadable {status} answer: {reason}{where}"))
 
 
+class ResponseTooLargeError(UnexpectedResponseError):
+    """A success answer over the client's size cap: cut off, never read as complete."""
+
+
 class RetryAfterTooLong(DescriptError):
     """A rate-limit wait longer than the configured maximum: surfaced, not slept.
 
     Raised for a server's long `Retry-After` (then `error` is the 429), for a shared gate
     still closed by one, and for a client-side window that cannot free a slot in time.
-    `retry_after` is the seconds still to wait from now, `until` the wall-clock time.
+    `retry_after.seconds` is the wait still ahead from now (its `raw` the server's header,
+    when it came from one), `until` the wall-clock time.
     """
 
     remedy = REMEDY_RETRY_AFTER_TOO_LONG
@@ -434,17 +429,20 @@ class RetryAfterTooLong(DescriptError):
         error: ApiError | None = None,
         waited: float = 0.0,
     ) -> None:
-        self.retry_after = retry_after
+        raw = error.retry_after.raw if error is not None else None
+        capped = error.retry_after.capped if error is not None else False
+        self.retry_after = RetryAfter(retry_after, raw, capped)
         self.until = until
         self.max_wait = max_wait
         self.reason = reason
         self.error = error
         self.waited = waited
         when = f" (until {until:%H:%M:%S} UTC)" if until else ""
+        asked = f" (asked for {raw.strip()[:40]})" if capped and raw else ""
         already = f", after waiting {waited:.0f} s" if waited > 0 else ""
         super().__init__(
             one_line(
-                f"{reason}: next send in {retry_after:.0f} s{when}{already}; "
+                f"{reason}: next send in {retry_after:.0f} s{when}{asked}{already}; "
                 f"this client waits at most {max_wait:.0f} s"
             )
         )

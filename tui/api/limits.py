@@ -8,6 +8,9 @@
   (default 18/s). Every GET and DELETE spends it, since the spec publishes no other number.
 - One shared gate: a 429 or `X-RateLimit-Remaining: 0` closes it for every waiting request
   until its deadline.
+- Across processes: given a `SharedBudget` (tui/api/budget.py), the windows, the gate and a
+  3 s spacing per polled job are kept in one file every process on the same token and base
+  URL uses; the local windows then only mirror this process's sends for the UI.
 
 Every send (first attempts and retries alike) is recorded. All waiting goes through the
 injected `Clock`, so tests run in virtual time.
@@ -20,6 +23,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
+from tui.api.budget import SharedBudget, open_shared_budget
 from tui.api.clock import Clock, SystemClock
 from tui.api.errors import RateLimitInfo, RetryAfterTooLong
 
@@ -48,6 +52,10 @@ class LimitConfig:
     slack: float = 0.05
     #: How long `X-RateLimit-Remaining: 0` without a usable Retry-After holds the next send.
     remaining_zero_hold: float = 1.0
+    #: Across processes a grant and its request's arrival at the server are further apart
+    #: (a busy process may be slow to send): wider margins on the shared windows.
+    shared_submit_slack: float = 1.0
+    shared_status_slack: float = 0.1
 
     @property
     def status_limit(self) -> int:
@@ -148,8 +156,15 @@ class BudgetSnapshot:
 class RateLimits:
     """Every request waits here for its budget (and the shared gate) before it is sent."""
 
-    def __init__(self, clock: Clock | None = None, *, config: LimitConfig | None = None) -> None:
+    def __init__(
+        self,
+        clock: Clock | None = None,
+        *,
+        config: LimitConfig | None = None,
+        shared: SharedBudget | None = None,
+    ) -> None:
         self.clock: Clock = clock or SystemClock()
+        self.shared = shared
         self.config = config or LimitConfig()
         c = self.config
         self._windows: dict[RequestKind, SlidingWindowLog] = {
@@ -167,6 +182,22 @@ class RateLimits:
         self.gate = Gate()
         self.last_server_info = RateLimitInfo()
 
+    @classmethod
+    def shared_for(
+        cls, token: str, base_url: str, clock: Clock | None = None
+    ) -> tuple[RateLimits, str | None]:
+        """Limits shared with every process on this token and base URL, or per-process ones
+        and the one-line warning to show when the state dir cannot be used."""
+        clock = clock or SystemClock()
+        shared, warning = open_shared_budget(token, base_url, clock)
+        return cls(clock, shared=shared), warning
+
+    def _shared(self) -> SharedBudget | None:
+        """The shared budget while it works; after a failure, this process's own limits."""
+        if self.shared is not None and self.shared.failed:
+            self.shared = None
+        return self.shared
+
     def window(self, kind: RequestKind) -> SlidingWindowLog:
         return self._windows[kind]
 
@@ -175,19 +206,26 @@ class RateLimits:
     def would_wait(self, kind: RequestKind) -> float:
         """Seconds a send of `kind` would wait right now (0: it would go at once)."""
         now = self.clock.monotonic()
-        return max(self.gate.wait(now), self._windows[kind].next_free(now) - now, 0.0)
+        budget = self._shared()
+        shared = budget.gate().wait if budget is not None else 0.0
+        return max(self.gate.wait(now), shared, self._windows[kind].next_free(now) - now, 0.0)
 
     def next_slot_at(self, kind: RequestKind) -> datetime | None:
         """Wall-clock time the next send of `kind` may start; None when it may start now."""
         wait = self.would_wait(kind)
         return self.clock.now() + timedelta(seconds=wait) if wait > 0 else None
 
-    async def acquire(self, kind: RequestKind, *, max_wait: float | None = None) -> float:
+    async def acquire(
+        self, kind: RequestKind, *, max_wait: float | None = None, job_id: str | None = None
+    ) -> float:
         """Wait for the gate and `kind`'s window, then record the send; returns seconds waited.
 
         A wait longer than `max_wait` raises `RetryAfterTooLong` at once (nothing recorded),
-        so the caller can show "rate-limited until T" instead of hanging.
+        so the caller can show "rate-limited until T" instead of hanging. `job_id`: a status
+        GET of that job, spaced 3 s from any other process's (shared budget only).
         """
+        if (budget := self._shared()) is not None:
+            return await self._acquire_shared(budget, kind, max_wait, job_id)
         window = self._windows[kind]
         started = self.clock.monotonic()
         while True:
@@ -214,11 +252,44 @@ class RateLimits:
                 )
             await self.clock.sleep(wait)
 
+    async def _acquire_shared(
+        self,
+        shared: SharedBudget,
+        kind: RequestKind,
+        max_wait: float | None,
+        job_id: str | None,
+    ) -> float:
+        """`acquire` against the budget every process on this token shares."""
+        window = self._windows[kind]
+        started = self.clock.monotonic()
+        while True:
+            c = self.config
+            slack = c.shared_status_slack if kind is RequestKind.STATUS else c.shared_submit_slack
+            grant = shared.try_acquire(
+                kind.value, window.limit, window.window + slack, job_id=job_id
+            )
+            now = self.clock.monotonic()
+            if grant.wait <= 0:
+                window.record(now)  # this process's share, for the header
+                return now - started
+            if max_wait is not None and (now - started) + grant.wait > max_wait:
+                raise RetryAfterTooLong(
+                    grant.wait,
+                    until=self.clock.now() + timedelta(seconds=grant.wait),
+                    max_wait=max_wait,
+                    reason=grant.reason,
+                    waited=now - started,
+                )
+            await self.clock.sleep(grant.wait)
+
     # -- what the server said -----------------------------------------------------------
 
     def close_gate(self, seconds: float, reason: str) -> None:
-        """Hold every request for `seconds` (e.g. after a 429)."""
+        """Hold every request for `seconds` (e.g. after a 429), in every process sharing the
+        budget."""
         self.gate.close(self.clock.monotonic() + max(0.0, seconds), reason)
+        if (budget := self._shared()) is not None:
+            budget.close_gate(seconds, reason)
 
     def observe(self, status: int, rate_limit: RateLimitInfo) -> None:
         """Note a response's rate-limit headers; `Remaining: 0` holds the next send.
@@ -228,7 +299,7 @@ class RateLimits:
         if not rate_limit.is_empty:
             self.last_server_info = rate_limit
         if status != 429 and rate_limit.remaining is not None and rate_limit.remaining <= 0:
-            hold = rate_limit.retry_after or self.config.remaining_zero_hold
+            hold = rate_limit.retry_after.seconds or self.config.remaining_zero_hold
             self.close_gate(hold, "X-RateLimit-Remaining: 0")
 
     # -- for the UI ---------------------------------------------------------------------
@@ -253,6 +324,12 @@ class RateLimits:
             )
 
         closed = self.gate.is_closed(mono)
+        if (budget := self._shared()) is not None:
+            # Another process's 429 holds this one too: show the later of the two.
+            shared = budget.gate()
+            if shared.wait > 0 and mono + shared.wait > self.gate.closed_until:
+                self.gate.close(mono + shared.wait, shared.reason)
+                closed = True
         return BudgetSnapshot(
             taken_at=wall,
             status_last_second=self._windows[RequestKind.STATUS].used(mono),

@@ -535,3 +535,14 @@ class ProjectPage:
             next_cursor=_str_or_none(cursor) or None,
             raw=data,
         )
+
+
+@dataclass(frozen=True, slots=True)
+class CancelResult:
+    """What `DELETE /jobs/{id}` answered, as the cancel dialog shows it:
+    `f"{status_code} {reason}"`, plus `note` when the answer had to be recovered (e.g. the
+    DELETE's answer was lost and a re-read shows the job cancelled)."""
+
+    status_code: int
+    reason: str
+    note: str = ""

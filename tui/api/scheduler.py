@@ -650,7 +650,7 @@ class PollingScheduler:
         if isinstance(error, UnauthorizedError | MissingTokenError):
             self._set_state("unauthorized", error, None)
         elif isinstance(error, RateLimitedError | RetryAfterTooLong):
-            wait = error.retry_after if error.retry_after else policy.rate_limited_delay
+            wait = error.retry_after.seconds or policy.rate_limited_delay
             self._pause("rate_limited", error, now + max(wait, policy.min_interval))
         else:
             self._offline_failures += 1

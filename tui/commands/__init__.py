@@ -23,7 +23,7 @@ from enum import IntEnum
 from typing import TYPE_CHECKING, Any, TextIO, TypeVar, cast
 
 from tui.api.clock import Clock, SystemClock
-from tui.api.requests import url_problem
+from tui.config import client_deadlines
 from tui.journal import MEMORY, Journal, JournaledJob, JournalError, submit_journaled
 from tui.simulator.world import DEMO_TOKEN
 
@@ -106,6 +106,10 @@ class CliContext:
     profile: str | None = None
     base_url: str | None = None
     read_only: bool = False
+    # --allow-insecure-http: plain http to a remote host (the token travels in clear).
+    allow_insecure_http: bool = False
+    # --request-timeout: beats the profile's request_timeout.
+    request_timeout: float | None = None
     # Set by --demo: the background simulator and the token the demo world knows.
     demo_base_url: str | None = None
     # Tests swap in an in-process transport (httpx.ASGITransport) here.
@@ -139,11 +143,19 @@ class CliContext:
             return demo_connection(self.demo_base_url, read_only=self.read_only)
         from tui.config import resolve_connection
 
-        if self.base_url and (problem := url_problem(self.base_url)):
-            raise UsageError(f"--base-url {problem}")
+        # resolve_connection checks the base URL (tui.api.base_url) before anything is sent.
         return resolve_connection(
-            profile=self.profile, base_url=self.base_url, read_only=self.read_only
+            profile=self.profile,
+            base_url=self.base_url,
+            read_only=self.read_only,
+            allow_insecure_http=self.insecure_http_ok,
         )
+
+    @property
+    def insecure_http_ok(self) -> bool:
+        """--allow-insecure-http, or an in-process transport (tests): then no byte crosses
+        a network, so plain http cannot expose the token."""
+        return self.allow_insecure_http or self.transport_factory is not None
 
     @property
     def is_read_only(self) -> bool:
@@ -189,7 +201,22 @@ class CliContext:
             transport=transport,
             clock=self.clock,
             on_retry=self.say_retry,
+            limits=self._rate_limits(connection) if transport is None else None,
+            **client_deadlines(getattr(connection, "profile", None), self.request_timeout),
         )
+
+    def _rate_limits(self, connection: Any) -> Any:
+        """Limits shared with every process on this token and base URL (the API's limits are
+        per user); per-process, with one warning line, when the state dir is unusable. The
+        demo's simulator is this process's own: nothing is written for it."""
+        from tui.api.limits import RateLimits
+
+        if self.demo_base_url is not None:
+            return None
+        limits, warning = RateLimits.shared_for(connection.token, connection.base_url, self.clock)
+        if warning:
+            self.err(warning)
+        return limits
 
     def say_retry(self, what: str, seconds: float) -> None:
         """A retry's wait on stderr: a 429's Retry-After can hold a command for minutes."""
@@ -265,6 +292,11 @@ class CliJournal:
         return self._journal is not None
 
     @property
+    def journal(self) -> Journal | None:
+        """The journal itself, unguarded (None when it could not be opened)."""
+        return self._journal
+
+    @property
     def in_memory(self) -> bool:
         return self._journal is not None and self._journal.in_memory
 
@@ -295,16 +327,26 @@ class CliJournal:
         send: Callable[[], Awaitable[JobCreated]],
         *,
         extra: Mapping[str, Any] | None = None,
+        force: bool = False,
     ) -> JobCreated:
-        """`submit_journaled`: on disk before the POST, then its job id or its fate."""
+        """`submit_journaled`: refused if an unresolved twin exists (unless `force`), on disk
+        before the POST, then its job id or its fate."""
         # Duck-typed: the four submission calls below, each guarded.
         journal = cast("Journal", self) if self.active else None
-        return await submit_journaled(journal, kind, request_json, send, extra=extra)
+        return await submit_journaled(journal, kind, request_json, send, extra=extra, force=force)
 
     def record_submission(
-        self, kind: str, request_json: Mapping[str, Any], *, extra: Mapping[str, Any] | None = None
+        self,
+        kind: str,
+        request_json: Mapping[str, Any],
+        *,
+        extra: Mapping[str, Any] | None = None,
+        force: bool = False,
     ) -> int | None:
-        return self._guard(lambda j: j.record_submission(kind, request_json, extra=extra), None)
+        # An UnresolvedTwinError is not a journal failure: it propagates (nothing is sent).
+        return self._guard(
+            lambda j: j.record_submission(kind, request_json, extra=extra, force=force), None
+        )
 
     def attach_job(self, local_id: int | None, job_created: JobCreated) -> None:
         if local_id is not None:

@@ -12,6 +12,7 @@ import getpass
 import os
 from typing import Any
 
+from tui.api.base_url import base_url_problem
 from tui.commands import CliContext, CommandFailed, ExitCode, UsageError
 from tui.config import (
     BASE_URL_ENV,
@@ -143,11 +144,29 @@ def _profile_for_login(ctx: CliContext, config: Config) -> tuple[Profile, bool]:
     url = ctx.base_url or os.environ.get(BASE_URL_ENV, "").strip()
     if url:
         values["base_url"] = url.rstrip("/")
+    _keep_insecure_flag(ctx, values)
     profile, problems = validate_profile(name, values)
     if problems or profile is None:
         raise UsageError(f"profile {name!r}: {problems[0]}")
     # The implicit default profile needs no table unless it points somewhere else.
     return profile, name != DEFAULT_PROFILE or bool(values)
+
+
+def _keep_insecure_flag(ctx: CliContext, values: dict[str, Any]) -> None:
+    """A profile stored with a remote http:// URL under --allow-insecure-http keeps the flag,
+    so every later command on it need not repeat it; without the flag it is refused."""
+    url = values.get("base_url")
+    if ctx.insecure_http_ok and url and base_url_problem(url) is not None:
+        values["allow_insecure_http"] = True
+
+
+def _login_base_url(ctx: CliContext, profile: Profile) -> str:
+    """The URL the token is checked against: refused (exit 2) before the token is read."""
+    url = ctx.base_url or os.environ.get(BASE_URL_ENV, "").strip() or profile.base_url
+    insecure_ok = ctx.insecure_http_ok or profile.allow_insecure_http
+    if problem := base_url_problem(url, allow_insecure_http=insecure_ok):
+        raise UsageError(f"base URL {problem}; nothing was stored")
+    return url.strip().rstrip("/")
 
 
 def _report_save(ctx: CliContext, result: SaveResult) -> None:
@@ -174,9 +193,7 @@ async def login_command(args: argparse.Namespace, ctx: CliContext) -> int:
         )
     config = load_config()
     profile, is_new = _profile_for_login(ctx, config)
-    base_url = (
-        ctx.base_url or os.environ.get(BASE_URL_ENV, "").strip() or profile.base_url
-    ).rstrip("/")
+    base_url = _login_base_url(ctx, profile)
     token = _read_token(ctx)
     await _check_token(ctx, token, base_url)
     store = _store()
@@ -291,6 +308,7 @@ def profiles_add_command(args: argparse.Namespace, ctx: CliContext) -> int:
     values: dict[str, Any] = {"read_only": True} if ctx.read_only else {}
     if ctx.base_url:
         values["base_url"] = ctx.base_url.rstrip("/")
+    _keep_insecure_flag(ctx, values)
     profile, problems = validate_profile(args.name, values)
     if problems or profile is None:
         raise UsageError(f"profile {args.name!r}: {problems[0]}")

@@ -324,8 +324,8 @@ def describe_error(err: BaseException) -> list[str]:
         head = clean(str(err)) or type(err).__name__
     lines = [head]
     retry_after = getattr(err, "retry_after", None)
-    if retry_after is not None:
-        lines.append(f"retry after: {format_duration(retry_after)}")
+    if retry_after is not None and retry_after.usable:
+        lines.append(f"retry after: {format_duration(retry_after.seconds)}")
     remedy = getattr(err, "remedy", None)
     if remedy:
         lines.append(f"what to do: {clean(remedy)}")

@@ -56,6 +56,12 @@ def _add_wait_flags(parser: argparse.ArgumentParser) -> None:
         help="Descript POSTs the final job status to this URL when the job stops",
     )
     parser.add_argument(
+        "--force",
+        action="store_true",
+        help="send even if the same request is journaled with an unknown outcome (see "
+        "`descript-tui reconcile`): a duplicate job may result",
+    )
+    parser.add_argument(
         "--wait",
         action="store_true",
         help=(
@@ -256,6 +262,7 @@ async def submit_import(args: argparse.Namespace, ctx: CliContext) -> int:
             created = await _submit(
                 ctx,
                 journal,
+                args.force,
                 RequestKind.IMPORT,
                 request.to_json(),
                 lambda: client.import_media(request, upload_progress=progress),
@@ -273,6 +280,7 @@ async def submit_agent(args: argparse.Namespace, ctx: CliContext) -> int:
             created = await _submit(
                 ctx,
                 journal,
+                args.force,
                 RequestKind.AGENT,
                 request.to_json(),
                 lambda: client.agent_edit(request),
@@ -289,6 +297,7 @@ async def submit_publish(args: argparse.Namespace, ctx: CliContext) -> int:
             created = await _submit(
                 ctx,
                 journal,
+                args.force,
                 RequestKind.PUBLISH,
                 request.to_json(),
                 lambda: client.publish(request),
@@ -299,15 +308,17 @@ async def submit_publish(args: argparse.Namespace, ctx: CliContext) -> int:
 async def _submit(
     ctx: CliContext,
     journal: CliJournal,
+    force: bool,
     kind: RequestKind,
     request_json: Mapping[str, Any],
     send: Callable[[], Awaitable[JobCreated]],
     *,
     extra: Mapping[str, Any] | None = None,
 ) -> JobCreated:
-    """Send once, journaled; a lost answer also says the dashboard can reconcile it."""
+    """Send once, journaled (refused when an unresolved twin exists, unless `force`); a
+    lost answer also says how to reconcile it."""
     try:
-        return await journal.submit(kind.value, request_json, send, extra=extra)
+        return await journal.submit(kind.value, request_json, send, extra=extra, force=force)
     except Exception as error:
         # Marked outcome-unknown (a lost answer, or a 2xx we could not read): the job may
         # exist. Say where it is remembered, unless that memory dies with this command.
@@ -327,8 +338,8 @@ def _outcome_unknown_message(ctx: CliContext, error: BaseException) -> str:
     dashboard = PROG if ctx.profile is None else f"{PROG} --profile {profile}"
     lines = [
         *error_lines(error),
-        f"it is journaled as needing reconciliation (profile {profile}): open the dashboard "
-        f"(`{dashboard}`) and press R on its row to look for the job it may have made",
+        f"it is journaled as needing reconciliation (profile {profile}): run `{PROG} "
+        f"reconcile`, or open the dashboard (`{dashboard}`) and press R on its row",
     ]
     return "error: " + "\n  ".join(lines)
 

@@ -27,6 +27,7 @@ from tui.api.errors import (
     OutcomeUnknownError,
     PaymentRequiredError,
     RateLimitedError,
+    ResponseTooLargeError,
     RetryAfterTooLong,
     ServerError,
     TransportError,
@@ -36,7 +37,7 @@ from tui.api.errors import (
     UploadError,
 )
 from tui.api.limits import RateLimits, RequestKind
-from tui.api.models import Outcome
+from tui.api.models import CancelResult, Outcome
 from tui.api.requests import AgentRequest, ImportRequest, PublishRequest, UploadMedia, UrlMedia
 from tui.api.retry import RetryPolicy
 
@@ -171,15 +172,66 @@ async def test_empty_ids_stop_before_sending(client: DescriptClient, server: Ser
 
 async def test_a_204_cancel_parses_cleanly(client: DescriptClient, server: Server) -> None:
     server.answers = [httpx.Response(204)]
-    assert await client.cancel_job("j1") is None
+    assert await client.cancel_job("j1") == CancelResult(204, "No Content")
     assert server.seen[0][1].method == "DELETE"
     entry = client.activity.entries()[-1]
     assert entry.status == 204 and entry.method == "DELETE" and entry.path == "/jobs/j1"
 
 
-async def test_a_cancel_answer_body_is_never_parsed(client: DescriptClient, server: Server):
-    server.answers = [httpx.Response(200, content=b"\x00not json")]
-    assert await client.cancel_job("j1") is None
+@pytest.mark.parametrize(
+    "answer",
+    [
+        httpx.Response(200, content=b"<html><body>Welcome</body></html>"),
+        httpx.Response(200, content=b"\x00not json"),
+        httpx.Response(202, json={"ok": True}),
+    ],
+)
+async def test_a_cancel_answered_by_anything_but_204_is_reported_as_what_it_was(
+    client: DescriptClient, server: Server, answer: httpx.Response
+) -> None:
+    server.answers = [answer]
+    with pytest.raises(UnexpectedResponseError) as caught:
+        await client.cancel_job("j1")
+    assert caught.value.status == answer.status_code
+    assert f"got {answer.status_code}" in str(caught.value)
+    assert caught.value.body == answer.text
+    assert server.count == 1
+
+
+async def test_a_cancel_whose_answer_was_lost_rereads_the_job(
+    client: DescriptClient, server: Server
+) -> None:
+    server.answers = [
+        httpx.ReadError("connection reset"),
+        err(409, "conflict", "Job has already been cancelled"),
+        ok({**JOB, "job_state": "cancelled"}),
+    ]
+    result = await client.cancel_job("j1")
+    assert (result.status_code, result.reason) == (200, "OK")
+    assert "lost" in result.note and "cancelled" in result.note
+    assert [r.method for _, r, _ in server.seen] == ["DELETE", "DELETE", "GET"]
+
+
+async def test_a_lost_cancel_on_a_job_that_stopped_is_still_the_409(
+    client: DescriptClient, server: Server
+) -> None:
+    server.answers = [
+        httpx.ReadError("connection reset"),
+        err(409, "conflict", "Job has already stopped"),
+        ok({**JOB, "job_state": "stopped"}),
+    ]
+    with pytest.raises(UnexpectedStatusError) as caught:
+        await client.cancel_job("j1")
+    assert caught.value.status == 409
+
+
+async def test_a_first_409_is_reported_without_a_reread(
+    client: DescriptClient, server: Server
+) -> None:
+    server.answers = [err(409, "conflict", "Job has already been cancelled")]
+    with pytest.raises(UnexpectedStatusError):
+        await client.cancel_job("j1")
+    assert server.count == 1
 
 
 async def test_submit_endpoints_send_the_shared_request_json(
@@ -279,7 +331,7 @@ async def test_429_gives_up_after_max_attempts(server: Server, clock: ManualCloc
             await api.get_job("j1")
     assert server.count == 3
     assert caught.value.attempts == 3
-    assert caught.value.retry_after == 2.0
+    assert caught.value.retry_after.seconds == 2.0
 
 
 async def test_a_huge_retry_after_is_surfaced_not_slept(
@@ -290,7 +342,7 @@ async def test_a_huge_retry_after_is_surfaced_not_slept(
     with pytest.raises(RetryAfterTooLong) as caught:
         await client.get_job("j1")
     assert clock.monotonic() == start  # nobody slept
-    assert caught.value.retry_after == 3600
+    assert caught.value.retry_after.seconds == 3600
     assert isinstance(caught.value.error, RateLimitedError)
     snap = client.limits.snapshot()
     assert snap.gate_closed and (snap.gate_closed_until - clock.now()).total_seconds() == 3600
@@ -308,6 +360,8 @@ async def test_one_429_pauses_every_waiting_request(server: Server) -> None:
     def answer(request: httpx.Request) -> httpx.Response:
         if request.url.path.endswith("/a") and server.count == 1:
             return err(429, headers={"Retry-After": "5"})
+        if request.url.path.endswith("/jobs"):
+            return ok({"data": [JOB], "pagination": {}})
         return ok({**JOB, "job_id": request.url.path.rsplit("/", 1)[-1]})
 
     server.default = answer
@@ -729,3 +783,92 @@ async def test_a_file_that_changed_since_it_was_declared_is_not_uploaded(
     with pytest.raises(UploadError, match="changed size"):
         await client.import_media(ImportRequest(project_name="U", add_media={"a.wav": media}))
     assert server.count == 1
+
+
+@pytest.mark.parametrize("header", ["1e300", "inf", "Fri, 31 Dec 9999 23:59:59 GMT"])
+async def test_an_absurd_retry_after_is_surfaced_capped_not_a_crash(
+    client: DescriptClient, server: Server, clock: ManualClock, header: str
+) -> None:
+    server.answers = [err(429, headers={"Retry-After": header})]
+    with pytest.raises(RetryAfterTooLong) as caught:
+        await client.get_job("j1")
+    assert caught.value.retry_after.capped and caught.value.retry_after.raw == header
+    assert isinstance(caught.value.error, RateLimitedError)
+    assert caught.value.error.retry_after.capped
+    assert "asked for" in str(caught.value)
+
+
+# -- answers checked -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("call", "payload", "reason"),
+    [
+        ("list_jobs", {"pagination": {}}, "without a data array"),
+        ("list_jobs", {"data": None}, "without a data array"),
+        ("list_jobs", [], "not a JSON object"),
+        ("list_jobs", {"data": [{"job_id": "j1"}]}, "without job_state"),
+        ("list_jobs", {"data": [JOB, {"job_state": "running"}]}, "without job_id (item 1)"),
+        ("list_projects", {"projects": []}, "without a data array"),
+        ("get_job", {"job_type": "agent"}, "without job_id or job_state"),
+        ("get_job", {**JOB, "job_state": ""}, "without job_state"),
+        ("get_job", "a string", "not a JSON object"),
+    ],
+)
+async def test_answers_missing_what_the_spec_promises_are_errors_never_nothing(
+    client: DescriptClient, server: Server, call: str, payload: Any, reason: str
+) -> None:
+    server.answers = [httpx.Response(200, json=payload)]
+    calls = {
+        "list_jobs": client.list_jobs_page,
+        "list_projects": client.list_projects_page,
+        "get_job": lambda: client.get_job("j1"),
+    }
+    with pytest.raises(UnexpectedResponseError) as caught:
+        await calls[call]()
+    assert reason in str(caught.value)
+    last = client.activity.entries()[-1]
+    assert last.note is not None and reason in last.note
+
+
+async def test_a_non_json_2xx_is_an_error(client: DescriptClient, server: Server) -> None:
+    server.answers = [httpx.Response(200, content=b"<html>maintenance</html>")]
+    with pytest.raises(UnexpectedResponseError) as caught:
+        await client.list_jobs_page()
+    assert "invalid JSON" in str(caught.value)
+
+
+async def test_an_answer_over_the_cap_is_cut_and_reported(server: Server, clock: ManualClock):
+    big = json.dumps({"data": [JOB] * 50, "pagination": {}}).encode()
+    server.default = httpx.Response(200, content=big)
+    async with DescriptClient(
+        TOKEN,
+        base_url=BASE,
+        transport=httpx.MockTransport(server),
+        clock=clock,
+        max_answer_bytes=len(big) - 1,
+    ) as api:
+        with pytest.raises(ResponseTooLargeError) as caught:
+            await api.list_jobs_page()
+        assert "cut off" in str(caught.value)
+        with pytest.raises(OutcomeUnknownError):
+            await api.agent_edit(AGENT)
+    assert server.count == 2  # neither was retried
+
+
+async def test_the_default_cap_is_20_mb() -> None:
+    async with DescriptClient(TOKEN) as api:
+        assert api.max_answer_bytes == 20_000_000
+        assert api.request_timeout == 30.0
+        assert api.retry_policy.deadline == 90.0
+
+
+@pytest.mark.parametrize(
+    "url", ["ftp://descriptapi.com/v1", "http://[::1", "https://x.test/v1?q=1", "https://u:p@x/v1"]
+)
+def test_the_client_refuses_a_malformed_base_url_before_anything(url: str) -> None:
+    from tui.api.base_url import InvalidBaseUrlError
+
+    with pytest.raises(InvalidBaseUrlError) as caught:
+        DescriptClient(TOKEN, base_url=url)
+    assert TOKEN not in str(caught.value) and ":p@" not in str(caught.value)

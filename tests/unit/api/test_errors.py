@@ -26,6 +26,7 @@ from tui.api.errors import (
     error_from_response,
     one_line,
 )
+from tui.api.retry import RetryAfter
 
 NOW = datetime(2026, 11, 25, 12, 0, 0, tzinfo=UTC)
 
@@ -92,9 +93,9 @@ def test_rate_limit_headers_are_parsed() -> None:
         now=NOW,
     )
     assert isinstance(err, RateLimitedError)
-    assert err.retry_after == 30.0
+    assert err.retry_after == RetryAfter(30.0, "30", False)
     assert err.rate_limit == RateLimitInfo(
-        retry_after=30.0, retry_after_raw="30", remaining=0, consumed=100
+        retry_after=RetryAfter(30.0, "30"), remaining=0, consumed=100
     )
     assert err.headers["retry-after"] == "30"
     assert err.rate_limit.describe() == "Retry-After 30 · remaining 0 · consumed 100"
@@ -105,7 +106,7 @@ def test_garbage_rate_limit_headers_do_not_crash() -> None:
         {"Retry-After": "soon", "X-RateLimit-Remaining": "many", "X-RateLimit-Consumed": "2.0"},
         NOW,
     )
-    assert info.retry_after is None and info.retry_after_raw == "soon"
+    assert not info.retry_after.usable and info.retry_after.raw == "soon"
     assert info.remaining is None and info.consumed == 2
 
 

@@ -102,12 +102,14 @@ def private_dirs(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
     """Every CLI test: config, token file and journal in tmp_path, never the keyring.
 
     Autouse, so no test (even one that forgets `cli_env`) reads or writes the user's real
-    config, keyring or journal (`DESCRIPT_TUI_DATA_DIR`).
+    config, keyring, journal (`DESCRIPT_TUI_DATA_DIR`) or rate budget
+    (`DESCRIPT_TUI_STATE_DIR`).
     """
     monkeypatch.setenv("DESCRIPT_TUI_CONFIG", str(tmp_path / "config.toml"))
     monkeypatch.setenv("DESCRIPT_TUI_TOKEN_FILE", str(tmp_path / "credentials.toml"))
     monkeypatch.setenv("DESCRIPT_TUI_KEYRING", "0")
     monkeypatch.setenv("DESCRIPT_TUI_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("DESCRIPT_TUI_STATE_DIR", str(tmp_path / "state"))
     return tmp_path
 
 

@@ -134,7 +134,7 @@ def test_an_unknown_outcome_is_left_for_reconciliation_and_never_resent(
     assert pending.kind == "agent" and pending.status == "outcome_unknown"
     assert pending.request["prompt"] == "Add Studio Sound"
     # The usual advice stays; the journal's reconciliation is named too.
-    assert "descript-tui jobs list --since 10m" in result.err
+    assert "descript-tui reconcile" in result.err
     assert "journaled as needing reconciliation" in result.err and "press R" in result.err
 
 

@@ -93,7 +93,7 @@ def test_submit_with_unknown_outcome_is_not_resent_and_says_how_to_check(
     result = run("agent", "--project-id", "p1", "--prompt", "Add Studio Sound")
     assert result.code == 5
     assert "may or may not have been created" in result.err
-    assert "descript-tui jobs list --since 10m" in result.err
+    assert "descript-tui reconcile" in result.err
     assert run.sent == ["POST /v1/jobs/agent"], "a POST whose outcome is unknown is never resent"
     assert SECRET not in result.all
 

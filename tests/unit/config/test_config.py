@@ -56,17 +56,17 @@ def test_no_config_no_token_gives_the_default_profile_and_url(config_home: Path)
 @pytest.mark.parametrize(
     ("argument", "env_url", "expected"),
     [
-        (None, None, "http://profile.example/v1"),
-        (None, "http://env.example/v1", "http://env.example/v1"),
-        ("http://arg.example/v1/", "http://env.example/v1", "http://arg.example/v1"),
-        ("http://arg.example/v1", None, "http://arg.example/v1"),
+        (None, None, "https://profile.example/v1"),
+        (None, "https://env.example/v1", "https://env.example/v1"),
+        ("https://arg.example/v1/", "https://env.example/v1", "https://arg.example/v1"),
+        ("https://arg.example/v1", None, "https://arg.example/v1"),
     ],
 )
 def test_base_url_precedence(
     config_home: Path, argument: str | None, env_url: str | None, expected: str
 ) -> None:
     write(
-        config_home / "config.toml", '[profiles.default]\nbase_url = "http://profile.example/v1"\n'
+        config_home / "config.toml", '[profiles.default]\nbase_url = "https://profile.example/v1"\n'
     )
     environ = env_for(config_home, **({"DESCRIPT_API_BASE_URL": env_url} if env_url else {}))
     assert resolve_connection(None, argument, environ=environ).base_url == expected
@@ -95,10 +95,10 @@ def test_read_only_from_the_profile_or_the_flag(config_home: Path) -> None:
 def test_default_profile_is_taken_from_the_file(config_home: Path) -> None:
     write(
         config_home / "config.toml",
-        'default_profile = "work"\n[profiles.work]\nbase_url = "http://work.example/v1"\n',
+        'default_profile = "work"\n[profiles.work]\nbase_url = "https://work.example/v1"\n',
     )
     conn = resolve_connection(environ=env_for(config_home))
-    assert (conn.profile_name, conn.base_url) == ("work", "http://work.example/v1")
+    assert (conn.profile_name, conn.base_url) == ("work", "https://work.example/v1")
 
 
 def test_unknown_profile_says_how_to_create_it(config_home: Path) -> None:
@@ -203,7 +203,7 @@ def test_bad_profile_name_is_refused() -> None:
 
 
 def test_broken_toml_names_file_and_line_and_is_left_untouched(config_home: Path) -> None:
-    text = '# my settings\n[profiles.default]\nbase_url = "http://x/v1"\nread_only = tru\n'
+    text = '# my settings\n[profiles.default]\nbase_url = "https://x/v1"\nread_only = tru\n'
     path = write(config_home / "config.toml", text)
     before = path.stat().st_mtime_ns
     with pytest.raises(ConfigError) as caught:
@@ -223,7 +223,7 @@ def test_broken_toml_names_file_and_line_and_is_left_untouched(config_home: Path
 def test_wrong_type_names_the_line_of_the_key(config_home: Path) -> None:
     path = write(
         config_home / "config.toml",
-        '[profiles.default]\nbase_url = "http://x/v1"\n\n[profiles.work]\ntheme = "x"\n'
+        '[profiles.default]\nbase_url = "https://x/v1"\n\n[profiles.work]\ntheme = "x"\n'
         'read_only = "yes"\n',
     )
     with pytest.raises(ConfigError) as caught:
@@ -282,7 +282,7 @@ def test_a_hash_inside_a_string_is_not_a_comment(config_home: Path) -> None:
 def test_add_profile_and_set_default_keep_comments(config_home: Path) -> None:
     path = write(config_home / "config.toml", COMMENTED)
     config = load_config(path)
-    result = add_profile(config, Profile(name="work", base_url="http://work.example/v1"))
+    result = add_profile(config, Profile(name="work", base_url="https://work.example/v1"))
     assert result.backup is None
     result = set_default_profile(config, "work")
     assert result.backup is None
@@ -291,7 +291,7 @@ def test_add_profile_and_set_default_keep_comments(config_home: Path) -> None:
     assert "# used when --profile is not given" in text
     again = load_config(path)
     assert again.default_profile == "work"
-    assert again.profiles["work"].base_url == "http://work.example/v1"
+    assert again.profiles["work"].base_url == "https://work.example/v1"
     assert again.profiles["default"].read_only is True
 
 

@@ -322,3 +322,74 @@ def test_the_journal_is_private_to_its_user(journal: Journal, journal_path: Path
     assert stat.S_IMODE(journal_path.parent.stat().st_mode) == 0o700
     wal = journal_path.with_name(journal_path.name + "-wal")
     assert stat.S_IMODE(wal.stat().st_mode) == 0o600
+
+
+# -- duplicate submits and orphaned submissions ----------------------------------------------
+
+
+def test_an_unresolved_twin_is_refused_in_the_same_transaction(tmp_path: Path) -> None:
+    from tui.submissions import UnresolvedTwinError
+
+    path = tmp_path / "j.sqlite3"
+    request = {"project_name": "P", "prompt": "captions"}
+    with Journal(path) as first, Journal(path) as second:
+        local_id = first.record_submission("agent", request)
+        with pytest.raises(UnresolvedTwinError) as caught:
+            second.record_submission("agent", dict(reversed(request.items())))
+        assert caught.value.twins[0].local_id == local_id
+        assert "still sending in another process" in str(caught.value)
+        # Another profile, another kind, or another request: not twins.
+        Journal(path, profile="other").record_submission("agent", request)
+        second.record_submission("import", request)
+        second.record_submission("agent", {**request, "prompt": "other"})
+        # Known outcome: free again. Unknown: still refused; --force passes.
+        first.mark_outcome_unknown(local_id, "lost")
+        with pytest.raises(UnresolvedTwinError):
+            second.check_no_unresolved_twin("agent", request)
+        second.record_submission("agent", request, force=True)
+        first.resolve_reconciliation(local_id, None)
+
+
+def test_a_sending_submission_of_a_dead_process_is_orphaned_at_once(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    dead = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    dead_pid = int(dead.stdout)
+    with Journal(tmp_path / "j.sqlite3") as journal:
+        mine = journal.record_submission("agent", {"prompt": "mine"})
+        theirs = journal.record_submission("agent", {"prompt": "theirs"})
+        journal._transact(
+            lambda conn: conn.execute(
+                "UPDATE submissions SET owner = ? WHERE local_id = ?", (f"{dead_pid}:1", theirs)
+            )
+        )
+        pending = journal.pending_reconciliations()
+        assert [(p.local_id, p.orphaned) for p in pending] == [(theirs, True)]
+        assert [p.local_id for p in journal.orphaned_submissions()] == [theirs]
+        assert mine not in {p.local_id for p in pending}  # alive and recent: still sending
+
+
+def test_a_version_1_journal_is_upgraded_in_place(tmp_path: Path) -> None:
+    from tui.journal import _SCHEMA_V1
+
+    path = tmp_path / "old.sqlite3"
+    with sqlite3.connect(path) as conn:
+        conn.executescript(_SCHEMA_V1)
+        conn.execute(
+            "INSERT INTO submissions (profile, kind, request_json, submitted_at, status)"
+            " VALUES ('default', 'agent', '{\"prompt\": \"x\"}', '2026-11-25T12:00:00Z',"
+            " 'outcome_unknown')"
+        )
+        conn.execute("PRAGMA user_version = 1")
+    with Journal(path) as journal:
+        [old] = journal.pending_reconciliations()  # no fingerprint, no owner: still listed
+        assert old.status == "outcome_unknown" and not old.orphaned
+        journal.record_submission("agent", {"prompt": "x"})  # an old row has no fingerprint
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == 2

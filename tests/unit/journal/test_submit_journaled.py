@@ -145,3 +145,27 @@ def test_record_events_upserts_and_expires_in_one_go(journal: Journal) -> None:
     rows = {r.job_id: r for r in journal.load_jobs()}
     assert rows["old"].expired and rows["old"].job is not None
     assert journal.unfinished_job_ids() == ["a"]
+
+
+async def test_the_twin_of_an_unknown_outcome_is_refused_before_send(journal: Journal) -> None:
+    """The one check the CLI and the dashboard's forms share (both submit through here)."""
+    from tui.submissions import UnresolvedTwinError
+
+    sent: list[str] = []
+
+    async def lost() -> JobCreated:
+        sent.append("first")
+        raise OutcomeUnknownError("POST", "/jobs/agent", REQUEST, "ReadTimeout")
+
+    async def again() -> JobCreated:
+        sent.append("twin")
+        return created("job-2")
+
+    with pytest.raises(OutcomeUnknownError):
+        await submit_journaled(journal, "agent", REQUEST, lost)
+    with pytest.raises(UnresolvedTwinError) as caught:
+        await submit_journaled(journal, "agent", dict(REQUEST), again)
+    assert sent == ["first"]
+    assert "descript-tui reconcile" in caught.value.remedy and "--force" in caught.value.remedy
+    assert (await submit_journaled(journal, "agent", REQUEST, again, force=True)).job_id == "job-2"
+    assert sent == ["first", "twin"]
