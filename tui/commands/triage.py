@@ -430,6 +430,7 @@ async def retry_failed(args: argparse.Namespace, ctx: CliContext) -> int:
             created = await _submit(
                 ctx,
                 journal,
+                args.force,
                 RequestKind.IMPORT,
                 request.to_json(),
                 lambda: client.import_media(request),

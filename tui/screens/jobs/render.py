@@ -8,28 +8,46 @@ the rows on screen, not the rows on the board.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import datetime
+from typing import Protocol
 
 from tui.live.board import Board, Changes
 from tui.widgets.job_table import JobTable
 
 
+class LineTable(Protocol):
+    """What the screen uses of the jobs table (`JobTable`; a stand-in in the model tests)."""
+
+    def rows_reset(self) -> None: ...
+    def rows_changed(self, job_ids: Iterable[str]) -> None: ...
+    def refresh_ages(self) -> None: ...
+    def select_job(self, job_id: str) -> bool: ...
+    @property
+    def current_job_id(self) -> str | None: ...
+
+
 class TableRenderer:
     """Paints a board's changes into the jobs table, touching only the rows named."""
 
-    def __init__(self, board: Board, now: Callable[[], datetime]) -> None:
+    def __init__(
+        self,
+        board: Board,
+        now: Callable[[], datetime],
+        table_class: Callable[..., LineTable] = JobTable,
+    ) -> None:
         self.board = board
         self.now = now
-        self._table: JobTable | None = None
+        self.table_class = table_class
+        self._table: LineTable | None = None
 
-    def make_table(self, **kwargs: str) -> JobTable:
+    def make_table(self, **kwargs: str) -> LineTable:
         """The table widget the screen composes, reading rows from the board."""
-        self._table = JobTable(self.board, now=self.now, **kwargs)
+        self._table = self.table_class(self.board, now=self.now, **kwargs)
         return self._table
 
     @property
-    def table(self) -> JobTable:
+    def table(self) -> LineTable:
         assert self._table is not None, "make_table() first"
         return self._table
 
