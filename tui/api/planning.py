@@ -41,8 +41,8 @@ class PollPolicy:
     page_limit: int = 100
     #: Sweep early when every page would refresh at least this many 5 s-old jobs.
     sweep_yield: int = 10
-    #: Never page further than this in one sweep.
-    max_sweep_pages: int = 30
+    #: Never page further than this in one sweep (10,000 rows: a 5,000-job fleet fits).
+    max_sweep_pages: int = 100
     #: Pages per second sweeps may spend on average: after P pages the next sweep waits
     #: P / this (jobs it will cover wait for it rather than each taking its own GET).
     sweep_pages_per_second: float = 2.5

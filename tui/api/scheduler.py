@@ -416,7 +416,9 @@ class PollingScheduler:
         return Sweep(
             cutoff=None,
             targets=sorted(self._unplaced),
-            max_pages=self.policy.max_sweep_pages,
+            # Enough pages for every id to be on the newest ones, and one more; `_sweep`
+            # stops sooner once the ids still missing are fewer than the pages read.
+            max_pages=2 * self.policy.pages_for(len(self._unplaced)) + 1,
             finding=True,
         )
 
