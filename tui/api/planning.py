@@ -126,9 +126,12 @@ class DueQueue:
         frontier: list[tuple[float, float, str, int]] = []
         if heap:
             frontier.append((*heap[0], 0))
+        # A job set, discarded and set again to the same time has two live-looking entries.
+        yielded: set[str] = set()
         while frontier:
             due, created, job_id, index = heapq.heappop(frontier)
-            if self._due.get(job_id) == (due, created):
+            if self._due.get(job_id) == (due, created) and job_id not in yielded:
+                yielded.add(job_id)
                 yield due, job_id
             for child in (2 * index + 1, 2 * index + 2):
                 if child < len(heap):
