@@ -262,6 +262,13 @@ class _Follow:
         if self.board is None:
             self.ctx.err(self.link)  # on a terminal the board's status line says it
 
+    def transient(self, text: str) -> None:
+        """A failure the scheduler retries: the board's status line, else one note."""
+        if self.board is not None:
+            self.link = text
+        else:
+            self.note(text)
+
     def redraw(self) -> None:
         if self.board is None:
             return
@@ -373,7 +380,7 @@ def _handle_event(event: SchedulerEvent, follow: _Follow) -> None:
             # The scheduler stops polling a job after a 4xx: it will not change by waiting.
             raise event.error
         if event.error is not None:
-            follow.note(f"{job_id}: {clean(event.error, max_width=160)} (will try again)")
+            follow.transient(f"{job_id}: {clean(event.error, max_width=160)} (will try again)")
         return
     if isinstance(job, Job) and job_id in follow.waiting | follow.last.keys():
         follow.show(job)
