@@ -39,6 +39,8 @@ from tui.widgets.formatting import format_duration
 if TYPE_CHECKING:
     from tui.api.client import DescriptClient
 
+# `jobs watch` is the client's only user: the scheduler's burst may use most of its limiter.
+WATCH_REQUESTS_PER_SECOND = 16
 # When no scheduler is available, poll each unfinished job this often (the docs' minimum).
 FALLBACK_POLL_SECONDS = 3.0
 
@@ -180,7 +182,10 @@ async def follow_jobs(
     except ImportError:
         await _poll_until_finished(client, follow)
     else:
-        policy = DEFAULT_POLICY
+        # Nothing else shares this client: a sweep's pages may burst at the client's own
+        # limiter (18/s of the server's 20) instead of the dashboard's 8, so a 10-page sweep
+        # takes ~0.6 s, not ~1.3 s. The average stays at `sweep_pages_per_second`.
+        policy = replace(DEFAULT_POLICY, max_requests_per_second=WATCH_REQUESTS_PER_SECOND)
         if interval is not None:
             policy = replace(
                 policy, first_interval=interval, max_interval=max(interval, policy.max_interval)
