@@ -13,6 +13,7 @@ from __future__ import annotations
 import bisect
 import heapq
 import math
+from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -149,6 +150,26 @@ class DueQueue:
     def _compact(self) -> None:
         self._heap = [(due, created, job_id) for job_id, (due, created) in self._due.items()]
         heapq.heapify(self._heap)
+
+
+class RequestBudget:
+    """At most `per_second` requests in any 1 s window (the scheduler's own share)."""
+
+    def __init__(self, per_second: int) -> None:
+        self._per_second = per_second
+        self._sent: deque[float] = deque()
+
+    def left(self, now: float) -> int:
+        while self._sent and self._sent[0] <= now - 1.0:
+            self._sent.popleft()
+        return max(0, self._per_second - len(self._sent))
+
+    def free_at(self, now: float) -> float:
+        """When the next request may go (now, if one may go now)."""
+        return self._sent[0] + 1.0 if self._sent else now
+
+    def spent(self, now: float) -> None:
+        self._sent.append(now)
 
 
 class CreatedIndex:

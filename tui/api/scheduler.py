@@ -29,7 +29,6 @@ from __future__ import annotations
 import asyncio
 import heapq
 import math
-from collections import deque
 from collections.abc import AsyncIterator, Iterable
 from datetime import datetime, timedelta
 from typing import Literal
@@ -63,6 +62,7 @@ from tui.api.planning import (
     CreatedIndex,
     DueQueue,
     PollPolicy,
+    RequestBudget,
     SchedulerStats,
     Sweep,
     Tracked,
@@ -121,7 +121,7 @@ class PollingScheduler:
         # created_at of every job seen in a list (or watched): how many rows a sweep costs.
         self._listed = CreatedIndex()
         self._pending: list[SchedulerEvent] = []
-        self._sent: deque[float] = deque()
+        self._budget = RequestBudget(policy.max_requests_per_second)
         self._wake = asyncio.Event()
         self._stopping = False
         self._generation = 0
@@ -138,6 +138,7 @@ class PollingScheduler:
         self._sweeps_off_until: float | None = None
         self._discovered_once = False
         self._walk_pending = walk_on_start
+        self._walk_yield = False
         self._walk_cursor: str | None = None
         self._walk_pages = 0
         self._walk_jobs = 0
@@ -337,10 +338,18 @@ class PollingScheduler:
     def _plan(self, now: float) -> tuple[_Action | None, float | None]:
         """The next thing to send, or None and when to look again."""
         policy = self.policy
-        budget = self._budget_left(now)
+        budget = self._budget.left(now)
         if budget <= 0:
-            return None, self._budget_free_at()
+            return None, self._budget.free_at(now)
         if self._walk_pending:
+            # Walk pages and due GETs take turns, so a long walk does not freeze the watch.
+            if self._walk_yield:
+                self._walk_yield = False
+                # Ids never read wait for the walk, which may return them (as for finding).
+                hold = len(self._unplaced) >= 2
+                batch, _ = self._due_batch(now, budget, hold_unplaced=hold)
+                if batch:
+                    return batch, None
             return _WALK, None
         sweeps_on = self._sweeps_on(now)
         sweep_ok = sweeps_on and now >= self._next_sweep_time()
@@ -360,9 +369,20 @@ class PollingScheduler:
         if self.discover and sweep_ok and now >= self._next_discovery():
             pages = 1 if self._discovered_once else policy.discover_max_pages
             return Sweep(cutoff=None, max_pages=pages, discovery=True), None
-        size = 1 if self._state is not LinkState.ONLINE else policy.max_concurrency
+        batch, wake = self._due_batch(now, budget, hold_unplaced=hold_unplaced, held_from=held_from)
+        if batch:
+            return batch, None
+        return None, self._next_wake(now, wake, hold_unplaced or held_from != math.inf)
+
+    def _due_batch(
+        self, now: float, budget: int, *, hold_unplaced: bool, held_from: float = math.inf
+    ) -> tuple[list[Tracked], float | None]:
+        """The earliest-due jobs to GET now (from the heap), or when the next one is due.
+
+        Held back: ids a finding sweep will look for, and jobs a paced sweep will cover.
+        """
+        size = 1 if self._state is not LinkState.ONLINE else self.policy.max_concurrency
         batch: list[Tracked] = []
-        wake: float | None = None
         for due, job_id in self._due.in_order():
             tracked = self._jobs[job_id]
             if (hold_unplaced and job_id in self._unplaced) or (
@@ -370,14 +390,11 @@ class PollingScheduler:
             ):
                 continue
             if due > now:
-                wake = due
-                break
+                return batch, due
             batch.append(tracked)
             if len(batch) >= min(size, budget):
                 break
-        if batch:
-            return batch, None
-        return None, self._next_wake(now, wake, hold_unplaced or held_from != math.inf)
+        return batch, None
 
     def _next_wake(self, now: float, due: float | None, held: bool) -> float | None:
         wakes = [due]
@@ -483,28 +500,12 @@ class PollingScheduler:
         )
         return max(stale_at[-1], self._next_sweep_time())
 
-    # -- the request budget --------------------------------------------------------------------
-
-    def _budget_left(self, now: float) -> int:
-        while self._sent and self._sent[0] <= now - 1.0:
-            self._sent.popleft()
-        return max(0, self.policy.max_requests_per_second - len(self._sent))
-
-    def _budget_free_at(self) -> float:
-        return self._sent[0] + 1.0 if self._sent else self._clock.monotonic()
-
-    async def _spend(self) -> None:
-        """Take one request from the per-second budget, waiting for it if need be."""
-        while self._budget_left(self._clock.monotonic()) <= 0:
-            await self._clock.sleep(self._budget_free_at() - self._clock.monotonic())
-        self._sent.append(self._clock.monotonic())
-
     # -- sending -------------------------------------------------------------------------------
 
     async def _get_jobs(self, batch: list[Tracked]) -> None:
         now = self._clock.monotonic()
         for tracked in batch:
-            self._sent.append(now)
+            self._budget.spent(now)
             tracked.last_get = now
             self._index(tracked)
         self.stats.job_gets += len(batch)
@@ -532,7 +533,10 @@ class PollingScheduler:
 
     async def _list_page(self, created_after: datetime | None, cursor: str | None) -> JobPage:
         """One `GET /jobs` page within the budget (every list read goes through here)."""
-        await self._spend()
+        while self._budget.left(self._clock.monotonic()) <= 0:
+            now = self._clock.monotonic()
+            await self._clock.sleep(self._budget.free_at(now) - now)
+        self._budget.spent(self._clock.monotonic())
         self.stats.list_pages += 1
         try:
             page = await self._client.list_jobs_page(
@@ -563,6 +567,7 @@ class PollingScheduler:
             self._observe(job, seen, listed=True, walked=True)
         self._walk_pages += 1
         self._walk_jobs += len(page.jobs)
+        self._walk_yield = True
         self._walk_cursor = page.next_cursor
         complete = page.next_cursor is None
         if complete:

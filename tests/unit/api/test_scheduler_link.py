@@ -160,3 +160,23 @@ async def test_one_id_is_read_by_get(
         await run_for(scheduler, sim_clock, in_flight, 1)
     assert _job_gets(sim_app) == [f"/v1/jobs/{job.job_id}"]
     assert _list_requests(sim_app) == []
+
+
+async def test_a_long_walk_takes_turns_with_the_jobs_it_watches(
+    sim_app: Starlette, sim_world: World, sim_clock: ManualClock
+) -> None:
+    user = sim_world.user_for_token(DEMO_TOKEN)
+    assert user is not None
+    add_bulk_jobs(sim_world, user, 6000, state="stopped")
+    [watched] = add_bulk_jobs(sim_world, user, 1, state="queued")  # the walk's first row
+    in_flight = InFlight(httpx.ASGITransport(app=sim_app))
+    async with _client(sim_app, in_flight, sim_clock) as client:
+        scheduler = PollingScheduler(client, clock=sim_clock, walk_on_start=True)
+        scheduler.watch(watched.job_id)
+        events = await run_for(scheduler, sim_clock, in_flight, 12)
+    paths = [str(e["path"]) for e in sim_app.state.sim.request_log]
+    assert paths.count("/v1/jobs") == 61  # 61 pages at 8 requests/s: about 8 s
+    # Seen on page 1, due again 5 s later: read while the walk goes on, not after it.
+    first_get = paths.index(f"/v1/jobs/{watched.job_id}")
+    assert 1 < first_get < len(paths) - 1 - paths[::-1].index("/v1/jobs")
+    assert [e for e in events if isinstance(e, WalkEvent)][-1] == WalkEvent(61, 6001, True)
