@@ -147,8 +147,10 @@ def _print_watch_summary(ctx: CliContext, final: dict[str, tuple[Job | None, str
         return
     counts: dict[str, int] = {}
     for _, outcome in final.values():
-        counts[outcome] = counts.get(outcome, 0) + 1
-    ctx.out("finished: " + ", ".join(f"{n} {name}" for name, n in counts.items()))
+        if outcome != UNFINISHED:  # the timeout's own line names those
+            counts[outcome] = counts.get(outcome, 0) + 1
+    if counts:
+        ctx.out("finished: " + ", ".join(f"{n} {name}" for name, n in counts.items()))
 
 
 # The outcome `follow_jobs` reports for a job still unfinished when `--timeout` ran out.

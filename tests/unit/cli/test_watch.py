@@ -145,6 +145,8 @@ def test_a_thousand_ids_are_watched_by_list_pages(
     ids = [job.job_id for job in add_bulk_jobs(sim_world, user, 1000, state="running")]
     result = sim_cli("jobs", "watch", *ids, "--timeout", "10")
     assert result.code == 1  # still running after 10 s: told so
+    assert "timed out after 10s: 1000 of 1000 jobs not finished" in result.err
+    assert "finished:" not in result.out, "nothing finished: no count line"
     log = [e for e in sim_app.state.sim.request_log if e["method"] == "GET"]
     gets = [e for e in log if str(e["path"]).startswith("/v1/jobs/")]
     pages = [e for e in log if e["path"] == "/v1/jobs"]
