@@ -1,32 +1,37 @@
-"""How fresh the scheduler keeps N running jobs, and at what request cost, vs. a naive poller.
+"""`jobs watch` by ids vs. a naive 3 s poller, over real HTTP against the simulator.
 
-    .venv/bin/python benchmarks/poller.py            # 10, 100 and 1,000 jobs, 10 minutes
-    .venv/bin/python benchmarks/poller.py --jobs 1000 --minutes 2 --no-naive
+    .venv/bin/python benchmarks/poller.py                       # 10, 1,000, 5,000 ids; median of 3
+    .venv/bin/python benchmarks/poller.py --jobs 10 --repeats 1 --max-run 10   # small: ~30 s
 
-Everything runs in one process on virtual time: the simulator app (`create_app`) is reached
-through `httpx.ASGITransport`, the world and every poller share one `ManualClock`, and the
-driver below moves that clock only when no request is in flight, so 10 simulated minutes
-take seconds and latency is zero. The simulator's documented limits are on (20 status GETs
-per second per user), so a poller that asks too often gets 429s.
+Each run starts the simulator with uvicorn on a loopback port (`start_in_background`, real
+time: `speed=1`, its documented limits on: 20 status GETs per second per user), puts N
+running jobs on its Drive, each stopping 5-40 s after the start (`--min-run`/`--max-run`),
+then follows them with one poller until every stop was seen (or `--grace` s after the last
+stop):
 
-The workload: N agent jobs running at the start, each running 1-15 minutes; whenever one
-stops, a new one is created at that instant (by someone else: the scheduler must discover
-it), so N stay running throughout. Staleness is measured per job-state change on the server
-(created, queued -> running, running -> stopped; the true times come from the world model)
-until the poller first saw it. The scheduler (with the real `DescriptClient`, `discover=True`)
-first lists the Drive's jobs, as the dashboard does, then runs. The naive poller GETs every
-running job it knows every 3 s (round-robin, evenly spread) with plain httpx, no limiter and
-no backoff; it is told about new jobs for free.
+- `jobs watch`: `follow_jobs`, the function `descript-tui jobs watch ID...` calls, with the
+  real `DescriptClient` (its limiter, retries and Retry-After gate) and the scheduler.
+- `naive 3 s`: plain httpx, every job GET every 3 s, round-robin and evenly spread, that
+  honours Retry-After: after a 429 it sends nothing until the server's wait is over.
+
+Staleness is, per job, the time from its true stop (the simulator's own plan) to the
+first output that shows it stopped; a stop never seen counts with its age at the end
+("unseen"). req/s is every request sent divided by the run's length, from the first
+request to the last stop seen. Both pollers run one after the other on a fresh simulator,
+in the same process, with the same seeded stop times; each figure is the median of
+`--repeats` runs with the spread (min-max).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import heapq
+import io
 import random
+import statistics
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -36,297 +41,218 @@ import httpx
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from tui.api.client import DescriptClient
-from tui.api.clock import ManualClock
+from tui.api.clock import SystemClock
 from tui.api.models import Job
-from tui.api.scheduler import JobEvent, PollingScheduler
-from tui.simulator.app import IN_PROCESS_BASE_URL, create_app
-from tui.simulator.world import DEMO_TOKEN, RUNNING, STOPPED, SimJob, World
+from tui.commands import CliContext
+from tui.commands.watch import follow_jobs
+from tui.simulator.demo import add_bulk_jobs
+from tui.simulator.server import RunningSimulator, start_in_background
+from tui.simulator.world import DEMO_TOKEN
 
-RUN_RANGE_S = (60.0, 900.0)
-QUEUE_RANGE_S = (1.0, 6.0)
-# The driver moves time in steps this small, so a reaction is timed to within it.
-STEP_S = 0.05
 NAIVE_INTERVAL_S = 3.0
 
 
 class CountingTransport(httpx.AsyncBaseTransport):
-    """Counts requests and 429s, and knows when none is in flight (for the clock driver)."""
+    """Counts every request a poller sends, and the 429s among the answers."""
 
-    def __init__(self, inner: httpx.AsyncBaseTransport) -> None:
-        self.inner = inner
-        self.in_flight = 0
+    def __init__(self) -> None:
+        self.inner = httpx.AsyncHTTPTransport()
         self.requests = 0
         self.status_429 = 0
+        self.first_at: float | None = None
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        self.in_flight += 1
         self.requests += 1
-        try:
-            response = await self.inner.handle_async_request(request)
-            await response.aread()
-        finally:
-            self.in_flight -= 1
+        if self.first_at is None:
+            self.first_at = time.monotonic()
+        response = await self.inner.handle_async_request(request)
         if response.status_code == 429:
             self.status_429 += 1
         return response
 
-
-@dataclass
-class Workload:
-    """The world, its clock, and the true time of every job-state change (monotonic s)."""
-
-    clock: ManualClock
-    world: World
-    jobs: int
-    rng: random.Random
-    start: float
-    #: (job_id, change) -> true time; change is "created", "running" or "stopped".
-    changes: dict[tuple[str, str], float] = field(default_factory=dict)
-    stops: list[tuple[float, str]] = field(default_factory=list)
-    new_ids: list[str] = field(default_factory=list)
-    project_id: str = ""
-
-    def mono(self, ts: float) -> float:
-        """World timestamp (epoch s) -> monotonic seconds on the shared clock."""
-        return self.clock.monotonic() + (ts - self.clock.now().timestamp())
-
-    def submit(self, at_ts: float, *, initial: bool) -> SimJob:
-        user = self.world.user_for_token(DEMO_TOKEN)
-        assert user is not None
-        job = self.world.submit_agent(
-            user,
-            {"project_id": self.project_id, "prompt": "Add studio sound to every clip"},
-            at=at_ts,
-            queued_s=self.rng.uniform(*QUEUE_RANGE_S),
-            run_s=self.rng.uniform(*RUN_RANGE_S),
-        )
-        created = self.mono(job.created_at)
-        ready = created + job.queued_s
-        stop = ready + job.run_s
-        if not initial:
-            self.changes[(job.job_id, "created")] = created
-            self.new_ids.append(job.job_id)
-        if ready >= self.start:
-            self.changes[(job.job_id, "running")] = ready
-        self.changes[(job.job_id, "stopped")] = stop
-        heapq.heappush(self.stops, (stop, job.job_id))
-        return job
-
-    def replace_stopped(self, now: float) -> None:
-        """Every job that stopped by `now` is replaced by a new one created when it stopped."""
-        while self.stops and self.stops[0][0] <= now:
-            stop, _ = heapq.heappop(self.stops)
-            at_ts = self.clock.now().timestamp() - (now - stop)
-            self.submit(at_ts, initial=False)
-
-
-def build_workload(jobs: int, seed: int) -> Workload:
-    clock = ManualClock()
-    world = World.empty(clock, seed=seed)
-    project = world.add_project("Benchmark", compositions=["Main"])
-    for drive in world.drives.values():
-        drive.ai_credits_left = 10**9
-    load = Workload(clock, world, jobs, random.Random(seed), start=clock.monotonic())
-    load.project_id = project.id
-    now_ts = clock.now().timestamp()
-    for _ in range(jobs):
-        load.submit(now_ts - load.rng.uniform(5.0, 60.0), initial=True)
-    return load
-
-
-async def drive_clock(load: Workload, transport: CountingTransport, seconds: float) -> None:
-    """Advance virtual time in small steps, each only once no request is in flight."""
-    end = load.start + seconds
-    while load.clock.monotonic() < end - 1e-9:
-        await quiesce(transport)
-        load.replace_stopped(load.clock.monotonic())
-        await load.clock.advance(min(STEP_S, end - load.clock.monotonic()))
-    await quiesce(transport)
-
-
-async def quiesce(transport: CountingTransport) -> None:
-    idle_rounds = 0
-    while idle_rounds < 5:
-        await asyncio.sleep(0)
-        idle_rounds = idle_rounds + 1 if transport.in_flight == 0 else 0
+    async def aclose(self) -> None:
+        await self.inner.aclose()
 
 
 @dataclass
-class Figures:
-    name: str
+class Fleet:
+    """N running jobs on the simulator and when each truly stops (simulator timestamps)."""
+
+    sim: RunningSimulator
+    stops: dict[str, float]
+    seen: dict[str, float] = field(default_factory=dict)
+
+    def saw_stopped(self, job_id: str) -> None:
+        if job_id in self.stops and job_id not in self.seen:
+            self.seen[job_id] = self.sim.world.now_ts()
+
+
+def make_fleet(jobs: int, seed: int, min_run: float, max_run: float) -> Fleet:
+    sim = start_in_background(host="127.0.0.1", port=0, speed=1.0, seed=seed)
+    world = sim.world
+    user = world.user_for_token(DEMO_TOKEN)
+    assert user is not None
+    rng = random.Random(seed)
+    start = world.now_ts()
+    stops: dict[str, float] = {}
+    for job in add_bulk_jobs(world, user, jobs, state="running"):
+        stop = start + rng.uniform(min_run, max_run)
+        # The world computes a job's state from these: it stops at `stop` exactly.
+        job.queued_s = 0.0
+        job.run_s = stop - job.created_at
+        stops[job.job_id] = stop
+    return Fleet(sim, stops)
+
+
+@dataclass
+class RunResult:
+    poller: str
     jobs: int
-    seconds: float
-    requests: int
-    status_429: int
     staleness: list[float]
     unseen: int
-    wall: float
+    requests: int
+    status_429: int
+    seconds: float
 
     @property
-    def rate(self) -> float:
-        return self.requests / self.seconds
+    def req_per_s(self) -> float:
+        return self.requests / self.seconds if self.seconds > 0 else 0.0
 
-    def percentile(self, share: float) -> float:
-        if not self.staleness:
-            return float("nan")
-        ordered = sorted(self.staleness)
-        return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
-
-    def row(self) -> str:
-        return (
-            f"{self.name:<10} {self.jobs:>6} {self.rate:>9.2f} {self.percentile(0.5):>8.1f}"
-            f" {self.percentile(0.95):>8.1f} {self.status_429:>7} {len(self.staleness):>8}"
-            f" {self.unseen:>7} {self.wall:>7.1f}"
-        )
+    def p(self, q: float) -> float:
+        data = sorted(self.staleness)
+        return data[min(len(data) - 1, int(q * len(data)))] if data else 0.0
 
 
-HEADER = (
-    f"{'poller':<10} {'jobs':>6} {'req/s':>9} {'p50 s':>8} {'p95 s':>8} {'429s':>7}"
-    f" {'changes':>8} {'unseen':>7} {'wall s':>7}"
-)
-
-
-class Observer:
-    """When a poller first saw each change: created, running, stopped."""
-
-    def __init__(self, clock: ManualClock) -> None:
-        self.clock = clock
-        self.seen: dict[tuple[str, str], float] = {}
-
-    def saw(self, job: Job) -> None:
-        now = self.clock.monotonic()
-        marks = ["created"]
-        if job.job_state in (RUNNING, STOPPED) or job.is_finished:
-            marks.append("running")
-        if job.is_finished:
-            marks.append("stopped")
-        for mark in marks:
-            self.seen.setdefault((job.job_id, mark), now)
-
-    def staleness(self, load: Workload, end: float) -> tuple[list[float], int]:
-        values: list[float] = []
-        unseen = 0
-        for key, changed in load.changes.items():
-            if changed < load.start or changed > end:
-                continue
-            seen = self.seen.get(key)
-            if seen is None:
-                unseen += 1
-                values.append(end - changed)  # censored: still unseen at the end
-            else:
-                values.append(max(0.0, seen - changed))
-        return values, unseen
-
-
-async def run_scheduler(jobs: int, seconds: float, seed: int) -> Figures:
-    load = build_workload(jobs, seed)
-    app = create_app(load.world, clock=load.clock)
-    transport = CountingTransport(httpx.ASGITransport(app=app))
-    observer = Observer(load.clock)
-    started = time.perf_counter()
-    async with DescriptClient(
-        DEMO_TOKEN, base_url=IN_PROCESS_BASE_URL, transport=transport, clock=load.clock
-    ) as client:
-        scheduler = PollingScheduler(client, clock=load.clock, discover=True)
-
-        async def dashboard() -> None:
-            # What the dashboard does on start: list the Drive's recent jobs, then watch.
-            async for job in client.iter_jobs(limit=100):
-                observer.saw(job)
-                scheduler.watch(job)
-            async for batch in scheduler.run():
-                for event in batch:
-                    if isinstance(event, JobEvent) and event.job is not None:
-                        observer.saw(event.job)
-
-        task = asyncio.create_task(dashboard())
-        await drive_clock(load, transport, seconds)
-        scheduler.stop()
-        while not task.done():  # a sweep may be waiting for its budget: let it end
-            await quiesce(transport)
-            await load.clock.advance(STEP_S)
-        await task
-    values, unseen = observer.staleness(load, load.start + seconds)
-    return Figures(
-        "scheduler",
-        jobs,
-        seconds,
-        transport.requests,
-        transport.status_429,
-        values,
-        unseen,
-        time.perf_counter() - started,
+def finish(name: str, fleet: Fleet, counter: CountingTransport) -> RunResult:
+    now = fleet.sim.world.now_ts()
+    staleness = [fleet.seen.get(i, now) - stop for i, stop in fleet.stops.items()]
+    last = max(fleet.seen.values(), default=now) if len(fleet.seen) == len(fleet.stops) else now
+    first = counter.first_at or time.monotonic()
+    # Requests over the run: from the first request to the last stop seen (or the end).
+    seconds = max(1e-9, (time.monotonic() - first) - (now - last))
+    unseen = len(fleet.stops) - len(fleet.seen)
+    return RunResult(
+        name, len(fleet.stops), staleness, unseen, counter.requests, counter.status_429, seconds
     )
 
 
-async def run_naive(jobs: int, seconds: float, seed: int) -> Figures:
-    load = build_workload(jobs, seed)
-    app = create_app(load.world, clock=load.clock)
-    transport = CountingTransport(httpx.ASGITransport(app=app))
-    observer = Observer(load.clock)
-    started = time.perf_counter()
-    known = list(load.world.jobs)
+async def run_watch(fleet: Fleet, grace: float) -> RunResult:
+    """`jobs watch ID...` as the CLI runs it: `follow_jobs` on the real client."""
+    counter = CountingTransport()
+
+    def line(text: str) -> None:
+        # A watch line: "HH:MM:SS  <job id>  <kind>  <symbol> <state> ..."
+        parts = text.split("  ")
+        if len(parts) > 3 and parts[3].split(" ")[-1] in FINISHED_WORDS:
+            fleet.saw_stopped(parts[1])
+
+    ctx = CliContext(stdout=io.StringIO(), stderr=io.StringIO(), clock=SystemClock())
+    async with DescriptClient(
+        DEMO_TOKEN, base_url=fleet.sim.base_url, transport=counter, clock=ctx.clock
+    ) as client:
+        deadline = max(fleet.stops.values()) - fleet.sim.world.now_ts() + grace
+        await follow_jobs(client, ctx, list(fleet.stops), emit=line, timeout=deadline)
+    return finish("jobs watch", fleet, counter)
+
+
+FINISHED_WORDS = {"success", "partial", "failed", "cancelled", "finished"}
+
+
+async def run_naive(fleet: Fleet, grace: float) -> RunResult:
+    """Every unfinished job GET every 3 s, evenly spread; a 429 stops everything until
+    its Retry-After is over."""
+    counter = CountingTransport()
+    waiting = list(fleet.stops)
+    end_at = time.monotonic() + max(fleet.stops.values()) - fleet.sim.world.now_ts() + grace
+    hold_until = 0.0
+    in_flight: set[asyncio.Task[None]] = set()
     async with httpx.AsyncClient(
-        transport=transport,
-        base_url=IN_PROCESS_BASE_URL,
+        base_url=fleet.sim.base_url,
+        transport=counter,
         headers={"Authorization": f"Bearer {DEMO_TOKEN}"},
+        timeout=30.0,
     ) as http:
 
-        async def naive() -> None:
-            # Round-robin, evenly spread: each running job is asked about every 3 s.
-            while True:
-                known.extend(load.new_ids)
-                load.new_ids.clear()
-                round_robin = list(known)
-                known.clear()
-                gap = NAIVE_INTERVAL_S / max(1, len(round_robin))
-                for job_id in round_robin:
-                    response = await http.get(f"/jobs/{job_id}")
-                    keep = True
-                    if response.status_code == 200:
-                        job = Job.from_json(response.json())
-                        observer.saw(job)
-                        keep = not job.is_finished
-                    if keep:
-                        known.append(job_id)
-                    await load.clock.sleep(gap)
+        async def poll(job_id: str) -> None:
+            nonlocal hold_until
+            try:
+                response = await http.get(f"/jobs/{job_id}")
+            except httpx.HTTPError:
+                return
+            if response.status_code == 429:
+                wait = float(response.headers.get("Retry-After") or NAIVE_INTERVAL_S)
+                hold_until = max(hold_until, time.monotonic() + wait)
+            elif response.status_code == 200 and Job.from_json(response.json()).is_finished:
+                fleet.saw_stopped(job_id)
 
-        task = asyncio.create_task(naive())
-        await drive_clock(load, transport, seconds)
-        task.cancel()
-    values, unseen = observer.staleness(load, load.start + seconds)
-    return Figures(
-        "naive 3 s",
-        jobs,
-        seconds,
-        transport.requests,
-        transport.status_429,
-        values,
-        unseen,
-        time.perf_counter() - started,
-    )
+        index = 0
+        while time.monotonic() < end_at:
+            pending = [i for i in waiting if i not in fleet.seen]
+            if not pending:
+                break
+            waiting = pending
+            now = time.monotonic()
+            if now < hold_until:
+                await asyncio.sleep(hold_until - now)
+                continue
+            task = asyncio.create_task(poll(waiting[index % len(waiting)]))
+            in_flight.add(task)
+            task.add_done_callback(in_flight.discard)
+            index += 1
+            await asyncio.sleep(NAIVE_INTERVAL_S / len(waiting))
+        if in_flight:
+            await asyncio.wait(in_flight)
+    return finish("naive 3 s", fleet, counter)
 
 
-async def main_async(args: argparse.Namespace) -> None:
-    seconds = args.minutes * 60
+RUNNERS: dict[str, Callable[[Fleet, float], object]] = {
+    "jobs watch": run_watch,
+    "naive 3 s": run_naive,
+}
+
+
+def spread(values: list[float], fmt: str) -> str:
+    median = statistics.median(values)
+    if len(values) == 1:
+        return format(median, fmt)
+    return f"{format(median, fmt)} ({format(min(values), fmt)}-{format(max(values), fmt)})"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--jobs", default="10,1000,5000", help="fleet sizes, comma separated")
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--min-run", type=float, default=5.0, help="earliest stop (s)")
+    parser.add_argument("--max-run", type=float, default=40.0, help="latest stop (s)")
+    parser.add_argument("--grace", type=float, default=30.0, help="watch this long after")
+    parser.add_argument("--no-naive", action="store_true", help="only the jobs watch path")
+    args = parser.parse_args()
+    sizes = [int(n) for n in args.jobs.split(",") if n.strip()]
+    names = [n for n in RUNNERS if not (args.no_naive and n.startswith("naive"))]
     print(
-        f"{args.minutes:g} simulated minutes, jobs running {RUN_RANGE_S[0]:.0f}-"
-        f"{RUN_RANGE_S[1]:.0f} s and replaced as they stop; seed {args.seed}"
+        f"{'poller':<11} {'jobs':>5}  {'p50 s':>16}  {'p95 s':>18}  {'req/s':>18}  "
+        f"{'429s':>14}  {'unseen':>6}  {'wall s':>6}"
     )
-    print(HEADER)
-    for jobs in args.jobs:
-        print((await run_scheduler(jobs, seconds, args.seed)).row(), flush=True)
-        if not args.no_naive:
-            print((await run_naive(jobs, seconds, args.seed)).row(), flush=True)
-
-
-def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
-    parser.add_argument("--jobs", type=int, nargs="+", default=[10, 100, 1000])
-    parser.add_argument("--minutes", type=float, default=10.0)
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--no-naive", action="store_true", help="skip the naive poller")
-    asyncio.run(main_async(parser.parse_args(argv)))
+    for size in sizes:
+        for name in names:
+            results: list[RunResult] = []
+            started = time.monotonic()
+            for repeat in range(args.repeats):
+                fleet = make_fleet(size, repeat, args.min_run, args.max_run)
+                try:
+                    runner = RUNNERS[name]
+                    results.append(asyncio.run(runner(fleet, args.grace)))  # type: ignore[arg-type]
+                finally:
+                    fleet.sim.stop()
+            wall = (time.monotonic() - started) / len(results)
+            print(
+                f"{name:<11} {size:>5}  {spread([r.p(0.5) for r in results], '.1f'):>16}  "
+                f"{spread([r.p(0.95) for r in results], '.1f'):>18}  "
+                f"{spread([r.req_per_s for r in results], '.2f'):>18}  "
+                f"{spread([float(r.status_429) for r in results], '.0f'):>14}  "
+                f"{max(r.unseen for r in results):>6}  {wall:>6.0f}",
+                flush=True,
+            )
 
 
 if __name__ == "__main__":

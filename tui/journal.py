@@ -45,9 +45,6 @@ from tui.submissions import (
     request_fingerprint,
 )
 
-# Lives in tui.submissions with the duplicate check; still importable from here.
-from tui.submissions import submit_journaled as submit_journaled
-
 APP_NAME = "descript-tui"
 DATA_DIR_ENV = "DESCRIPT_TUI_DATA_DIR"
 JOURNAL_FILE_NAME = "journal.sqlite3"

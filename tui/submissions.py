@@ -2,7 +2,7 @@
 
 A POST whose answer never came may have created a job; sending the same request again
 could create a second one. So before any POST (CLI or dashboard, both through
-`tui.journal.submit_journaled`) the journal is asked for an unresolved twin: a submission
+`submit_journaled` below) the journal is asked for an unresolved twin: a submission
 of the same profile with the same request fingerprint that is still `sending` or whose
 outcome is unknown. If there is one, the POST is refused with `UnresolvedTwinError`, which
 says what to do (`descript-tui reconcile`, or `--force`).
@@ -22,16 +22,34 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from tui.api.errors import DescriptError
 
 if TYPE_CHECKING:
     from tui.api.models import JobCreated
-    from tui.journal import Journal
 
 RECONCILE_COMMAND = "descript-tui reconcile"
 FORCE_FLAG = "--force"
+
+
+class SubmissionLog(Protocol):
+    """What `submit_journaled` writes: `tui.journal.Journal` (and the CLI's guarded wrapper)."""
+
+    def record_submission(
+        self,
+        kind: str,
+        request_json: Mapping[str, Any],
+        *,
+        extra: Mapping[str, Any] | None = None,
+        force: bool = False,
+    ) -> int | None: ...
+
+    def attach_job(self, local_id: int, job_created: JobCreated) -> None: ...
+
+    def mark_outcome_unknown(self, local_id: int, error: str) -> None: ...
+
+    def mark_rejected(self, local_id: int, error: str) -> None: ...
 
 
 def request_fingerprint(kind: str, request_json: Mapping[str, Any]) -> str:
@@ -122,7 +140,7 @@ class UnresolvedTwinError(DescriptError):
 
 
 async def submit_journaled(
-    journal: Journal | None,
+    journal: SubmissionLog | None,
     kind: str,
     request_json: Mapping[str, Any],
     send: Callable[[], Awaitable[JobCreated]],

@@ -24,8 +24,9 @@ from typing import TYPE_CHECKING, Any, TextIO, TypeVar, cast
 
 from tui.api.clock import Clock, SystemClock
 from tui.config import client_deadlines
-from tui.journal import MEMORY, Journal, JournaledJob, JournalError, submit_journaled
+from tui.journal import MEMORY, Journal, JournaledJob, JournalError
 from tui.simulator.world import DEMO_TOKEN
+from tui.submissions import submit_journaled
 
 if TYPE_CHECKING:
     import httpx
@@ -332,7 +333,7 @@ class CliJournal:
         """`submit_journaled`: refused if an unresolved twin exists (unless `force`), on disk
         before the POST, then its job id or its fate."""
         # Duck-typed: the four submission calls below, each guarded.
-        journal = cast("Journal", self) if self.active else None
+        journal = self if self.active else None
         return await submit_journaled(journal, kind, request_json, send, extra=extra, force=force)
 
     def record_submission(

@@ -9,19 +9,15 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import re
-import shutil
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
-from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from tui.api.models import (
     JOB_TYPE_AGENT,
+    JOB_TYPE_BY_KIND,
     JOB_TYPE_IMPORT,
-    JOB_TYPE_PUBLISH,
     Job,
     Outcome,
-    parse_timestamp,
 )
 from tui.commands import (
     CliContext,
@@ -30,33 +26,33 @@ from tui.commands import (
     ExitCode,
     UsageError,
     add_json_flag,
-    worst_outcome_exit,
 )
 from tui.commands.output import (
-    can_encode,
     clean,
     job_detail,
     job_table,
     state_cell,
     to_json,
-    watch_line,
 )
+from tui.commands.reading import (
+    LIST_PAGE_SIZE,
+    closing,
+    job_id_argument,
+    parse_since,
+    plain_ascii,
+    read_job,
+    terminal_width,
+)
+from tui.commands.watch import follow_jobs as follow_jobs
+from tui.commands.watch import register_watch
 from tui.formatting import format_duration, format_full_timestamp
 
 if TYPE_CHECKING:
     from tui.api.client import DescriptClient
 
-# `--type` as typed -> the API's job_type.
-JOB_TYPES = {"import": JOB_TYPE_IMPORT, "agent": JOB_TYPE_AGENT, "publish": JOB_TYPE_PUBLISH}
 # The list endpoint's `type` filter knows only these (spec); others are filtered here.
 _SERVER_TYPE_FILTERS = {JOB_TYPE_IMPORT, JOB_TYPE_AGENT}
 
-# Jobs are kept 30 days and the list refuses to look further back.
-MAX_LOOKBACK = timedelta(days=30)
-# `--since 30d` asks for the whole window; this margin keeps it inside by the time it arrives.
-_LOOKBACK_MARGIN = timedelta(minutes=1)
-_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdw])\s*$", re.IGNORECASE)
-_UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
 # `--state` words beyond job_state values and Outcome names.
 _STATE_GROUPS: dict[str, Callable[[Job], bool]] = {
     "active": lambda job: not job.is_finished,
@@ -68,44 +64,8 @@ _STATE_GROUPS: dict[str, Callable[[Job], bool]] = {
     "unknown": lambda job: job.outcome is Outcome.FINISHED_UNKNOWN,
 }
 
-# `GET /jobs` page size while following pages (the API's maximum).
-LIST_PAGE_SIZE = 100
 # `jobs list` looks up project names among this many recently updated projects.
 PROJECT_LOOKUP_MAX = 300
-# When no scheduler is available, poll each unfinished job this often (the docs' minimum).
-FALLBACK_POLL_SECONDS = 3.0
-
-
-def parse_since(text: str, now: datetime) -> datetime:
-    """`7d`, `12h`, `30m`, `90s`, `2w` or an ISO 8601 time -> `created_after`.
-
-    Refuses anything more than 30 days back (the API keeps jobs 30 days), a time in the
-    future, and anything else, with a message that says what would work.
-    """
-    if match := _DURATION.match(text):
-        amount, unit = float(match.group(1)), match.group(2).lower()
-        if amount <= 0:
-            raise UsageError(f"--since {text}: must be more than zero")
-        try:
-            delta = timedelta(seconds=amount * _UNIT_SECONDS[unit])
-        except OverflowError:
-            delta = MAX_LOOKBACK * 1000
-    else:
-        when = parse_timestamp(text) if "-" in text or "T" in text else None
-        if when is None:
-            raise UsageError(
-                f"--since {text!r}: expected a duration like 7d, 12h or 30m "
-                "(or an ISO 8601 time like 2026-11-20T09:00:00Z)"
-            )
-        if when > now:
-            raise UsageError(f"--since {text}: that is in the future")
-        delta = now - when
-    if delta > MAX_LOOKBACK:
-        raise UsageError(
-            f"--since {text}: jobs are kept for 30 days and the API cannot list further "
-            "back; use --since 30d or less"
-        )
-    return now - min(delta, MAX_LOOKBACK - _LOOKBACK_MARGIN)
 
 
 # job_state values the spec documents (the set is open: others still match exactly).
@@ -154,7 +114,9 @@ def register(subparsers: Any) -> None:
             "unless --since says otherwise (30 days at most)."
         ),
     )
-    list_parser.add_argument("--type", choices=sorted(JOB_TYPES), help="only jobs of this type")
+    list_parser.add_argument(
+        "--type", choices=sorted(JOB_TYPE_BY_KIND), help="only jobs of this type"
+    )
     list_parser.add_argument("--project-id", metavar="ID", help="only jobs of this project")
     list_parser.add_argument(
         "--state",
@@ -187,28 +149,7 @@ def register(subparsers: Any) -> None:
     add_json_flag(get_parser)
     get_parser.set_defaults(handler=get_job)
 
-    watch_parser = actions.add_parser(
-        "watch",
-        help="follow jobs until every one has finished",
-        description=(
-            "Print each job's state, percent and label as they change, until every job has "
-            "finished. With --exit-status the exit code says how they ended: 0 success, "
-            "1 failed, 2 partial, 3 cancelled; with several jobs the worst wins "
-            "(failed > cancelled > partial > success)."
-        ),
-    )
-    watch_parser.add_argument("job_ids", nargs="+", metavar="JOB_ID")
-    watch_parser.add_argument(
-        "--exit-status",
-        action="store_true",
-        help="exit 0 success, 1 failed, 2 partial, 3 cancelled (worst wins)",
-    )
-    watch_parser.add_argument(
-        "--json",
-        action="store_true",
-        help="print each change as one line of the API's JSON (JSON Lines)",
-    )
-    watch_parser.set_defaults(handler=watch_jobs)
+    register_watch(actions)
 
     cancel_parser = actions.add_parser(
         "cancel",
@@ -231,25 +172,13 @@ def _missing_action(parser: argparse.ArgumentParser, ctx: CliContext) -> int:
     return ExitCode.USAGE
 
 
-def _terminal_width(ctx: CliContext) -> int | None:
-    """The terminal's width when stdout is one; None for a pipe (rows are not cut)."""
-    isatty = getattr(ctx.stdout, "isatty", None)
-    if not (isatty and isatty()):
-        return None
-    return shutil.get_terminal_size().columns
-
-
-def _ascii(ctx: CliContext) -> bool:
-    return not can_encode(ctx.stdout)
-
-
 # --- list ----------------------------------------------------------------------------------
 
 
 async def list_jobs(args: argparse.Namespace, ctx: CliContext) -> int:
     now = ctx.clock.now()
     created_after = parse_since(args.since, now) if args.since else None
-    job_type = JOB_TYPES[args.type] if args.type else None
+    job_type = JOB_TYPE_BY_KIND[args.type] if args.type else None
     server_type = job_type if job_type in _SERVER_TYPE_FILTERS else None
     # With no filter on this side, --limit N needs only N rows: ask for no more.
     filtered_here = bool(args.state) or (job_type is not None and server_type is None)
@@ -273,7 +202,7 @@ async def list_jobs(args: argparse.Namespace, ctx: CliContext) -> int:
         )
         with ctx.journal() as journal, _explain_lookback_refusal(args.since):
             try:
-                async with _closing(jobs):
+                async with closing(jobs):
                     async for job in jobs:
                         seen.append(job)
                         if job_type and job.job_type != job_type:
@@ -298,9 +227,9 @@ async def list_jobs(args: argparse.Namespace, ctx: CliContext) -> int:
     table = job_table(
         found,
         ctx.clock.now(),
-        ascii_only=_ascii(ctx),
+        ascii_only=plain_ascii(ctx),
         project_names=names,
-        max_width=_terminal_width(ctx),
+        max_width=terminal_width(ctx),
     )
     for line in table:
         ctx.out(line)
@@ -342,7 +271,7 @@ async def project_names(client: DescriptClient, jobs: Sequence[Job]) -> dict[str
         projects = client.iter_projects(
             sort="updated_at", direction="desc", limit=100, max_items=PROJECT_LOOKUP_MAX
         )
-        async with _closing(projects):
+        async with closing(projects):
             async for project in projects:
                 if project.id in wanted and project.name:
                     names[project.id] = project.name
@@ -367,277 +296,33 @@ def _filters_note(args: argparse.Namespace) -> str:
     return f" ({', '.join(parts)})" if parts else ""
 
 
-@contextlib.asynccontextmanager
-async def _closing(iterator: Any) -> AsyncIterator[Any]:
-    """Close an async generator we stop early (`--limit`), so its request is not left open."""
-    try:
-        yield iterator
-    finally:
-        aclose = getattr(iterator, "aclose", None)
-        if aclose is not None:
-            await aclose()
-
-
 # --- get -----------------------------------------------------------------------------------
 
 
 async def get_job(args: argparse.Namespace, ctx: CliContext) -> int:
-    job_id = _job_id_argument(args.job_id)
+    job_id = job_id_argument(args.job_id)
     async with ctx.client() as client:
         with ctx.journal() as journal:
             job = await read_job(client, ctx, journal, job_id)
     if args.json:
         ctx.out(to_json(job.raw))
     else:
-        for line in job_detail(job, ctx.clock.now(), ascii_only=_ascii(ctx)):
+        for line in job_detail(job, ctx.clock.now(), ascii_only=plain_ascii(ctx)):
             ctx.out(line)
     return ExitCode.OK
-
-
-async def read_job(
-    client: DescriptClient, ctx: CliContext, journal: CliJournal | None, job_id: str
-) -> Job:
-    """`GET /jobs/{id}`, journaled; a 404 for a job the journal knows marks it expired."""
-    from tui.api.errors import NotFoundError
-
-    try:
-        job = await client.get_job(job_id)
-    except NotFoundError:
-        if journal is not None and (row := journal.expire_if_known(job_id)) is not None:
-            last = state_cell(row.job, ascii_only=_ascii(ctx)) if row.job else "unknown"
-            ctx.err(
-                f"note: the journal knows job {job_id}: the API no longer has it (past the "
-                f"30-day retention), so it is kept as expired; its last known state: {last}"
-            )
-        raise
-    if journal is not None:
-        journal.upsert_job(job)
-    return job
-
-
-def _job_id_argument(text: str) -> str:
-    job_id = text.strip()
-    if not job_id or any(ch.isspace() or ch in "/?#" for ch in job_id):
-        raise UsageError(f"{text!r} is not a job id (job ids look like 6dc3f30a-58c2-...)")
-    return job_id
-
-
-# --- watch ---------------------------------------------------------------------------------
-
-
-async def watch_jobs(args: argparse.Namespace, ctx: CliContext) -> int:
-    job_ids = list(dict.fromkeys(_job_id_argument(text) for text in args.job_ids))
-    async with ctx.client() as client:
-        with ctx.journal() as journal:
-            final = await follow_jobs(client, ctx, job_ids, json_lines=args.json, journal=journal)
-    outcomes = [outcome for _, outcome in final.values()]
-    if not args.json:
-        _print_watch_summary(ctx, final)
-    return worst_outcome_exit(outcomes) if args.exit_status else ExitCode.OK
-
-
-def _print_watch_summary(ctx: CliContext, final: dict[str, tuple[Job | None, str]]) -> None:
-    if len(final) < 2:
-        return
-    counts: dict[str, int] = {}
-    for _, outcome in final.values():
-        counts[outcome] = counts.get(outcome, 0) + 1
-    ctx.out("finished: " + ", ".join(f"{n} {name}" for name, n in counts.items()))
-
-
-async def follow_jobs(
-    client: DescriptClient,
-    ctx: CliContext,
-    job_ids: Sequence[str],
-    *,
-    json_lines: bool = False,
-    emit: Callable[[str], None] | None = None,
-    journal: CliJournal | None = None,
-) -> dict[str, tuple[Job | None, str]]:
-    """Print each job's changes until all have finished; returns id -> (last job, outcome).
-
-    The outcome is an `Outcome` value, or `gone` for a job that vanished (404: expired or
-    never existed on this Drive). Uses the polling scheduler (which respects the status
-    rate limit and backs off for long runners) when it is available. With a `journal`,
-    each state read is journaled and a job gone (404) is marked expired.
-    """
-    write = emit or ctx.out
-    ascii_only = _ascii(ctx)
-    last: dict[str, Job] = {}
-
-    def show(job: Job) -> None:
-        previous = last.get(job.job_id)
-        last[job.job_id] = job
-        if previous is not None and _same_view(previous, job):
-            return
-        if json_lines:
-            write(to_json_line(job.raw))
-        else:
-            write(watch_line(job, ctx.clock.now(), ascii_only=ascii_only))
-
-    # Read each job once first: a wrong id fails here, before any waiting.
-    for job_id in job_ids:
-        show(await read_job(client, ctx, journal, job_id))
-    gone: set[str] = set()
-    pending = [job_id for job_id in job_ids if not last[job_id].is_finished]
-    if pending:
-        try:
-            from tui.api.scheduler import PollingScheduler
-        except ImportError:
-            await _poll_until_finished(client, ctx, pending, show, gone, journal)
-        else:
-            await _schedule_until_finished(
-                PollingScheduler,
-                client,
-                ctx,
-                [last[i] for i in pending],
-                show,
-                gone,
-                # JSON Lines stay pure JSON: notes about a vanished job go to stderr.
-                ctx.err if json_lines else write,
-                journal,
-            )
-    result: dict[str, tuple[Job | None, str]] = {}
-    for job_id in job_ids:
-        job = last.get(job_id)
-        result[job_id] = (job, "gone" if job_id in gone or job is None else job.outcome.value)
-    return result
-
-
-def _same_view(before: Job, after: Job) -> bool:
-    """Whether a watcher would see no difference (same state, percent, label, files)."""
-    return (
-        before.outcome == after.outcome
-        and before.job_state == after.job_state
-        and (before.progress.percent if before.progress else None)
-        == (after.progress.percent if after.progress else None)
-        and (before.progress.label if before.progress else None)
-        == (after.progress.label if after.progress else None)
-        and len(before.failed_files) == len(after.failed_files)
-    )
-
-
-def to_json_line(value: Any) -> str:
-    import json
-
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
-
-
-async def _poll_until_finished(
-    client: DescriptClient,
-    ctx: CliContext,
-    pending: list[str],
-    show: Callable[[Job], None],
-    gone: set[str],
-    journal: CliJournal | None = None,
-) -> None:
-    from tui.api.errors import NotFoundError
-
-    waiting = list(pending)
-    while waiting:
-        await ctx.clock.sleep(FALLBACK_POLL_SECONDS)
-        for job_id in list(waiting):
-            try:
-                job = await read_job(client, ctx, journal, job_id)
-            except NotFoundError:
-                gone.add(job_id)
-                waiting.remove(job_id)
-                continue
-            show(job)
-            if job.is_finished:
-                waiting.remove(job_id)
-
-
-async def _schedule_until_finished(
-    scheduler_class: Any,
-    client: DescriptClient,
-    ctx: CliContext,
-    pending: list[Job],
-    show: Callable[[Job], None],
-    gone: set[str],
-    write: Callable[[str], None],
-    journal: CliJournal | None = None,
-) -> None:
-    scheduler = scheduler_class(client, clock=ctx.clock)
-    waiting = {job.job_id for job in pending}
-    scheduler.watch_many(pending)
-    events = scheduler.run()
-    try:
-        async with _closing(events):
-            async for batch in events:
-                if journal is not None:
-                    journal.record_events(batch)  # one transaction; "gone" -> expired
-                for event in batch:
-                    _handle_event(event, ctx, waiting, show, gone, write)
-                if not waiting:
-                    break
-    finally:
-        scheduler.stop()
-
-
-def _handle_event(
-    event: Any,
-    ctx: CliContext,
-    waiting: set[str],
-    show: Callable[[Job], None],
-    gone: set[str],
-    write: Callable[[str], None],
-) -> None:
-    """One scheduler event: a job change, a job gone, a job error, or the connection's state."""
-    from tui.api.errors import ApiError, UnauthorizedError
-
-    job_id = getattr(event, "job_id", None)
-    if job_id is None:  # a ConnectionEvent
-        state = getattr(event, "state", "")
-        error = getattr(event, "error", None)
-        if state == "unauthorized":
-            # Polling stops until a new token: nothing to wait for here.
-            raise (
-                error
-                if isinstance(error, UnauthorizedError)
-                else UnauthorizedError(
-                    401, "unauthorized", "the token was refused while watching", ""
-                )
-            )
-        retry_at = getattr(event, "retry_at", None)
-        until = f", retrying at {retry_at:%H:%M:%S} UTC" if retry_at else ""
-        detail = f": {clean(event.detail, max_width=120)}" if getattr(event, "detail", "") else ""
-        if state in ("offline", "rate_limited"):
-            ctx.err(f"{state.replace('_', ' ')}{detail}{until}")
-        return
-    kind = getattr(event, "kind", "")
-    job = getattr(event, "job", None)
-    if kind == "gone":
-        if job_id in waiting:
-            gone.add(job_id)
-            waiting.discard(job_id)
-            write(f"{job_id}  gone: the API no longer knows this job (404: expired or wrong id)")
-        return
-    if kind == "error":
-        error = getattr(event, "error", None)
-        if isinstance(error, ApiError) and job_id in waiting:
-            # The scheduler stops polling a job after a 4xx: it will not change by waiting.
-            raise error
-        if error is not None:
-            ctx.err(f"{job_id}: {clean(error, max_width=160)} (will try again)")
-        return
-    if isinstance(job, Job):
-        show(job)
-        if job.is_finished:
-            waiting.discard(job.job_id)
 
 
 # --- cancel --------------------------------------------------------------------------------
 
 
 async def cancel_job(args: argparse.Namespace, ctx: CliContext) -> int:
-    job_id = _job_id_argument(args.job_id)
+    job_id = job_id_argument(args.job_id)
     ctx.refuse_if_read_only("cancel a job")
     if not args.yes and not ctx.interactive:
         raise UsageError(
             "stdin is not a terminal, so nobody can confirm: pass --yes to cancel without asking"
         )
-    ascii_only = _ascii(ctx)
+    ascii_only = plain_ascii(ctx)
     async with ctx.client() as client, _journal_of(ctx) as journal:
         job = await read_job(client, ctx, journal, job_id)
         if job.is_finished:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+import textwrap
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any, TextIO
@@ -17,8 +18,12 @@ from tui.api.models import Job, Outcome
 from tui.formatting import (
     STATE_LABELS,
     STATE_SYMBOLS,
+    files_failed_summary,
     format_duration,
     format_full_timestamp,
+    job_percent,
+    percent_text,
+    progress_bar,
     short_project,
 )
 
@@ -287,7 +292,7 @@ def _file_status(failed: bool, status: str | None, *, ascii_only: bool) -> str:
 
 
 def watch_line(job: Job, now: datetime, *, ascii_only: bool = False) -> str:
-    """One line of `jobs watch`: time, id, state, percent, label (or how it ended)."""
+    """One line of `jobs watch`: time, id, state, percent, label (or how it ended, whole)."""
     parts = [
         now.strftime("%H:%M:%S"),
         clean(job.job_id),
@@ -298,9 +303,137 @@ def watch_line(job: Job, now: datetime, *, ascii_only: bool = False) -> str:
         parts.append(percent)
     if files := files_cell(job):
         parts.append(f"files ok/failed {files}")
-    if label := clean(label_cell(job), max_width=80):
+    # A running job's label is cut; how a job ended never is (the user acts on it).
+    label = outcome_note(job) if job.is_finished else clean(label_cell(job), max_width=80)
+    if label:
         parts.append(label)
     return "  ".join(parts)
+
+
+def outcome_note(job: Job) -> str:
+    """How a finished job ended, whole: its error, or which files failed and why."""
+    failed = job.failed_files
+    if not failed:
+        return clean(label_cell(job))
+    files = "; ".join(f"{clean(f.name)}: {clean(f.error_message or 'failed')}" for f in failed)
+    return f"{files_failed_summary(job) or f'{len(failed)} files failed'}: {files}"
+
+
+def failure_lines(job: Job, *, width: int | None = None, ascii_only: bool = False) -> list[str]:
+    """Every failed file of a job (and the job's own error), in full: wrapped, never cut.
+
+    Empty for a job that did not fail. `width` (a terminal's) wraps long errors onto
+    indented lines; without it each file is one line.
+    """
+    if job.outcome not in (Outcome.FAILED, Outcome.PARTIAL, Outcome.FINISHED_UNKNOWN):
+        return []
+    cross = state_symbol(Outcome.FAILED, ascii_only=ascii_only)
+    head = f"{state_cell(job, ascii_only=ascii_only)} {clean(job.job_id)}"
+    if job.error_message:
+        head += f": {clean(job.error_message)}"
+    if job.error_code:
+        head += f" ({clean(job.error_code)})"
+    lines = _wrapped(head, width, "    ")
+    for failed in job.failed_files:
+        text = f"  {cross} {clean(failed.name)}: {clean(failed.error_message or 'failed')}"
+        lines.extend(_wrapped(text, width, "      "))
+    return lines
+
+
+def _wrapped(text: str, width: int | None, indent: str) -> list[str]:
+    if width is None or len(text) <= width:
+        return [text]
+    return textwrap.wrap(
+        text,
+        width=max(20, width),
+        subsequent_indent=indent,
+        break_long_words=True,
+        break_on_hyphens=False,
+    )
+
+
+def bar_cell(job: Job, *, width: int = 20, ascii_only: bool = False) -> str:
+    """`█████▍░░░░  42%`: the dashboard's bar; `#`/`-` where the stream cannot print blocks."""
+    percent = job_percent(job)
+    bar = progress_bar(percent, width)
+    if ascii_only:
+        bar = "".join("-" if ch == "░" else "#" for ch in bar)
+    return f"{bar} {percent_text(percent)}"
+
+
+class WatchBoard:
+    """`jobs watch` on a terminal: one line per job, redrawn in place with plain ANSI.
+
+    Like `gh run watch`: a status line, then each job's state, bar and label cut to the
+    terminal's width. With more jobs than the screen holds, unfinished jobs come first and
+    one line counts the rest. `close()` leaves the last frame on screen.
+    """
+
+    def __init__(
+        self,
+        stream: TextIO,
+        job_ids: Sequence[str],
+        *,
+        width: int,
+        height: int,
+        ascii_only: bool = False,
+    ) -> None:
+        self._stream = stream
+        self._order = {job_id: index for index, job_id in enumerate(job_ids)}
+        self._jobs: dict[str, Job | None] = dict.fromkeys(job_ids)
+        self._notes: dict[str, str] = {}
+        self._width = max(20, width)
+        self._rows = max(3, height - 1)
+        self._ascii = ascii_only
+        self._drawn = 0
+
+    def update(self, job: Job) -> None:
+        if job.job_id in self._jobs:
+            self._jobs[job.job_id] = job
+
+    def note(self, job_id: str, text: str) -> None:
+        """A line for a job the board cannot show as a job (gone, refused)."""
+        self._notes[job_id] = text
+
+    def frame(self, status: str) -> list[str]:
+        """The lines of one frame: the status line, then one line per job that fits."""
+        unfinished = [i for i, j in self._jobs.items() if j is None or not j.is_finished]
+        shown = sorted(
+            self._jobs, key=lambda i: (i not in unfinished, i in self._notes, self._order[i])
+        )
+        room = self._rows - 1
+        hidden = 0
+        if len(shown) > room:
+            hidden = len(shown) - (room - 1)
+            shown = shown[: room - 1]
+        lines = [clean(status, max_width=self._width)]
+        lines.extend(clean(self._line(job_id), max_width=self._width) for job_id in shown)
+        if hidden:
+            lines.append(f"... and {hidden} more")
+        return lines
+
+    def draw(self, status: str) -> None:
+        lines = self.frame(status)
+        out = [f"\x1b[{self._drawn}F"] if self._drawn else []
+        out.extend(f"\x1b[2K{line}\n" for line in lines)
+        # A frame shorter than the last one: clear the lines left below it.
+        out.extend("\x1b[2K\n" for _ in range(self._drawn - len(lines)))
+        self._stream.write("".join(out))
+        self._stream.flush()
+        self._drawn = max(self._drawn, len(lines))
+
+    def _line(self, job_id: str) -> str:
+        if job_id in self._notes:
+            return f"{state_symbol(Outcome.FAILED, ascii_only=self._ascii)} {job_id}  " + (
+                self._notes[job_id]
+            )
+        job = self._jobs[job_id]
+        if job is None:
+            return f"{'…' if not self._ascii else '.'} {job_id}  waiting for the first answer"
+        state = state_cell(job, ascii_only=self._ascii).ljust(12)
+        bar = bar_cell(job, ascii_only=self._ascii)
+        label = label_cell(job)
+        return f"{state} {clean(job.job_id)}  {clean(job.kind).ljust(7)} {bar}  {clean(label)}"
 
 
 def to_json(value: Any) -> str:

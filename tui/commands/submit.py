@@ -41,6 +41,10 @@ from tui.commands import (
     worst_outcome_exit,
 )
 from tui.commands.output import UploadProgress, clean, to_json
+from tui.commands.reading import read_job
+from tui.commands.triage import Handler, call_handler, resolve_ids
+from tui.triage.preflight import preflight_media
+from tui.triage.retry_failed import RetryError, plan_retry
 
 
 def register(subparsers: Any) -> None:
@@ -108,9 +112,7 @@ def _register_import(subparsers: Any) -> None:
     )
     _add_wait_flags(parser)
     parser.set_defaults(handler=submit_import)
-    from tui.commands import triage  # issue 11: --retry-failed, --no-preflight (--media checked)
-
-    triage.extend_import(parser)
+    _extend_import(parser)
 
 
 def _register_agent(subparsers: Any) -> None:
@@ -353,7 +355,7 @@ async def _report_created(
     journal: CliJournal | None = None,
 ) -> int:
     """Say what was created; with --wait, follow it to the end and exit by its outcome."""
-    from tui.commands.jobs import follow_jobs
+    from tui.commands.watch import follow_jobs
 
     if not args.wait:
         if args.json:
@@ -381,3 +383,92 @@ def _print_created(ctx: CliContext, kind: str, created: JobCreated, *, stream: A
         stream(f"project {clean(created.project_id)}{url}")
     if created.upload_urls:
         stream(f"uploaded {len(created.upload_urls)} file(s) directly")
+
+
+def _extend_import(parser: argparse.ArgumentParser) -> None:
+    """`import --retry-failed JOB_ID` and `--no-preflight` around the existing handler."""
+    parser.add_argument(
+        "--retry-failed",
+        metavar="JOB_ID",
+        help="import just the failed files of this partial or failed import, into its project",
+    )
+    parser.add_argument(
+        "--no-preflight",
+        action="store_true",
+        help="skip the ranged GET that checks each media URL before sending",
+    )
+    parser.set_defaults(handler=_import_with_triage(parser.get_default("handler")))
+
+
+# --- import --retry-failed / preflight (issue 11) ----------------------------------------
+
+
+def _import_with_triage(handler: Handler) -> Handler:
+    async def run(args: argparse.Namespace, ctx: CliContext) -> int:
+        if args.retry_failed:
+            if args.media or args.name:
+                raise UsageError(
+                    "--retry-failed takes its files and project from the original job: "
+                    "drop --media and --name"
+                )
+            return await retry_failed(args, ctx)
+        if not args.media:
+            raise UsageError("--media is required (or --retry-failed JOB_ID)")
+        if not args.no_preflight:
+            # The import's own order: read-only, bad input, no token all refuse before this.
+            ctx.refuse_if_read_only("submit an import")
+            request = build_import_request(args)
+            ctx.require_token()
+            await warn_preflight(ctx, request.add_media)
+        return await call_handler(handler, args, ctx)
+
+    return run
+
+
+async def warn_preflight(ctx: CliContext, add_media: Mapping[str, MediaItem]) -> None:
+    """Print a warning per media URL that fails the ranged GET; never stops the import."""
+    if ctx.demo_base_url is not None:
+        return  # the demo's simulator fetches nothing: its URLs are not real
+    transport = ctx.transport_factory() if ctx.transport_factory else None
+    checks = await preflight_media(add_media, transport=transport)
+    problems = [check for check in checks.values() if not check.ok]
+    for check in problems:
+        ctx.err(f"warning: {clean(check.warning)}")
+    if problems:
+        ctx.err("sending anyway (it may fail on Descript's side; --no-preflight skips this check)")
+
+
+async def retry_failed(args: argparse.Namespace, ctx: CliContext) -> int:
+    """Import just the failed files of a partial or failed import, linked in the journal."""
+    from tui.api.limits import RequestKind
+
+    ctx.refuse_if_read_only("submit an import")
+    [original_id] = await resolve_ids(ctx, [args.retry_failed])
+    async with ctx.client() as client:
+        with ctx.journal() as journal:
+            job = await read_job(client, ctx, journal, original_id)
+            row = next((r for r in journal.load_jobs() if r.job_id == job.job_id), None)
+            try:
+                plan = plan_retry(job, row.request if row else None, row.extra if row else None)
+            except RetryError as error:
+                raise CommandFailed(f"error: {error}") from None
+            if args.project_id and args.project_id != plan.request.project_id:
+                raise UsageError("--retry-failed imports into the original job's project")
+            ctx.err(
+                f"retrying {len(plan.files)} failed file(s) of job {job.job_id} into project "
+                f"{clean(job.project_id)}: {', '.join(clean(name) for name in plan.files)}"
+            )
+            if not args.no_preflight:
+                await warn_preflight(ctx, plan.request.add_media)
+            request = plan.request
+            created = await _submit(
+                ctx,
+                journal,
+                args.force,
+                RequestKind.IMPORT,
+                request.to_json(),
+                lambda: client.import_media(request),
+                extra=plan.extra,
+            )
+            return await _report_created(args, ctx, client, "import", created, journal)
+

@@ -4,30 +4,27 @@ resubmitting only what failed, and the media URL preflight.
 Nothing here is a parser of its own: `extend_jobs` adds `jobs failures`, `jobs report` and
 `jobs list --stalled` to the `jobs` parser, accepts short ids in `jobs get/watch/cancel`
 (resolving them before the existing handler runs), and lets `jobs cancel` take several
-ids; `extend_import` adds `--retry-failed` and `--no-preflight` to `import`. The logic
-lives in `tui.triage`, shared with the dashboard's screens.
+ids. (`import --retry-failed` and the preflight live with `import`, in submit.py.) The
+logic lives in `tui.triage`, shared with the dashboard's screens.
 """
 
 from __future__ import annotations
 
 import argparse
 import inspect
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from tui.api.models import JOB_TYPE_BY_KIND, Job
-from tui.api.requests import MediaItem
 from tui.commands import CliContext, CliJournal, CommandFailed, ExitCode, UsageError
 from tui.commands.output import clean, render_table, to_json
 from tui.formatting import format_full_timestamp
 from tui.triage.cancel import cancel_each, summary
 from tui.triage.failures import group_failures
 from tui.triage.ids import AmbiguousJobId, JobIdError, parse_wanted, resolve_job_id
-from tui.triage.preflight import preflight_media
 from tui.triage.report import incident_report, report_path
-from tui.triage.retry_failed import RetryError, plan_retry
 from tui.triage.stalls import StallThresholds, stall_of
 
 if TYPE_CHECKING:
@@ -39,7 +36,7 @@ LOOKUP_SINCE = "30d"
 DEFAULT_FAILURES_SINCE = "7d"
 
 
-async def _call(handler: Handler, args: argparse.Namespace, ctx: CliContext) -> int:
+async def call_handler(handler: Handler, args: argparse.Namespace, ctx: CliContext) -> int:
     """Run a wrapped handler, which may be a plain function (as `tui.cli` allows)."""
     result = handler(args, ctx)
     return await result if inspect.isawaitable(result) else result
@@ -93,21 +90,6 @@ def extend_jobs(actions: Any) -> None:
     cancel.set_defaults(handler=_bulk_or(cancel.get_default("handler")))
 
 
-def extend_import(parser: argparse.ArgumentParser) -> None:
-    """`import --retry-failed JOB_ID` and `--no-preflight` around the existing handler."""
-    parser.add_argument(
-        "--retry-failed",
-        metavar="JOB_ID",
-        help="import just the failed files of this partial or failed import, into its project",
-    )
-    parser.add_argument(
-        "--no-preflight",
-        action="store_true",
-        help="skip the ranged GET that checks each media URL before sending",
-    )
-    parser.set_defaults(handler=_import_with_triage(parser.get_default("handler")))
-
-
 # --- short ids -------------------------------------------------------------------------------
 
 
@@ -124,7 +106,7 @@ def with_resolved_ids(handler: Handler) -> Handler:
             texts = value if isinstance(value, list) else [value]
             ids = await resolve_ids(ctx, texts)
             setattr(args, name, ids if isinstance(value, list) else ids[0])
-        return await _call(handler, args, ctx)
+        return await call_handler(handler, args, ctx)
 
     return resolved
 
@@ -171,13 +153,13 @@ async def _list_recent(
     client: DescriptClient, ctx: CliContext, journal: CliJournal, since: str = LOOKUP_SINCE
 ) -> list[Job]:
     """Every job of the window (each page once), journaled like `jobs list`'s."""
-    from tui.commands.jobs import LIST_PAGE_SIZE, _closing, parse_since
+    from tui.commands.reading import LIST_PAGE_SIZE, closing, parse_since
 
     jobs: list[Job] = []
     created_after = parse_since(since, ctx.clock.now())
     pages = client.iter_jobs(created_after=created_after, limit=LIST_PAGE_SIZE)
     try:
-        async with _closing(pages):
+        async with closing(pages):
             async for job in pages:
                 jobs.append(job)
     finally:
@@ -189,7 +171,7 @@ async def _list_recent(
 
 
 async def list_failures(args: argparse.Namespace, ctx: CliContext) -> int:
-    from tui.commands.jobs import parse_since
+    from tui.commands.reading import parse_since
 
     since = parse_since(args.since, ctx.clock.now())
     async with ctx.client() as client:
@@ -217,7 +199,7 @@ async def list_failures(args: argparse.Namespace, ctx: CliContext) -> int:
 
 def _stalled_or(handler: Handler) -> Handler:
     async def choose(args: argparse.Namespace, ctx: CliContext) -> int:
-        return await _call(list_stalled if args.stalled else handler, args, ctx)
+        return await call_handler(list_stalled if args.stalled else handler, args, ctx)
 
     return choose
 
@@ -281,7 +263,7 @@ def _stall_json(job: Job, stall: Any) -> dict[str, Any]:
 
 
 async def write_report(args: argparse.Namespace, ctx: CliContext) -> int:
-    from tui.commands.jobs import read_job
+    from tui.commands.reading import read_job
 
     async with ctx.client() as client:
         with ctx.journal() as journal:
@@ -321,7 +303,7 @@ def _bulk_or(handler: Handler) -> Handler:
         ids = list(dict.fromkeys(await resolve_ids(ctx, args.job_id)))
         if len(ids) == 1:
             args.job_id = ids[0]
-            return await _call(handler, args, ctx)
+            return await call_handler(handler, args, ctx)
         args.job_id = ids
         return await cancel_many(args, ctx)
 
@@ -330,7 +312,7 @@ def _bulk_or(handler: Handler) -> Handler:
 
 async def cancel_many(args: argparse.Namespace, ctx: CliContext) -> int:
     """Ask once for all of them, cancel each in turn, one line per job with its answer."""
-    from tui.commands.jobs import read_job
+    from tui.commands.reading import read_job
 
     async with ctx.client() as client:
         with ctx.journal() as journal:
@@ -360,81 +342,3 @@ def _confirm_many(ctx: CliContext, jobs: Sequence[Job]) -> bool:
     ctx.stderr.write("[y/N] ")
     ctx.stderr.flush()
     return ctx.stdin.readline().strip().lower() in ("y", "yes")
-
-
-# --- import --retry-failed / preflight -------------------------------------------------------
-
-
-def _import_with_triage(handler: Handler) -> Handler:
-    async def run(args: argparse.Namespace, ctx: CliContext) -> int:
-        if args.retry_failed:
-            if args.media or args.name:
-                raise UsageError(
-                    "--retry-failed takes its files and project from the original job: "
-                    "drop --media and --name"
-                )
-            return await retry_failed(args, ctx)
-        if not args.media:
-            raise UsageError("--media is required (or --retry-failed JOB_ID)")
-        if not args.no_preflight:
-            from tui.commands.submit import build_import_request
-
-            # The import's own order: read-only, bad input, no token all refuse before this.
-            ctx.refuse_if_read_only("submit an import")
-            request = build_import_request(args)
-            ctx.require_token()
-            await warn_preflight(ctx, request.add_media)
-        return await _call(handler, args, ctx)
-
-    return run
-
-
-async def warn_preflight(ctx: CliContext, add_media: Mapping[str, MediaItem]) -> None:
-    """Print a warning per media URL that fails the ranged GET; never stops the import."""
-    if ctx.demo_base_url is not None:
-        return  # the demo's simulator fetches nothing: its URLs are not real
-    transport = ctx.transport_factory() if ctx.transport_factory else None
-    checks = await preflight_media(add_media, transport=transport)
-    problems = [check for check in checks.values() if not check.ok]
-    for check in problems:
-        ctx.err(f"warning: {clean(check.warning)}")
-    if problems:
-        ctx.err("sending anyway (it may fail on Descript's side; --no-preflight skips this check)")
-
-
-async def retry_failed(args: argparse.Namespace, ctx: CliContext) -> int:
-    """Import just the failed files of a partial or failed import, linked in the journal."""
-    from tui.api.limits import RequestKind
-    from tui.commands.jobs import read_job
-    from tui.commands.submit import _report_created, _submit
-
-    ctx.refuse_if_read_only("submit an import")
-    [original_id] = await resolve_ids(ctx, [args.retry_failed])
-    async with ctx.client() as client:
-        with ctx.journal() as journal:
-            job = await read_job(client, ctx, journal, original_id)
-            row = next((r for r in journal.load_jobs() if r.job_id == job.job_id), None)
-            try:
-                plan = plan_retry(job, row.request if row else None, row.extra if row else None)
-            except RetryError as error:
-                raise CommandFailed(f"error: {error}") from None
-            if args.project_id and args.project_id != plan.request.project_id:
-                raise UsageError("--retry-failed imports into the original job's project")
-            ctx.err(
-                f"retrying {len(plan.files)} failed file(s) of job {job.job_id} into project "
-                f"{clean(job.project_id)}: {', '.join(clean(name) for name in plan.files)}"
-            )
-            if not args.no_preflight:
-                await warn_preflight(ctx, plan.request.add_media)
-            request = plan.request
-            created = await _submit(
-                ctx,
-                journal,
-                args.force,
-                RequestKind.IMPORT,
-                request.to_json(),
-                lambda: client.import_media(request),
-                extra=plan.extra,
-            )
-            return await _report_created(args, ctx, client, "import", created, journal)
-

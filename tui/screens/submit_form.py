@@ -29,10 +29,10 @@ from tui.api.errors import OutcomeUnknownError, UploadError
 from tui.api.limits import RequestKind
 from tui.api.models import JobCreated
 from tui.api.requests import Problem
-from tui.journal import submit_journaled
 from tui.paths import style_paths
 from tui.screens.help import HelpScreen
 from tui.screens.jump import JumpScreen
+from tui.submissions import submit_journaled
 from tui.widgets.error_panel import ErrorPanel
 from tui.widgets.project_picker import ProjectPicker
 

@@ -21,6 +21,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tests.unit.api.link_events import link_changes
 from tui.api.clock import ManualClock
 from tui.api.errors import (
     ForbiddenError,
@@ -184,7 +185,8 @@ def jobs_of(events: list[SchedulerEvent], kind: str) -> list[str]:
 
 
 def states(events: list[SchedulerEvent]) -> list[str]:
-    return [e.state for e in events if isinstance(e, ConnectionEvent)]
+    """The link's states as they changed: heartbeats (the same state again) collapse."""
+    return [e.state for e in link_changes(events)]
 
 
 @pytest.fixture

@@ -15,6 +15,7 @@ import httpx
 import pytest
 from starlette.applications import Starlette
 
+from tests.unit.api.link_events import link_changes
 from tui.api.client import DescriptClient
 from tui.api.clock import ManualClock
 from tui.api.errors import NotFoundError, TransportError, UnauthorizedError
@@ -122,7 +123,7 @@ async def test_an_agent_edit_is_followed_to_success(
     times = job_gets(client, created.job_id)
     assert all(b - a >= 3.0 for a, b in itertools.pairwise(times))
     assert scheduler.watched == frozenset()
-    assert [e.state for e in events if isinstance(e, ConnectionEvent)] == ["online"]
+    assert [e.state for e in link_changes(events)] == ["online"]
 
 
 async def test_many_running_jobs_are_refreshed_by_list_pages(
@@ -167,10 +168,16 @@ async def test_a_bad_token_stops_polling_as_unauthorized(
     ) as client:
         scheduler = PollingScheduler(client, clock=sim_clock)
         scheduler.watch(str(uuid.uuid4()))
+        started = sim_clock.now()
         events = await run_for(scheduler, sim_clock, in_flight, 60)
         assert len(client.activity.entries()) == 1
-    [event] = events
-    assert isinstance(event, ConnectionEvent) and event.state == "unauthorized"
+    assert all(isinstance(e, ConnectionEvent) for e in events), "no job event for a 401"
+    [event] = link_changes(events)
+    assert event.state == "unauthorized"
+    # A 401 is an answer: the server was heard; nothing is planned until resume().
+    heard = events[-1].last_heard_at
+    assert heard is not None and (heard - started).total_seconds() < 1
+    assert events[-1].next_request_at is None
     assert isinstance(event.error, UnauthorizedError)
     assert "not-a-real-token" not in event.detail
 
@@ -236,7 +243,7 @@ async def test_offline_then_back_with_the_real_client(
         await quiesce(switch)
         await sim_clock.advance(0)
         await asyncio.wait_for(task, timeout=5)
-    assert [e.state for e in events if isinstance(e, ConnectionEvent)][-1] == "online"
+    assert [e.state for e in link_changes(events)][-1] == "online"
     assert next(e.kind for e in events if isinstance(e, JobEvent)) == "added"
 
 
@@ -261,7 +268,7 @@ async def test_a_long_retry_after_is_shown_and_honoured(
         events = await run_for(scheduler, sim_clock, switch, 60)
         sent = [e.at for e in client.activity.entries()]
     assert (sent[1] - sent[0]).total_seconds() >= 42
-    states = [e for e in events if isinstance(e, ConnectionEvent)]
+    states = link_changes(events)
     assert [e.state for e in states] == ["rate_limited", "online"]
     assert states[0].retry_at is not None
     assert abs((states[0].retry_at - started).total_seconds() - 42) < 1

@@ -122,7 +122,7 @@ def test_list_table_shows_files_of_a_partial_import(demo_cli: CliRunner) -> None
 def test_list_is_ascii_when_the_terminal_cannot_print_symbols(
     demo_cli: CliRunner, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(jobs_module, "_ascii", lambda ctx: True)
+    monkeypatch.setattr(jobs_module, "plain_ascii", lambda ctx: True)
     result = demo_cli("jobs", "list")
     assert result.code == 0
     assert result.out.isascii() or "…" in result.out  # labels may hold non-ASCII text
@@ -228,7 +228,10 @@ def test_watch_exit_status_by_outcome(
     job_id = submit(sim_cli, *media)
     result = sim_cli("jobs", "watch", job_id, "--exit-status")
     assert result.code == exit_code
-    assert outcome in result.out.splitlines()[-1]
+    lines = result.out.splitlines()
+    # The job's last line says how it ended; then every failed file, with its whole error.
+    assert outcome in lines[-2]
+    assert "b.mp4: URL is not accessible or does not support Range requests" in lines[-1]
 
 
 def test_watch_without_exit_status_exits_0_whatever_the_outcome(sim_cli: CliRunner) -> None:

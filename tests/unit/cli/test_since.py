@@ -8,8 +8,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tui.api.models import RETENTION as MAX_LOOKBACK
 from tui.commands import UsageError
-from tui.commands.jobs import MAX_LOOKBACK, parse_since
+from tui.commands.reading import parse_since
 
 NOW = datetime(2026, 11, 25, 12, 0, 0, tzinfo=UTC)
 

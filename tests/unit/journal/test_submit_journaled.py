@@ -18,7 +18,8 @@ from tui.api.errors import (
     UploadError,
 )
 from tui.api.models import Job, JobCreated
-from tui.journal import OUTCOME_UNKNOWN, Journal, submit_journaled
+from tui.journal import OUTCOME_UNKNOWN, Journal
+from tui.submissions import submit_journaled
 
 REQUEST = {"project_id": "proj-1", "prompt": "remove filler words"}
 

@@ -1,0 +1,70 @@
+"""The scheduler's planning indexes against brute force: the due heap and the created index."""
+
+from __future__ import annotations
+
+import itertools
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from tui.api.models import RETENTION
+from tui.api.planning import LIST_LOOKBACK, CreatedIndex, DueQueue, PollPolicy
+
+IDS = st.sampled_from([f"job-{i}" for i in range(12)])
+OPS = st.lists(
+    st.one_of(
+        st.tuples(st.just("set"), IDS, st.integers(0, 20), st.integers(0, 3)),
+        st.tuples(st.just("discard"), IDS, st.just(0), st.just(0)),
+    ),
+    max_size=80,
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(OPS, st.integers(0, 12))
+def test_due_queue_walks_in_due_then_created_then_id_order(
+    ops: list[tuple[str, str, int, int]], take: int
+) -> None:
+    queue = DueQueue()
+    truth: dict[str, tuple[float, float]] = {}
+    for op, job_id, due, created in ops:
+        if op == "set":
+            queue.set(job_id, float(due), float(created))
+            truth[job_id] = (float(due), float(created))
+        else:
+            queue.discard(job_id)
+            truth.pop(job_id, None)
+    expected = sorted(truth.items(), key=lambda kv: (kv[1][0], kv[1][1], kv[0]))
+    walked = list(itertools.islice(queue.in_order(), take))
+    assert walked == [(due, job_id) for job_id, (due, _) in expected[:take]]
+    assert len(queue) == len(truth)
+    assert queue.earliest() == (expected[0][1][0] if expected else None)
+
+
+@settings(max_examples=200, deadline=None)
+@given(OPS, st.integers(-1, 4))
+def test_created_index_counts_a_window_like_a_scan(
+    ops: list[tuple[str, str, int, int]], since: int
+) -> None:
+    index = CreatedIndex()
+    truth: dict[str, float] = {}
+    for op, job_id, _, created in ops:
+        if op == "set":
+            index.add(job_id, float(created))
+            truth.setdefault(job_id, float(created))  # a job's creation never changes
+        else:
+            index.discard(job_id)
+            truth.pop(job_id, None)
+    assert index.count_since(float(since)) == sum(1 for c in truth.values() if c >= since)
+    newest = [job_id for _, job_id in index.newest_first()]
+    assert newest == [k for k, _ in sorted(truth.items(), key=lambda kv: (kv[1], kv[0]))][::-1]
+
+
+def test_pages_for_a_window() -> None:
+    policy = PollPolicy(page_limit=100)
+    assert [policy.pages_for(n) for n in (0, 1, 100, 101, 5000)] == [1, 1, 1, 2, 50]
+
+
+def test_the_list_window_is_derived_from_the_retention() -> None:
+    assert PollPolicy().pages_for(1) * (RETENTION - LIST_LOOKBACK) == RETENTION - LIST_LOOKBACK
+    assert 0 < (RETENTION - LIST_LOOKBACK).total_seconds() <= 60
