@@ -20,13 +20,9 @@ from tui.journal import JournaledJob, PendingSubmission
 
 @dataclass
 class LiveBatch(Message, bubble=False):
-    """What the scheduler (or the start's list walk) said since the last batch, in order.
-
-    `walk_complete`: the start's list walk has delivered its last page.
-    """
+    """What the scheduler said since the last batch, in order (jobs, walk, link)."""
 
     events: list[SchedulerEvent]
-    walk_complete: bool = False
 
 
 @dataclass

@@ -141,6 +141,8 @@ class SessionFactory:
             clock=clock,
             policy=profile.poll_policy() if profile is not None else DEFAULT_POLICY,
             discover=self.discover and (profile.discover_new_jobs if profile else True),
+            # The scheduler reads every list page once at start (the one first walk).
+            walk_on_start=True,
         )
 
     def _open_journal(self, session: Session, journal: JournalChoice) -> None:

@@ -7,8 +7,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-import pytest
-
 from tui.api.scheduler import ConnectionEvent
 from tui.messages import LiveBatch
 from tui.simulator.world import World
@@ -27,11 +25,6 @@ class Heartbeat:
     next_request_at: datetime | None = None
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the first page is asked by the screen's interim walk and the scheduler's first "
-    "sweep; the scheduler's own walk_on_start (contract 3) replaces the walk at the merge",
-)
 async def test_at_start_no_list_page_is_asked_twice_within_a_second(
     sim_world: World, sim_app: Any, sim_clock: Any, make_dashboard: Any
 ) -> None:

@@ -546,3 +546,9 @@ class CancelResult:
     status_code: int
     reason: str
     note: str = ""
+
+    @property
+    def status_line(self) -> str:
+        """`204 No Content`, with the note after it when there is one."""
+        text = f"{self.status_code} {self.reason}".rstrip()
+        return f"{text} ({self.note})" if self.note else text

@@ -156,7 +156,7 @@ def register(subparsers: Any) -> None:
         help="cancel a queued or running job",
         description=(
             "Cancel a job. Asks first on a terminal (unless --yes); without a terminal, "
-            "--yes is required. Prints the server's 204, then re-reads the job."
+            "--yes is required. Prints the server's answer (204 No Content), then re-reads the job."
         ),
     )
     cancel_parser.add_argument("job_id", metavar="JOB_ID", nargs="+")
@@ -335,8 +335,8 @@ async def cancel_job(args: argparse.Namespace, ctx: CliContext) -> int:
         if not args.yes and not _confirm(ctx, job, ascii_only=ascii_only):
             ctx.err("not cancelled: nothing was sent")
             return ExitCode.FAILURE
-        await client.cancel_job(job.job_id)
-        ctx.out(f"cancel {job.job_id}: the server answered 204 No Content")
+        result = await client.cancel_job(job.job_id)
+        ctx.out(f"cancel {job.job_id}: the server answered {result.status_line}")
         after = await read_job(client, ctx, journal, job.job_id)
     state = state_cell(after, ascii_only=ascii_only)
     if after.outcome is Outcome.CANCELLED:

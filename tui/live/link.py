@@ -74,14 +74,9 @@ class LinkView:
         name = state_name(event.state)
         changed = (name, event.detail) != (self.state, self.detail)
         self.state, self.detail, self.retry_at = name, event.detail, event.retry_at
-        # A scheduler from before contract 3 sends neither time: its "online" (the first
-        # answer after a failure) is the last word heard, at `now`.
-        heard = getattr(event, "last_heard_at", None)
-        if heard is None and name == ONLINE and not hasattr(event, "last_heard_at"):
-            heard = now
-        if heard is not None:
-            self.last_heard_at = heard
-        self.next_request_at = getattr(event, "next_request_at", None)
+        if event.last_heard_at is not None:
+            self.last_heard_at = event.last_heard_at
+        self.next_request_at = event.next_request_at
         return changed
 
     def silence(self, now: datetime) -> float:

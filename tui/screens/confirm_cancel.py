@@ -20,7 +20,7 @@ from textual.widgets import Button, Static
 
 from tui.api.client import DescriptClient
 from tui.api.clock import Clock
-from tui.api.models import Job
+from tui.api.models import CancelResult, Job
 from tui.formatting import format_full_timestamp, job_percent, state_text
 from tui.paths import style_paths
 from tui.widgets.error_panel import ErrorPanel
@@ -29,19 +29,10 @@ from tui.widgets.error_panel import ErrorPanel
 AUTO_CLOSE_SECONDS = 3.0
 
 
-def answer_text(result: object) -> Text:
-    """`Server answered 204 No Content.` from the client's `CancelResult` (contract 6).
-
-    The words come from the response itself; a note (e.g. the answer was lost and a re-read
-    shows it cancelled) follows. A client that returns nothing (before contract 6) is
-    reported as accepted, never as a made-up status line.
-    """
-    status = getattr(result, "status_code", None)
-    if status is None:
-        return Text("Server accepted the cancel.")
-    words = f"Server answered {status} {getattr(result, 'reason', '')}".rstrip() + "."
-    note = getattr(result, "note", "")
-    return Text(f"{words} ({note})" if note else words)
+def answer_text(result: CancelResult) -> Text:
+    """`Server answered 204 No Content.`: the words come from the response itself; a note
+    (e.g. the answer was lost and a re-read shows it cancelled) follows."""
+    return Text(f"Server answered {result.status_line}.")
 
 
 def field_line(label: str, value: str | None) -> Text:

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
 
 from tui.api.errors import DescriptError
+from tui.api.models import CancelResult
 
 #: `DescriptClient.cancel_job`: returns a `CancelResult` (status_code, reason, note).
-CancelFunction = Callable[[str], Awaitable[Any]]
+CancelFunction = Callable[[str], Awaitable[CancelResult]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,16 +26,6 @@ class CancelAnswer:
     @property
     def line(self) -> str:
         return f"{self.job_id}  {self.answer}"
-
-
-def answer_text(result: Any) -> str:
-    """`204 No Content` from the `CancelResult`, with its note if it has one."""
-    status = getattr(result, "status_code", None)
-    if status is None:
-        return "204 No Content"  # a client that returns nothing raised on anything but a 2xx
-    note = getattr(result, "note", "")
-    text = f"{status} {getattr(result, 'reason', '')}".rstrip()
-    return f"{text} ({note})" if note else text
 
 
 def error_text(error: BaseException) -> str:
@@ -52,7 +42,7 @@ async def cancel_each(job_ids: Iterable[str], cancel: CancelFunction) -> list[Ca
         except DescriptError as error:
             answers.append(CancelAnswer(job_id, False, error_text(error)))
         else:
-            answers.append(CancelAnswer(job_id, True, answer_text(result)))
+            answers.append(CancelAnswer(job_id, True, result.status_line))
     return answers
 
 

@@ -55,8 +55,10 @@ def test_watchers_on_one_token_share_the_budget(private_dirs: Path, watchers: in
         httpx.delete(f"{sim.root_url}/_sim/requests")
         processes = [
             subprocess.Popen(
-                [sys.executable, "-m", "tui", "--base-url", sim.base_url, "jobs", "watch"]
-                + [*created["job_ids"], "--timeout", str(WATCH_SECONDS)],
+                [
+                    *(sys.executable, "-m", "tui", "--base-url", sim.base_url, "jobs", "watch"),
+                    *(*created["job_ids"], "--timeout", str(WATCH_SECONDS)),
+                ],
                 env=env,
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.PIPE,

@@ -69,18 +69,3 @@ def test_stale_after_is_three_intervals_or_thirty_seconds() -> None:
     assert default_stale_after(PollPolicy(first_interval=20.0, max_interval=60.0)) == 60.0
     assert state_name(LinkState.RATE_LIMITED) == "rate_limited"
     assert state_name("offline") == "offline"
-
-
-@dataclass(frozen=True)
-class OldEvent:  # a scheduler event from before contract 3: no times
-    state: object
-    detail: str = ""
-    retry_at: datetime | None = None
-
-
-def test_an_event_without_times_counts_online_as_heard_now() -> None:
-    link = view()
-    assert link.observe(OldEvent("online"), T0 + timedelta(seconds=4))  # type: ignore[arg-type]
-    assert link.last_heard_at == T0 + timedelta(seconds=4)
-    link.observe(OldEvent("offline", "no answer"), T0 + timedelta(seconds=9))  # type: ignore[arg-type]
-    assert link.last_heard_at == T0 + timedelta(seconds=4) and link.next_request_at is None

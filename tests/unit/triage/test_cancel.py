@@ -1,28 +1,20 @@
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from tui.api.errors import ApiError, TransportError
+from tui.api.models import CancelResult
 from tui.triage.cancel import cancel_each, summary
-
-
-@dataclass(frozen=True)
-class FakeCancelResult:
-    status_code: int
-    reason: str
-    note: str = ""
 
 
 async def test_each_job_gets_the_answer_the_server_gave_and_errors_do_not_stop_the_rest() -> None:
     sent: list[str] = []
 
-    async def cancel(job_id: str) -> FakeCancelResult:
+    async def cancel(job_id: str) -> CancelResult:
         sent.append(job_id)
         if job_id == "b":
             raise ApiError(409, "conflict", "Job already stopped", "{}")
         if job_id == "c":
             raise TransportError("connection reset")
-        return FakeCancelResult(204, "No Content", "answer lost; re-read shows cancelled"
+        return CancelResult(204, "No Content", "answer lost; re-read shows cancelled"
                                 if job_id == "d" else "")
 
     answers = await cancel_each(["a", "b", "a", "c", "d"], cancel)

@@ -19,14 +19,12 @@ from textual.worker import Worker, WorkerState
 
 from tui.api.errors import DescriptError
 from tui.api.models import Job
-from tui.api.scheduler import JobEvent, SchedulerEvent
 from tui.journal import JournalError
 from tui.live.board import Board
 from tui.live.link import LinkView, default_stale_after
 from tui.messages import JournalRestored, LiveBatch, ProjectsListed, ReconciliationsFound
 from tui.session import Session
 
-PAGE_SIZE = 100
 # What a failed journal call can raise (closed at exit, disk full, locked for too long).
 JOURNAL_ERRORS = (JournalError, sqlite3.Error, OSError)
 # Rows showing a project id with no name ask `GET /projects` again, at most this often (s).
@@ -139,37 +137,7 @@ class JobsFeed(Screen[None]):
         if pending:
             self.post_message(ReconciliationsFound(list(pending)))
 
-    # -- the list walk and the poller --------------------------------------------------------
-
-    @work(group="loader", exclusive=True, exit_on_error=False)
-    async def walk_jobs(self) -> None:
-        """Every `GET /jobs` page once at start, newest first, as "added" events.
-
-        The scheduler's own walk (`walk_on_start`, contract 3) replaces this at the merge;
-        failures are not reported here: the link state is the scheduler's to tell.
-        """
-        client, scheduler = self.session.client, self.session.scheduler
-        assert client is not None and scheduler is not None
-        page: list[SchedulerEvent] = []
-        try:
-            async for job in client.iter_jobs(limit=PAGE_SIZE):
-                page.append(JobEvent("added", job.job_id, job))
-                if len(page) >= PAGE_SIZE:
-                    await self._walked(page)
-                    page = []
-        except DescriptError:
-            pass  # the scheduler's discovery sweeps find the jobs once the link is back
-        await self._walked(page, complete=True)
-
-    async def _walked(self, page: list[SchedulerEvent], *, complete: bool = False) -> None:
-        jobs = [event.job for event in page if isinstance(event, JobEvent) and event.job]
-        scheduler = self.session.scheduler
-        if scheduler is not None:
-            scheduler.watch_many(job for job in jobs if not job.is_finished)
-        self.post_message(LiveBatch(page, walk_complete=complete))
-        journal = self.session.journal
-        if journal is not None and jobs:
-            await self.journal_write(journal.upsert_jobs, jobs)
+    # -- the poller --------------------------------------------------------
 
     @work(group="poller", exclusive=True, exit_on_error=False)
     async def poll_jobs(self) -> None:

@@ -19,8 +19,8 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.widgets import Footer, Input, Static
 
+from tui.api.link import JobEvent, WalkEvent
 from tui.api.models import Job, JobCreated, Outcome
-from tui.api.scheduler import JobEvent
 from tui.formatting import STATE_LABELS, STATE_SYMBOLS
 from tui.live.board import Changes
 from tui.live.link import OFFLINE, UNAUTHORIZED
@@ -150,7 +150,6 @@ class JobsScreen(JobActions):
     def _start_live(self) -> None:
         if self.session.client is None or self.session.scheduler is None:
             return
-        self.walk_jobs()
         self.poll_jobs()
 
     def on_unmount(self) -> None:
@@ -302,12 +301,10 @@ class JobsScreen(JobActions):
             # the link (a ConnectionEvent, on every state change and after every request).
             if isinstance(event, JobEvent):
                 jobs.append(event)
-            elif hasattr(event, "complete"):
-                self._walk_progress(bool(event.complete), getattr(event, "error", None))
+            elif isinstance(event, WalkEvent):
+                self._walk_progress(event.complete, event.error)
             else:
                 link_changed = self.link.observe(event, now) or link_changed
-        if message.walk_complete:
-            self._walk_progress(True, None)
         if link_changed:
             self._show_banner(self.link.state, self.link.detail)
         self.show_changes(self.board.apply(jobs))
