@@ -199,6 +199,9 @@ async def loaded(pilot: Pilot[Any], app: DescriptApp) -> None:
 def freeze(app: DescriptApp) -> None:
     """A still picture: no blinking cursor, no toast whose life is measured in wall time."""
     app.clear_notifications()
+    # The ages as of the frozen clock: the app's own 5 s tick runs on wall time, so without
+    # this a shot taken after moving virtual time shows whatever ages that tick last painted.
+    app.jobs_screen.renderer.refresh_ages()
     for field in app.screen.query(Input):
         field.cursor_blink = False
     for area in app.screen.query(TextArea):

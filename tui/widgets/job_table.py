@@ -577,7 +577,9 @@ class JobTable(ScrollView, can_focus=True):
         scroll_x = round(self.scroll_x)
         base = self.rich_style
         if y == 0:
-            strip = self._header_strip().apply_style(base + self._style("job-table--header"))
+            # The header's colour spans the width, as the rows' do (and DataTable's header).
+            base += self._style("job-table--header")
+            strip = self._header_strip().apply_style(base)
         else:
             index = round(self.scroll_y) + y - 1
             if index >= len(self.source):
