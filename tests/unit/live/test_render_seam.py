@@ -8,7 +8,7 @@ from datetime import datetime
 from tests.unit.live.helpers import T0, added, changed, job
 from tui.live.board import Board
 from tui.live.filters import JobFilter
-from tui.screens.jobs.render import LineTableRenderer
+from tui.screens.jobs.render import TableRenderer
 
 
 class StandInTable:
@@ -39,9 +39,9 @@ class StandInTable:
         return self.cursor
 
 
-def seam() -> tuple[Board, LineTableRenderer, StandInTable]:
+def seam() -> tuple[Board, TableRenderer, StandInTable]:
     board = Board()
-    renderer = LineTableRenderer(board, lambda: T0, StandInTable)
+    renderer = TableRenderer(board, lambda: T0, StandInTable)
     table = renderer.make_table(id="job-table")
     assert isinstance(table, StandInTable) and table.id == "job-table"
     return board, renderer, table
@@ -68,4 +68,4 @@ def test_a_filter_resets_and_the_cursor_goes_through_the_seam() -> None:
     renderer.reset()
     renderer.refresh_ages()
     assert table.calls == [("reset", ()), ("ages", ())]
-    assert not renderer.select_job("b") and not renderer.loading
+    assert not renderer.select_job("b")

@@ -18,14 +18,20 @@ from tui.widgets.job_table import JobTable
 class TableRenderer:
     """Paints a board's changes into the jobs table, touching only the rows named."""
 
-    def __init__(self, board: Board, now: Callable[[], datetime]) -> None:
+    def __init__(
+        self,
+        board: Board,
+        now: Callable[[], datetime],
+        table_class: Callable[..., JobTable] = JobTable,  # a stand-in in the seam's unit test
+    ) -> None:
         self.board = board
         self.now = now
+        self._table_class = table_class
         self._table: JobTable | None = None
 
     def make_table(self, **kwargs: str) -> JobTable:
         """The table widget the screen composes, reading rows from the board."""
-        self._table = JobTable(self.board, now=self.now, **kwargs)
+        self._table = self._table_class(self.board, now=self.now, **kwargs)
         return self._table
 
     @property
