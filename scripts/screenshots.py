@@ -187,11 +187,7 @@ async def loaded(pilot: Pilot[Any], app: DescriptApp) -> None:
     """Wait for the list walk and project names, then for the calls to stop coming."""
     screen = app.jobs_screen
     for _ in range(400):
-        if (
-            screen.listing_complete
-            and not screen.table.loading_rows
-            and screen.board.project_names
-        ):
+        if screen.listing_complete and screen.board.project_names:
             break
         await pilot.pause()
     calls = -1
@@ -203,6 +199,9 @@ async def loaded(pilot: Pilot[Any], app: DescriptApp) -> None:
 def freeze(app: DescriptApp) -> None:
     """A still picture: no blinking cursor, no toast whose life is measured in wall time."""
     app.clear_notifications()
+    # The ages as of the frozen clock: the app's own 5 s tick runs on wall time, so without
+    # this a shot taken after moving virtual time shows whatever ages that tick last painted.
+    app.jobs_screen.renderer.refresh_ages()
     for field in app.screen.query(Input):
         field.cursor_blink = False
     for area in app.screen.query(TextArea):
@@ -215,7 +214,7 @@ def select(
     """Put the cursor on the first row with `outcome` (and `kind`, and the row `status`
     such as expired); returns its job id."""
     screen = app.jobs_screen
-    for index, job_id in enumerate(screen.table.job_ids):
+    for job_id in screen.board.shown_ids():
         row = screen.board.row(job_id)
         job = row.job
         if (
@@ -223,7 +222,7 @@ def select(
             and (kind is None or job.kind == kind)
             and (status is None or row.status is status)
         ):
-            screen.table.move_cursor(row=index)
+            screen.table.select_job(job_id)
             return job_id
     raise RuntimeError(f"no {kind or ''} job is {outcome.name} {status or ''} in the demo world")
 
@@ -395,7 +394,8 @@ async def palette(pilot: Pilot[Any], app: DescriptApp, scene: Scene) -> None:
 async def reconcile(pilot: Pilot[Any], app: DescriptApp, scene: Scene) -> None:
     screen = app.jobs_screen
     [key] = screen.board.pending
-    screen.table.move_cursor(row=list(screen.table.job_ids).index(key))
+    if not screen.table.select_job(key):
+        raise RuntimeError(f"the pending submission {key} has no row in the table")
     await pilot.press("R")
     await until(pilot, lambda: getattr(app.screen, "phase", None) == "found")
 

@@ -14,6 +14,7 @@ from typing import Any
 
 import httpx
 import pytest
+from rich.style import Style
 from starlette.applications import Starlette
 from textual.pilot import Pilot
 
@@ -22,6 +23,7 @@ from tui.api.clock import ManualClock
 from tui.app import DescriptApp
 from tui.simulator.app import IN_PROCESS_BASE_URL
 from tui.simulator.world import DEMO_TOKEN, World
+from tui.widgets.job_table import CELL_PADDING, COLUMN_KEYS, row_values
 
 SIZE = (150, 40)
 
@@ -164,3 +166,50 @@ def demo_user(world: World) -> Any:
 def watched(app: DescriptApp) -> set[str]:
     """The job ids whose rows carry the watch mark (the board owns it)."""
     return {row.job.job_id for row in app.jobs_screen.board.rows() if row.watched}
+
+
+# -- reading the jobs table (tui/widgets/job_table.py reads its rows from the board) -------
+
+
+def loaded(app: DescriptApp) -> bool:
+    """The start's list walk is over; the table shows what the board holds at once."""
+    return app.jobs_screen.listing_complete
+
+
+def shown_ids(app: DescriptApp) -> list[str]:
+    """The job ids the table shows, top first (the board owns the filtered, sorted order)."""
+    return app.jobs_screen.board.shown_ids()
+
+
+def is_shown(app: DescriptApp, job_id: str) -> bool:
+    """Whether `job_id` has a row in the table (held and passing the filter)."""
+    return app.jobs_screen.board.index_of(job_id) is not None
+
+
+def cell_text(app: DescriptApp, job_id: str, column: str) -> str:
+    """The whole text the table puts in a shown row's cell (before cutting it to width)."""
+    table = app.jobs_screen.table
+    assert is_shown(app, job_id), f"{job_id} has no row in the table"
+    return row_values(table.source.row(job_id), table.now())[COLUMN_KEYS.index(column)]
+
+
+def painted_cell(app: DescriptApp, job_id: str, column: str) -> tuple[str, Style]:
+    """A row's cell as the table paints it on screen: its text (cut to width) and the
+    style of that text (row background, state colour, cursor and all)."""
+    table = app.jobs_screen.table
+    index = app.jobs_screen.board.index_of(job_id)
+    assert index is not None, f"{job_id} has no row in the table"
+    y = index - round(table.scroll_y) + 1  # line 0 is the header
+    assert 1 <= y < table.scrollable_content_region.height, f"{job_id} is off screen"
+    widths = table.column_widths()
+    assert column in widths, f"{column} is hidden at this width"
+    x = 0
+    for key, width in widths.items():
+        if key == column:
+            break
+        x += width + 2 * CELL_PADDING
+    strip = table.render_line(y).crop(x, x + widths[column] + 2 * CELL_PADDING)
+    text = strip.text.strip()
+    styles = [seg.style for seg in strip if seg.text.strip() and seg.style is not None]
+    assert styles, f"no text in {column} of {job_id}"
+    return text, styles[0]

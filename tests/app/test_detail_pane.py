@@ -19,7 +19,7 @@ from tui.live.filters import JobFilter, JobSort
 from tui.simulator.world import World
 from tui.widgets.job_table import COLUMN_HEADERS, FLEX, flex_widths
 
-from .conftest import advance_until, demo_user, until
+from .conftest import advance_until, cell_text, demo_user, loaded, painted_cell, until
 
 UNREACHABLE_ERROR = "URL is not accessible or does not support Range requests"
 
@@ -31,11 +31,6 @@ def import_body(world: World, *urls: str) -> dict[str, Any]:
         "project_id": project.id,
         "add_media": {url.rsplit("/", 1)[-1]: {"url": url} for url in urls},
     }
-
-
-def loaded(app: DescriptApp) -> bool:
-    screen = app.jobs_screen
-    return screen.listing_complete and not screen.table.loading_rows
 
 
 def region_text(app: DescriptApp, widget: Any) -> str:
@@ -109,12 +104,14 @@ async def test_the_label_column_says_why_an_import_is_partial(
             "https://media.example.com/outro.mp4",
         )
         table = app.jobs_screen.table
-        label = str(table.get_cell(job.job_id, "label"))
+        label = cell_text(app, job.job_id, "label")
         assert label == f"1 of 3 files failed: {UNREACHABLE_ERROR}"
         assert label == job_label(job)
         # 200 columns leave Label far more room than 120 do.
-        assert table.columns[_key("label")].width >= 70
-        assert str(table.get_cell(job.job_id, "project")) == "Podcast [rough]"
+        assert table.column_widths()["label"] >= 70
+        assert cell_text(app, job.job_id, "project") == "Podcast [rough]"
+        # And painted as typed: the brackets are text, not markup.
+        assert painted_cell(app, job.job_id, "project")[0] == "Podcast [rough]"
 
 
 async def test_label_and_project_take_the_spare_width_and_nothing_scrolls_sideways(
@@ -128,8 +125,8 @@ async def test_label_and_project_take_the_spare_width_and_nothing_scrolls_sidewa
             table = app.jobs_screen.table
             await pilot.pause()
             widths[columns] = (
-                table.columns[_key("label")].width,
-                table.columns[_key("project")].width,
+                table.column_widths()["label"],
+                table.column_widths()["project"],
             )
             assert table.virtual_size.width <= table.size.width
     label_120, project_120 = widths[120]
@@ -195,12 +192,6 @@ def test_flex_widths_stay_within_bounds_and_use_the_room(spare: int) -> None:
     maximums = sum(maximum for _, _, maximum in FLEX.values())
     # Never more than the room (unless even the minimums do not fit), all of it up to the caps.
     assert sum(widths.values()) == max(minimums, min(spare, maximums))
-
-
-def _key(name: str) -> Any:
-    from textual.widgets.data_table import ColumnKey
-
-    return ColumnKey(name)
 
 
 def _job(job_id: str, created: str, stopped: str | None, **result: Any) -> Job:

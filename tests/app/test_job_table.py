@@ -27,6 +27,7 @@ from tui.widgets.job_table import (
     JobTable,
     columns_to_hide,
 )
+from tui.widgets.state_colours import with_state_colours
 
 START = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 
@@ -85,7 +86,12 @@ def make_job(index: int, *, percent: float | None = None, running: bool | None =
 
 
 class TableApp(App[None]):
-    CSS_PATH = style_paths("job_table.tcss")
+    # The table's look, and the state colours from jobs.tcss (their one place) with the
+    # `$state-*` variables the dashboard app provides.
+    CSS_PATH = style_paths("jobs.tcss", "job_table.tcss")
+
+    def get_css_variables(self) -> dict[str, str]:
+        return with_state_colours(super().get_css_variables())
 
     def __init__(self, source: ListSource, clock: ManualClock) -> None:
         super().__init__()

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import itertools
+from collections.abc import Iterable
 from typing import Any
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from textual.message import Message
-from textual.widgets import DataTable, Input
+from textual.widgets import Input
 
 from tui.api.models import Outcome
 from tui.api.scheduler import ConnectionEvent, JobEvent
@@ -17,10 +18,24 @@ from tui.formatting import STATE_SYMBOLS, format_duration, progress_bar, state_t
 from tui.live.filters import JobFilter
 from tui.messages import LiveBatch
 from tui.screens.confirm_cancel import ConfirmCancelScreen
-from tui.screens.jobs import NO_TOKEN_HELP, JobsScreen
+from tui.screens.jobs import NO_TOKEN_HELP
 from tui.simulator.world import World
+from tui.widgets.job_table import COLUMN_KEYS, JobTable, row_values
 
-from .conftest import SIZE, SwitchableTransport, advance, advance_until, demo_user, until, watched
+from .conftest import (
+    SIZE,
+    SwitchableTransport,
+    advance,
+    advance_until,
+    cell_text,
+    demo_user,
+    is_shown,
+    loaded,
+    painted_cell,
+    shown_ids,
+    until,
+    watched,
+)
 
 
 def import_body(*urls: str, project_name: str = "Pilot test") -> dict[str, Any]:
@@ -28,15 +43,6 @@ def import_body(*urls: str, project_name: str = "Pilot test") -> dict[str, Any]:
         "project_name": project_name,
         "add_media": {url.rsplit("/", 1)[-1]: {"url": url} for url in urls},
     }
-
-
-def cell(screen: JobsScreen, job_id: str, column: str) -> str:
-    return str(screen.table.get_cell(job_id, column))
-
-
-def loaded(app: DescriptApp) -> bool:
-    screen = app.jobs_screen
-    return screen.listing_complete and not screen.table.loading_rows
 
 
 async def test_rows_appear_and_update_by_key_with_the_cursor_kept(
@@ -59,17 +65,17 @@ async def test_rows_appear_and_update_by_key_with_the_cursor_kept(
         assert table.row_count == 2
         # Newest first: the quick job is on top. Put the cursor on the slow one.
         await pilot.press("down")
-        assert table.current_job_id() == slow.job_id
-        before = cell(screen, slow.job_id, "progress")
+        assert table.current_job_id == slow.job_id
+        before = cell_text(app, slow.job_id, "progress")
 
         await advance_until(
-            pilot, sim_clock, lambda: "success" in cell(screen, quick.job_id, "state")
+            pilot, sim_clock, lambda: "success" in cell_text(app, quick.job_id, "state")
         )
 
-        assert cell(screen, slow.job_id, "progress") != before
-        assert "running" in cell(screen, slow.job_id, "state")
+        assert cell_text(app, slow.job_id, "progress") != before
+        assert "running" in cell_text(app, slow.job_id, "state")
         assert table.row_count == 2
-        assert table.current_job_id() == slow.job_id
+        assert table.current_job_id == slow.job_id
         assert any(
             isinstance(m, LiveBatch)
             and any(
@@ -83,9 +89,9 @@ async def test_rows_appear_and_update_by_key_with_the_cursor_kept(
         newer, _ = sim_world.submit_import(
             user, import_body("https://media.example.com/new.mp4"), queued_s=1, run_s=60
         )
-        await advance_until(pilot, sim_clock, lambda: newer.job_id in table)
+        await advance_until(pilot, sim_clock, lambda: is_shown(app, newer.job_id))
         assert table.row_count == 3
-        assert table.current_job_id() == slow.job_id
+        assert table.current_job_id == slow.job_id
 
 
 async def test_refresh_updates_only_changed_cells(
@@ -99,23 +105,35 @@ async def test_refresh_updates_only_changed_cells(
     async with app.run_test(size=SIZE) as pilot:
         screen = app.jobs_screen
         await until(pilot, lambda: loaded(app))
+        table = screen.table
         updated: list[str] = []
-        original = DataTable.update_cell
+        repainted: set[str] = set()
+        last = {job.job_id: row_values(screen.board.row(job.job_id), table.now())}
+        original = JobTable.rows_changed
 
-        def spy(table: DataTable[Any], row: Any, column: Any, value: Any, **kw: Any) -> None:
-            updated.append(str(getattr(column, "value", column)))
-            original(table, row, column, value, **kw)
+        def spy(self: JobTable, job_ids: Iterable[str]) -> None:
+            # The cells that differ from the row as the table last had it.
+            now = self.now()
+            for job_id in (job_ids := list(job_ids)):
+                repainted.add(job_id)
+                fresh = row_values(self.source.row(job_id), now)
+                old = last.get(job_id, fresh)
+                pairs = zip(COLUMN_KEYS, old, fresh, strict=True)
+                updated.extend(key for key, before, after in pairs if before != after)
+                last[job_id] = fresh
+            original(self, job_ids)
 
-        DataTable.update_cell = spy  # type: ignore[method-assign]
+        JobTable.rows_changed = spy  # type: ignore[method-assign]
         try:
             await advance_until(pilot, sim_clock, lambda: "progress" in updated)
         finally:
-            DataTable.update_cell = original  # type: ignore[method-assign]
+            JobTable.rows_changed = original  # type: ignore[method-assign]
         assert "progress" in updated
-        # The id, type, project and created cells of a running job never change.
+        # Only the job's own row is repainted; its id, type, project and created never change.
+        assert repainted == {job.job_id}
         assert not {"id", "type", "project", "created"} & set(updated)
         assert screen.table.row_count == 1
-        assert job.job_id in screen.table
+        assert is_shown(app, job.job_id)
 
 
 async def test_filters_are_one_key_each_and_always_visible(
@@ -129,7 +147,7 @@ async def test_filters_are_one_key_each_and_always_visible(
         assert total == screen.board.total > 10
 
         def shown_outcomes() -> set[Outcome]:
-            return {screen.board.row(job_id).job.outcome for job_id in screen.table.job_ids}
+            return {screen.board.row(job_id).job.outcome for job_id in shown_ids(app)}
 
         await pilot.press("3")
         assert shown_outcomes() == {Outcome.FAILED}
@@ -142,30 +160,30 @@ async def test_filters_are_one_key_each_and_always_visible(
         assert screen.table.row_count == total
 
         await pilot.press("t")  # all -> import
-        assert {screen.board.row(j).job.kind for j in screen.table.job_ids} == {"import"}
+        assert {screen.board.row(j).job.kind for j in shown_ids(app)} == {"import"}
         assert "type import" in screen.filter_description()
         await pilot.press("t")  # -> agent
-        assert {screen.board.row(j).job.kind for j in screen.table.job_ids} == {"agent"}
+        assert {screen.board.row(j).job.kind for j in shown_ids(app)} == {"agent"}
 
         await pilot.press("0")
         assert screen.table.row_count == total
         selected = screen.selected_job()
         assert selected is not None and selected.project_id
         await pilot.press("p")
-        projects = {screen.board.row(j).job.project_id for j in screen.table.job_ids}
+        projects = {screen.board.row(j).job.project_id for j in shown_ids(app)}
         assert projects == {selected.project_id}
         assert "project all" not in screen.filter_description()
         await pilot.press("p")
         assert screen.table.row_count == total
 
         # `/` filters over id, project name and label as the user types.
-        target = screen.board.row(screen.table.job_ids[-1]).job
+        target = screen.board.row(shown_ids(app)[-1]).job
         await pilot.press("slash")
         field = screen.query_one("#text-filter", Input)
         assert field.has_focus
         await pilot.press(*target.job_id[-6:])
-        assert target.job_id in screen.table.job_ids
-        assert all(target.job_id[-6:] in job_id for job_id in screen.table.job_ids)
+        assert target.job_id in shown_ids(app)
+        assert all(target.job_id[-6:] in job_id for job_id in shown_ids(app))
         assert f"text “{target.job_id[-6:]}”" in screen.filter_description()
         await pilot.press("escape")
         assert screen.table.row_count == total
@@ -179,14 +197,14 @@ async def test_sort_by_header_keeps_the_cursor_on_its_job(
         screen = app.jobs_screen
         await until(pilot, lambda: loaded(app))
         await pilot.press("down", "down")
-        chosen = screen.table.current_job_id()
+        chosen = screen.table.current_job_id
         await pilot.press("s")  # created -> age
         await pilot.press("s")  # age -> files
         assert "files" in screen.filter_description()
-        assert screen.table.current_job_id() == chosen
+        assert screen.table.current_job_id == chosen
         await pilot.press("S")
-        assert screen.table.current_job_id() == chosen
-        ids = screen.table.job_ids
+        assert screen.table.current_job_id == chosen
+        ids = shown_ids(app)
         keys = [len(screen.board.row(j).job.failed_files) for j in ids]
         assert keys == sorted(keys) or keys == sorted(keys, reverse=True)
 
@@ -210,9 +228,9 @@ async def test_detail_pane_of_a_partial_import_lists_failed_files_first(
         screen = app.jobs_screen
         await until(pilot, lambda: loaded(app))
         await advance_until(
-            pilot, sim_clock, lambda: "partial" in cell(screen, job.job_id, "state")
+            pilot, sim_clock, lambda: "partial" in cell_text(app, job.job_id, "state")
         )
-        assert cell(screen, job.job_id, "files") == "2✔ 1✖"
+        assert cell_text(app, job.job_id, "files") == "2✔ 1✖"
 
         await pilot.press("enter")
         detail = screen.detail
@@ -260,9 +278,9 @@ async def test_a_429_storm_shows_the_countdown_without_a_crash(
         assert app.is_running
 
         transport.mode = "ok"
-        before = cell(screen, job.job_id, "progress")
+        before = cell_text(app, job.job_id, "progress")
         await advance_until(
-            pilot, sim_clock, lambda: cell(screen, job.job_id, "progress") != before
+            pilot, sim_clock, lambda: cell_text(app, job.job_id, "progress") != before
         )
         screen.refresh_status()
         assert "Retry-After" not in app.status_text()
@@ -292,20 +310,20 @@ async def test_lost_connection_shows_offline_then_recovers(
         assert "offline" in app.status_text()
         banner = screen.query_one("#banner")
         assert not banner.has_class("-hidden")
-        assert job.job_id in screen.table  # the last known rows stay
+        assert is_shown(app, job.job_id)  # the last known rows stay
         refused = transport.refused
         await advance(pilot, sim_clock, 20)
         # Polite: backing off (client retries included), not one attempt per event-loop turn.
         assert transport.refused - refused <= 10
 
         transport.mode = "ok"
-        before = cell(screen, job.job_id, "progress")
+        before = cell_text(app, job.job_id, "progress")
         await advance_until(
             pilot,
             sim_clock,
             lambda: (
                 screen.link.state == "online"
-                and cell(screen, job.job_id, "progress") != before
+                and cell_text(app, job.job_id, "progress") != before
             ),
         )
         assert banner.has_class("-hidden")
@@ -353,11 +371,10 @@ async def test_a_watched_job_notifies_when_it_finishes(
     )
     app = make_dashboard(sim_app)
     async with app.run_test(size=SIZE) as pilot:
-        screen = app.jobs_screen
         await until(pilot, lambda: loaded(app))
         await pilot.press("w")
         assert job.job_id in watched(app)
-        assert cell(screen, job.job_id, "id").startswith("◆")
+        assert cell_text(app, job.job_id, "id").startswith("◆")
         await advance_until(pilot, sim_clock, lambda: job.job_id not in watched(app))
         messages = [n.message for n in app._notifications]
         assert any("partial" in m and "1 of 2 files failed" in m for m in messages)
@@ -370,7 +387,6 @@ async def test_track_job_shows_a_submitted_job_at_once_and_watches_it(
 
     app = make_dashboard(sim_app)
     async with app.run_test(size=SIZE) as pilot:
-        screen = app.jobs_screen
         await until(pilot, lambda: loaded(app))
         request = ImportRequest(
             add_media={"clip.mp4": UrlMedia("https://media.example.com/clip.mp4")},
@@ -378,11 +394,11 @@ async def test_track_job_shows_a_submitted_job_at_once_and_watches_it(
         )
         created = await app.client.import_media(request)
         app.track_job(created)
-        await until(pilot, lambda: created.job_id in screen.table)
+        await until(pilot, lambda: is_shown(app, created.job_id))
         await advance_until(
             pilot, sim_clock, lambda: created.job_id not in watched(app), step=5, limit=600
         )
-        assert "success" in cell(screen, created.job_id, "state")
+        assert "success" in cell_text(app, created.job_id, "state")
         assert any("success" in n.message for n in app._notifications)
 
 
@@ -405,7 +421,7 @@ async def test_cancel_through_the_modal_turns_the_row_cancelled(
         await until(pilot, lambda: modal.phase == "done")
         await pilot.press("escape")  # the modal showed the 204 and the re-read; close it
         await until(pilot, lambda: app.screen is screen)
-        await until(pilot, lambda: "cancelled" in cell(screen, job.job_id, "state"))
+        await until(pilot, lambda: "cancelled" in cell_text(app, job.job_id, "state"))
         # A stopped job cannot be cancelled: the action says why instead of asking.
         await pilot.press("c")
         assert app.screen is screen
@@ -425,7 +441,7 @@ async def test_the_poller_posts_at_most_one_batch_per_refresh_interval(
     batches: list[float] = []
 
     def hook(message: Message) -> None:
-        if isinstance(message, LiveBatch) and not message.walk_complete:
+        if isinstance(message, LiveBatch):
             batches.append(sim_clock.monotonic())
 
     async with app.run_test(size=SIZE, message_hook=hook) as pilot:
@@ -436,7 +452,6 @@ async def test_the_poller_posts_at_most_one_batch_per_refresh_interval(
         assert 1 <= len(polled) <= 7  # 60 s at one per 10 s, plus the one in hand
         gaps = [b - a for a, b in itertools.pairwise(polled)]
         assert all(gap >= 10 for gap in gaps)
-
 
 
 async def test_every_action_is_in_the_command_palette(demo_app: Any, make_dashboard: Any) -> None:
@@ -452,7 +467,7 @@ async def test_every_action_is_in_the_command_palette(demo_app: Any, make_dashbo
         await until(
             pilot, lambda: app.screen is screen and screen.board.job_filter.state == "failed"
         )
-        assert {screen.board.row(j).job.outcome for j in screen.table.job_ids} == {Outcome.FAILED}
+        assert {screen.board.row(j).job.outcome for j in shown_ids(app)} == {Outcome.FAILED}
 
 
 async def test_themes_switch_and_states_keep_their_symbols(
@@ -464,15 +479,20 @@ async def test_themes_switch_and_states_keep_their_symbols(
         await until(pilot, lambda: loaded(app))
         theme = app.theme
         failed = next(
-            j for j in screen.table.job_ids if screen.board.row(j).job.outcome is Outcome.FAILED
+            j
+            for j in shown_ids(app)
+            # Off the cursor row: there the cursor's text colour wins over the state's.
+            if screen.board.row(j).job.outcome is Outcome.FAILED
+            and j != screen.table.current_job_id
         )
-        colour_before = screen.table.get_cell(failed, "state").style
+        text, style_before = painted_cell(app, failed, "state")
+        assert text == "✖ failed"
         await pilot.press("T")
         await pilot.pause()
         assert app.theme != theme
-        state = screen.table.get_cell(failed, "state")
-        assert str(state) == "✖ failed"
-        assert state.style != colour_before  # recoloured from the new theme's $error
+        text, style = painted_cell(app, failed, "state")
+        assert text == "✖ failed"
+        assert style.color != style_before.color  # recoloured from the new theme's $error
 
 
 class BrokenScheduler:
@@ -600,15 +620,15 @@ async def test_submit_an_import_from_the_dashboard_and_watch_its_row_finish(
 
         # The new job is in the table at once, typed, and watched.
         assert screen.table.row_count == 1
-        job_id = screen.table.job_ids[0]
+        job_id = shown_ids(app)[0]
         assert job_id in watched(app)
-        assert cell(screen, job_id, "type") == "import"
-        assert screen.table.current_job_id() == job_id
+        assert cell_text(app, job_id, "type") == "import"
+        assert screen.table.current_job_id == job_id
 
         await advance_until(
             pilot, sim_clock, lambda: job_id not in watched(app), step=5, limit=600
         )
-        assert "success" in cell(screen, job_id, "state")
+        assert "success" in cell_text(app, job_id, "state")
         assert any(
             n.title == "Job finished" and job_id[-12:] in n.message for n in app._notifications
         )

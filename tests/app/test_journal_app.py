@@ -30,7 +30,18 @@ from tui.screens.reconcile import ReconcileScreen
 from tui.simulator.app import IN_PROCESS_BASE_URL
 from tui.simulator.world import DEMO_TOKEN, OTHER_DRIVE_TOKEN, World
 
-from .conftest import SIZE, advance_until, build_dashboard, demo_user, until, watched
+from .conftest import (
+    SIZE,
+    advance_until,
+    build_dashboard,
+    cell_text,
+    demo_user,
+    is_shown,
+    loaded,
+    shown_ids,
+    until,
+    watched,
+)
 from .form_host import screen_text
 
 EXPIRED_NOTE = ROW_STATUS_WORDS[RowStatus.EXPIRED]
@@ -44,15 +55,6 @@ def import_body(*urls: str, project_name: str = "Journal test") -> dict[str, Any
         "project_name": project_name,
         "add_media": {url.rsplit("/", 1)[-1]: {"url": url} for url in urls},
     }
-
-
-def cell(app: DescriptApp, job_id: str, column: str) -> str:
-    return str(app.jobs_screen.table.get_cell(job_id, column))
-
-
-def loaded(app: DescriptApp) -> bool:
-    screen = app.jobs_screen
-    return screen.listing_complete and not screen.table.loading_rows
 
 
 class GatedListTransport(httpx.AsyncBaseTransport):
@@ -141,15 +143,15 @@ async def test_a_restart_shows_the_journal_at_once_and_resumes_polling(
     async with second.run_test(size=SIZE) as pilot:
         screen = second.jobs_screen
         await until(pilot, lambda: screen.restored_rows == 2)
-        assert set(screen.table.job_ids) == {done.job_id, running.job_id}
-        assert "success" in cell(second, done.job_id, "state")
-        assert "running" in cell(second, running.job_id, "state")
+        assert set(shown_ids(second)) == {done.job_id, running.job_id}
+        assert "success" in cell_text(second, done.job_id, "state")
+        assert "running" in cell_text(second, running.job_id, "state")
         assert not screen.listing_complete
         # Polling resumed for the unfinished job only, while the list is still held.
         assert second.scheduler.watched == frozenset({running.job_id})
-        old_progress = cell(second, running.job_id, "progress")
+        old_progress = cell_text(second, running.job_id, "progress")
         await advance_until(
-            pilot, sim_clock, lambda: cell(second, running.job_id, "progress") != old_progress
+            pilot, sim_clock, lambda: cell_text(second, running.job_id, "progress") != old_progress
         )
         assert transport.held >= 1 and not transport.gate.is_set()
         assert running.job_id in transport.gets and done.job_id not in transport.gets
@@ -179,7 +181,7 @@ async def test_an_expired_job_stays_visible_with_its_files(
     async with first.run_test(size=SIZE) as pilot:
         await until(pilot, lambda: loaded(first))
         await advance_until(
-            pilot, sim_clock, lambda: "partial" in cell(first, partial.job_id, "state")
+            pilot, sim_clock, lambda: "partial" in cell_text(first, partial.job_id, "state")
         )
         await until(pilot, lambda: journal.unfinished_job_ids() == [stuck.job_id], rounds=400)
 
@@ -192,12 +194,12 @@ async def test_an_expired_job_stays_visible_with_its_files(
         await until(pilot, lambda: loaded(second))
         # The unfinished one was polled, met its 404 ("gone") and turned expired.
         await advance_until(pilot, sim_clock, lambda: stuck.job_id not in second.scheduler.watched)
-        await until(pilot, lambda: cell(second, stuck.job_id, "state") == EXPIRED_NOTE)
-        assert cell(second, partial.job_id, "state") == EXPIRED_NOTE
+        await until(pilot, lambda: cell_text(second, stuck.job_id, "state") == EXPIRED_NOTE)
+        assert cell_text(second, partial.job_id, "state") == EXPIRED_NOTE
         assert screen.table.row_count == 2  # the list no longer has them; the table does
-        assert cell(second, partial.job_id, "files") == "1✔ 1✖"
+        assert cell_text(second, partial.job_id, "files") == "1✔ 1✖"
         # The detail pane still shows the last known state and files.
-        screen.table.move_cursor(row=screen.table.get_row_index(partial.job_id))
+        assert screen.table.select_job(partial.job_id)
         await pilot.press("enter")
         await pilot.pause()
         assert screen.detail.job is not None and screen.detail.job.job_id == partial.job_id
@@ -219,7 +221,7 @@ async def test_an_expired_job_says_so_in_the_pane_and_is_not_running(
     async with first.run_test(size=SIZE) as pilot:
         await until(pilot, lambda: loaded(first))
         await advance_until(
-            pilot, sim_clock, lambda: "running" in cell(first, stuck.job_id, "state")
+            pilot, sim_clock, lambda: "running" in cell_text(first, stuck.job_id, "state")
         )
         await until(pilot, lambda: journal.unfinished_job_ids() == [stuck.job_id], rounds=400)
 
@@ -232,7 +234,7 @@ async def test_an_expired_job_says_so_in_the_pane_and_is_not_running(
         await until(pilot, lambda: loaded(second))
         await pilot.press("enter")  # the pane on the only row: the stuck job
         await advance_until(pilot, sim_clock, lambda: stuck.job_id not in second.scheduler.watched)
-        await until(pilot, lambda: cell(second, stuck.job_id, "state") == EXPIRED_NOTE)
+        await until(pilot, lambda: cell_text(second, stuck.job_id, "state") == EXPIRED_NOTE)
         assert screen.detail.job is not None and screen.detail.job.job_id == stuck.job_id
         title = str(screen.detail.query_one("#detail-title").render())
         assert title == f"{EXPIRED_NOTE} import {stuck.job_id[-12:]} (last seen ▶ running)"
@@ -240,9 +242,9 @@ async def test_an_expired_job_says_so_in_the_pane_and_is_not_running(
         assert note.display and str(note.render()) == RETENTION_NOTE
         # Last seen running, but over: with the finished jobs, never under "running".
         await pilot.press("2")
-        assert stuck.job_id not in screen.table
+        assert not is_shown(second, stuck.job_id)
         await pilot.press("1")
-        assert stuck.job_id in screen.table
+        assert is_shown(second, stuck.job_id)
 
 
 async def test_a_lost_answer_needs_reconciliation_and_the_list_finds_the_job(
@@ -270,12 +272,12 @@ async def test_a_lost_answer_needs_reconciliation_and_the_list_finds_the_job(
         await pilot.press("escape")
         await until(pilot, lambda: app.screen is screen)
         key = f"local-{pending.local_id}"
-        await until(pilot, lambda: key in screen.table)
-        assert cell(app, key, "state") == RECONCILE_NOTE
-        assert "R finds it" in cell(app, key, "label")
-        assert len(screen.table.job_ids) == 1  # no job row: the app never saw the answer
+        await until(pilot, lambda: is_shown(app, key))
+        assert cell_text(app, key, "state") == RECONCILE_NOTE
+        assert "R finds it" in cell_text(app, key, "label")
+        assert len(shown_ids(app)) == 1  # no job row: the app never saw the answer
 
-        screen.table.move_cursor(row=screen.table.get_row_index(key))
+        assert screen.table.select_job(key)
         await pilot.press("c")  # no job id: cancel explains instead of asking
         assert app.screen is screen
         await pilot.press("R")
@@ -287,8 +289,8 @@ async def test_a_lost_answer_needs_reconciliation_and_the_list_finds_the_job(
         await pilot.press("enter")
         await until(pilot, lambda: app.screen is screen, rounds=400)
         job_id = candidate.job.job_id
-        assert key not in screen.table
-        await until(pilot, lambda: job_id in screen.table)
+        assert not is_shown(app, key)
+        await until(pilot, lambda: is_shown(app, job_id))
         assert job_id in watched(app)
     row = journal.get_job(job_id)
     assert row is not None and row.submission_status == RECONCILED
@@ -308,10 +310,10 @@ async def test_a_pending_submission_is_announced_at_start_and_none_of_these_reso
         screen = app.jobs_screen
         await until(pilot, lambda: loaded(app))
         key = f"local-{local_id}"
-        assert cell(app, key, "state") == RECONCILE_NOTE
-        assert cell(app, key, "type") == "agent"
+        assert cell_text(app, key, "state") == RECONCILE_NOTE
+        assert cell_text(app, key, "type") == "agent"
         assert any(n.title == "Needs reconciliation" for n in app._notifications)
-        screen.table.move_cursor(row=screen.table.get_row_index(key))
+        assert screen.table.select_job(key)
         await pilot.press("R")
         await until(pilot, lambda: isinstance(app.screen, ReconcileScreen))
         modal = app.screen
@@ -319,7 +321,7 @@ async def test_a_pending_submission_is_announced_at_start_and_none_of_these_reso
         assert modal.candidates == []
         await pilot.press("n")
         await until(pilot, lambda: app.screen is screen, rounds=400)
-        assert key not in screen.table
+        assert not is_shown(app, key)
         assert any("safe to submit it again" in n.message for n in app._notifications)
     assert journal.pending_reconciliations() == []
 
@@ -362,7 +364,7 @@ async def test_filters_sort_detail_and_last_screen_persist_across_a_restart(
         await until(pilot, lambda: second.screen is screen)
         await until(pilot, lambda: loaded(second))
         assert screen.table.row_count > 0
-        assert {screen.board.row(j).job.kind for j in screen.table.job_ids} == {"import"}
+        assert {screen.board.row(j).job.kind for j in shown_ids(second)} == {"import"}
 
 
 async def test_switching_profile_moves_the_table_to_the_other_drive(
@@ -401,7 +403,7 @@ async def test_switching_profile_moves_the_table_to_the_other_drive(
         await until(pilot, lambda: loaded(app))
         assert app.theme == "nord"  # the profile's theme
         assert app.journal is not None and app.journal.profile == "studio"
-        assert set(app.jobs_screen.table.job_ids) == {ours.job_id}
+        assert set(shown_ids(app)) == {ours.job_id}
         assert not app.read_only
         await pilot.press("P")
         await until(pilot, lambda: isinstance(app.screen, ProfilesScreen))
@@ -410,7 +412,7 @@ async def test_switching_profile_moves_the_table_to_the_other_drive(
         await pilot.press("home", "enter")  # "client"
         await until(pilot, lambda: app.connection.profile_name == "client", rounds=400)
         await until(pilot, lambda: loaded(app), rounds=400)
-        assert set(app.jobs_screen.table.job_ids) == {theirs.job_id}
+        assert set(shown_ids(app)) == {theirs.job_id}
         assert app.read_only and "READ-ONLY" in app.status_text()
         assert app.theme == "gruvbox"
         assert app.journal.profile == "client"
@@ -472,6 +474,6 @@ async def test_without_a_token_the_journal_still_shows_what_was_known(
     async with app.run_test(size=SIZE) as pilot:
         screen = app.jobs_screen
         await until(pilot, lambda: screen.restored_rows == 1)
-        assert "job-remembered-0001" in screen.table
+        assert is_shown(app, "job-remembered-0001")
         assert "unauthorized" in app.status_text()
         assert app.is_running

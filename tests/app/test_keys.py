@@ -7,17 +7,12 @@ from typing import Any
 from starlette.applications import Starlette
 from textual.widgets import Button, Input
 
-from tui.app import DescriptApp
 from tui.screens.confirm_cancel import ConfirmCancelScreen
 from tui.screens.import_form import ImportScreen
 from tui.screens.settings import SettingsScreen
 from tui.simulator.world import World
 
-from .conftest import SIZE, demo_user, until
-
-
-def loaded(app: DescriptApp) -> bool:
-    return app.jobs_screen.listing_complete and not app.jobs_screen.table.loading_rows
+from .conftest import SIZE, demo_user, loaded, until
 
 
 async def test_q_and_i_on_the_import_form_neither_quit_nor_open_anything(

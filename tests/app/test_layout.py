@@ -16,15 +16,10 @@ from tui.messages import LiveBatch
 from tui.screens.jobs.screen import STACKED_BELOW
 from tui.widgets.job_table import COLUMN_HEADERS, OPTIONAL_COLUMNS, columns_to_hide
 
-from .conftest import until
+from .conftest import loaded, shown_ids, until
 from .form_host import screen_text
 
 MUST_SHOW = ("id", "type", "state", "progress", "label", "project")
-
-
-def loaded(app: DescriptApp) -> bool:
-    screen = app.jobs_screen
-    return screen.listing_complete and not screen.table.loading_rows
 
 
 def table_header(app: DescriptApp) -> str:
@@ -57,7 +52,7 @@ async def test_at_120x36_the_pane_is_beside_and_the_table_keeps_its_key_columns(
         assert detail.region.x >= table.region.right  # beside
         assert 40 <= detail.region.width <= 45
         assert not screen.stacked
-        assert screen.table.hidden_columns == set(OPTIONAL_COLUMNS)
+        assert screen.table.hidden_columns() == set(OPTIONAL_COLUMNS)
 
 
 async def test_below_115_columns_the_pane_goes_under_the_table(
@@ -90,10 +85,10 @@ async def test_at_80x24_nothing_scrolls_sideways(demo_app: Any, make_dashboard: 
         assert_no_sideways_scroll(app)
         header = table_header(app)
         assert "Created" not in header and "Files" not in header
-        assert {"created", "files"} <= screen.table.hidden_columns
+        assert {"created", "files"} <= screen.table.hidden_columns()
         # A text filter on top of the defaults: the filter bar still shows what is in force,
         # the sort and the count (shorter words).
-        target = screen.table.job_ids[3]
+        target = shown_ids(app)[3]
         await pilot.press("slash", *target[-6:], "enter")
         bar = screen_text(app).splitlines()[1]
         assert f"text “{target[-6:]}”" in bar

@@ -16,23 +16,22 @@ from tui.screens.agent_form import AgentScreen
 from tui.screens.import_form import ImportScreen
 from tui.screens.jobs.feed import PROJECT_NAMES_EVERY
 from tui.simulator.world import World
-from tui.widgets.job_table import JobTable
 from tui.widgets.media_rows import MediaRows
 
-from .conftest import advance, advance_until, demo_user, until
+from .conftest import (
+    advance,
+    advance_until,
+    cell_text,
+    demo_user,
+    is_shown,
+    loaded,
+    shown_ids,
+    until,
+)
 from .form_host import screen_text, sim_requests
 
 SIZE = (120, 36)
 PROJECT = "Podcast [rough] QA"
-
-
-def loaded(app: DescriptApp) -> bool:
-    screen = app.jobs_screen
-    return screen.listing_complete and not screen.table.loading_rows
-
-
-def cell(table: JobTable, job_id: str, column: str) -> str:
-    return str(table.get_cell(job_id, column))
 
 
 def project_gets(sim_app: Any) -> int:
@@ -73,21 +72,21 @@ async def test_an_import_from_the_form_shows_at_once_on_top_selected_with_its_pr
         job_id = await submitted(pilot, app, form)
 
         # No clock move since the submit: no poll brought it; the submit did.
-        assert job_id in table
-        assert table.get_row_index(job_id) == 0  # newest first
-        assert table.current_job_id() == job_id
+        assert is_shown(app, job_id)
+        assert app.jobs_screen.board.index_of(job_id) == 0  # newest first
+        assert table.current_job_id == job_id
         await until(pilot, lambda: table.scroll_y == 0)
         assert job_id[-12:] in screen_text(app)  # on screen, not just in the table
-        assert cell(table, job_id, "type") == "import"
+        assert cell_text(app, job_id, "type") == "import"
         # The request named the new project: the row says so before any GET /projects.
-        assert cell(table, job_id, "project") == PROJECT
+        assert cell_text(app, job_id, "project") == PROJECT
         await pilot.press("slash", *"QA", "enter")
-        assert table.job_ids == [job_id]
+        assert shown_ids(app) == [job_id]
 
         # The first polls keep it where it is, with its name.
-        await advance_until(pilot, sim_clock, lambda: "running" in cell(table, job_id, "state"))
-        assert table.get_row_index(job_id) == 0
-        assert cell(table, job_id, "project") == PROJECT
+        await advance_until(pilot, sim_clock, lambda: "running" in cell_text(app, job_id, "state"))
+        assert app.jobs_screen.board.index_of(job_id) == 0
+        assert cell_text(app, job_id, "project") == PROJECT
 
 
 async def test_an_agent_edit_from_the_form_shows_at_once_selected(
@@ -106,10 +105,10 @@ async def test_an_agent_edit_from_the_form_shows_at_once_selected(
 
         assert app.jobs_screen.board.job_filter.state == "all"  # cleared, and the user is told
         assert any("Filters cleared" in n.message for n in app._notifications)
-        assert table.get_row_index(job_id) == 0
-        assert table.current_job_id() == job_id
-        assert cell(table, job_id, "type") == "agent"
-        assert cell(table, job_id, "project") == "Agent QA"
+        assert app.jobs_screen.board.index_of(job_id) == 0
+        assert table.current_job_id == job_id
+        assert cell_text(app, job_id, "type") == "agent"
+        assert cell_text(app, job_id, "project") == "Agent QA"
 
 
 async def test_a_project_made_elsewhere_gets_its_name_from_a_throttled_refresh(
@@ -117,7 +116,6 @@ async def test_a_project_made_elsewhere_gets_its_name_from_a_throttled_refresh(
 ) -> None:
     app = make_dashboard(sim_app)
     async with app.run_test(size=SIZE) as pilot:
-        table = app.jobs_screen.table
         await until(pilot, lambda: loaded(app) and project_gets(sim_app) == 1)
         # Another client makes a new project; the poller discovers its job.
         job, _ = sim_world.submit_import(
@@ -129,11 +127,11 @@ async def test_a_project_made_elsewhere_gets_its_name_from_a_throttled_refresh(
             queued_s=1,
             run_s=600,
         )
-        await advance_until(pilot, sim_clock, lambda: job.job_id in table)
-        assert cell(table, job.job_id, "project") != "Made in the web app"  # an id for now
+        await advance_until(pilot, sim_clock, lambda: is_shown(app, job.job_id))
+        assert cell_text(app, job.job_id, "project") != "Made in the web app"  # an id for now
 
         took = await advance_until(
-            pilot, sim_clock, lambda: cell(table, job.job_id, "project") == "Made in the web app"
+            pilot, sim_clock, lambda: cell_text(app, job.job_id, "project") == "Made in the web app"
         )
         # One refresh, not sooner than the throttle allows after the start's own fetch.
         assert took <= PROJECT_NAMES_EVERY + 2
@@ -142,4 +140,4 @@ async def test_a_project_made_elsewhere_gets_its_name_from_a_throttled_refresh(
         await advance(pilot, sim_clock, 3 * PROJECT_NAMES_EVERY)
         assert project_gets(sim_app) == 2
         await pilot.press("slash", *"web app", "enter")
-        assert table.job_ids == [job.job_id]
+        assert shown_ids(app) == [job.job_id]

@@ -16,11 +16,7 @@ from tui.screens.settings import SettingsScreen
 from tui.simulator.app import IN_PROCESS_BASE_URL
 from tui.simulator.world import DEMO_TOKEN
 
-from .conftest import SIZE, until
-
-
-def loaded(app: DescriptApp) -> bool:
-    return app.jobs_screen.listing_complete and not app.jobs_screen.table.loading_rows
+from .conftest import SIZE, loaded, until
 
 
 def shown_keys(app: DescriptApp) -> dict[str, str]:

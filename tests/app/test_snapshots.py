@@ -14,7 +14,7 @@ from textual.pilot import Pilot
 
 from tui.app import DescriptApp
 
-from .conftest import until
+from .conftest import loaded, until
 
 SIZE = (130, 36)
 
@@ -23,7 +23,7 @@ async def _loaded(pilot: Pilot[Any]) -> None:
     app = pilot.app
     assert isinstance(app, DescriptApp)
     screen = app.jobs_screen
-    await until(pilot, lambda: screen.listing_complete and not screen.table.loading_rows)
+    await until(pilot, lambda: loaded(app))
     await until(pilot, lambda: bool(screen.board.project_names))
     # The frozen clock lets the scheduler make its first polls and then sleep for good;
     # wait for that so the request counts in the header are the same on every run.

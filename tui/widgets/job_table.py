@@ -336,6 +336,10 @@ class JobTable(ScrollView, can_focus=True):
         """The keys of the columns left out at this width."""
         return self._layout.hidden
 
+    def column_widths(self) -> dict[str, int]:
+        """The shown columns' text widths (padding excluded), left to right."""
+        return dict(zip(self._layout.keys, self._layout.widths, strict=True))
+
     def rows_reset(self) -> None:
         """The order or the filter changed: keep the cursor on its job, at the same height."""
         keep = self._cursor_job_id
@@ -573,7 +577,9 @@ class JobTable(ScrollView, can_focus=True):
         scroll_x = round(self.scroll_x)
         base = self.rich_style
         if y == 0:
-            strip = self._header_strip().apply_style(base + self._style("job-table--header"))
+            # The header's colour spans the width, as the rows' do (and DataTable's header).
+            base += self._style("job-table--header")
+            strip = self._header_strip().apply_style(base)
         else:
             index = round(self.scroll_y) + y - 1
             if index >= len(self.source):
