@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from types import SimpleNamespace
 from typing import Any
 
 import httpx
 from textual.widgets import Button
 
 from tui.api.errors import REMEDY_403, REMEDY_404, REMEDY_429
-from tui.api.models import Job, Outcome
+from tui.api.models import CancelResult, Job, Outcome
 from tui.screens.confirm_cancel import AUTO_CLOSE_SECONDS, ConfirmCancelScreen
 from tui.simulator.world import OTHER_DRIVE_TOKEN, World
 from tui.widgets.error_panel import ErrorPanel
@@ -105,9 +104,9 @@ async def test_the_modal_shows_the_status_line_the_server_sent(
     client = make_client(sim_app, sim_clock)
     sent = client.cancel_job
 
-    async def cancel_job(job_id: str) -> SimpleNamespace:
+    async def cancel_job(job_id: str) -> CancelResult:
         await sent(job_id)
-        return SimpleNamespace(status_code=202, reason="Accepted", note="answer was odd")
+        return CancelResult(202, "Accepted", note="answer was odd")
 
     client.cancel_job = cancel_job  # type: ignore[method-assign]
     app = FormHost(client, sim_clock)
@@ -116,7 +115,7 @@ async def test_the_modal_shows_the_status_line_the_server_sent(
         await pilot.press("y")
         await settle(pilot, lambda: modal.phase == "done")
         shown = screen_text(app)
-        assert "Server answered 202 Accepted. (answer was odd)" in shown
+        assert "Server answered 202 Accepted (answer was odd)." in shown
         assert "204" not in shown
 
 
