@@ -522,9 +522,10 @@ async def test_an_unexpected_worker_error_becomes_a_notification(
     app = make_dashboard(demo_app, scheduler_factory=lambda client, clock: BrokenScheduler())
     async with app.run_test(size=SIZE) as pilot:
         await until(pilot, lambda: any("scheduler bug" in n.message for n in app._notifications))
-        await until(pilot, lambda: loaded(app))
+        # The list walk is the scheduler's too: with it broken the table stays empty, but
+        # the app stays up and says why.
         assert app.is_running
-        assert app.jobs_screen.table.row_count > 0
+        assert app.jobs_screen.table.row_count == 0
 
 
 async def test_copy_and_open_the_project_url(demo_app: Any, make_dashboard: Any) -> None:
