@@ -149,7 +149,8 @@ async def test_a_restart_shows_the_journal_at_once_and_resumes_polling(
         assert not screen.listing_complete
         # The unfinished job only is watched again, while the list is still held.
         assert second.scheduler.watched == frozenset({running.job_id})
-        assert transport.held >= 1 and not transport.gate.is_set()
+        await until(pilot, lambda: transport.held >= 1)  # the walk's first page is asked
+        assert not transport.gate.is_set()
         # The scheduler reads one thing at a time: once the walk's page answers, polling
         # goes on (a page that hangs is cut off by the request deadline instead).
         old_progress = cell_text(second, running.job_id, "progress")
