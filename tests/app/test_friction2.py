@@ -8,9 +8,11 @@ from typing import Any
 from starlette.applications import Starlette
 from textual.command import CommandPalette
 from textual.content import Content
+from textual.widgets._footer import FooterKey
 
 from tui.app import DashboardCommands, DescriptApp
 from tui.simulator.world import World
+from tui.widgets.jobs_footer import JobsFooter, footer_tier
 
 from .conftest import SIZE, demo_user, loaded, painted_cell, shown_ids, until
 from .form_host import screen_text
@@ -75,3 +77,58 @@ async def test_an_unknown_type_shows_with_an_ellipsis_and_t_filters_it(
         assert f"type {LEGACY}" in screen_text(app).splitlines()[1]  # the filter bar says so
         await pilot.press("t")
         assert screen.board.job_filter.kind == "all" and len(shown_ids(app)) == 2
+
+
+# -- 4: the footer fits at every size ----------------------------------------------------------
+
+
+def footer_hints(app: DescriptApp) -> tuple[str, list[str]]:
+    """The footer's line as the terminal shows it, and each shown hint's own words."""
+    footer = app.screen.query_one(JobsFooter)
+    line = screen_text(app).splitlines()[footer.region.y]
+    hints = [
+        f"{key.key_display} {key.description}".strip()
+        for key in footer.query(FooterKey)
+        if key.region.width and not key.has_class("-command-palette")  # laid out, not hidden
+    ]
+    return line, hints
+
+
+def assert_footer_fits(app: DescriptApp) -> str:
+    """Every shown hint is on the line whole, left of the palette's key; the line is returned."""
+    line, hints = footer_hints(app)
+    assert "▏^p palette" in line, line
+    keys_part = line.split("▏")[0]
+    for hint in hints:
+        assert hint in keys_part, (hint, line)
+    for needed in ("i Import", "a Agent", "l ", "? Keys"):
+        assert needed in keys_part, (needed, line)
+    return keys_part
+
+
+async def test_the_footer_cuts_no_hint_at_80_120_and_200_columns(
+    sim_app: Starlette, make_dashboard: Any
+) -> None:
+    app = make_dashboard(sim_app)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(pilot, lambda: loaded(app))
+        footer = app.screen.query_one(JobsFooter)
+        lines: dict[int, str] = {}
+        for width, height in ((80, 24), (100, 30), (120, 36), (200, 50), (80, 24)):
+            await pilot.resize_terminal(width, height)
+            await until(pilot, lambda w=width: footer.tier == footer_tier(w) == footer_tier(
+                footer.region.width))
+            await pilot.pause()
+            lines[width] = assert_footer_fits(app)
+        assert "l Activity" in lines[200] and "all/running/failed/partial" in lines[200]
+        assert "l Log" in lines[120] and "1234 state" in lines[120]
+        assert "d Detail" in lines[100] and "d Detail" not in lines[80]
+        # A hint the narrow footer leaves out still works.
+        await pilot.press("d")
+        assert not app.jobs_screen.detail.has_class("-hidden")
+
+
+def test_the_footer_tiers_only_grow_with_the_width() -> None:
+    order = ["narrow", "compact", "short", "full"]
+    tiers = [order.index(footer_tier(width)) for width in range(60, 240)]
+    assert tiers == sorted(tiers) and set(tiers) == {0, 1, 2, 3}

@@ -17,7 +17,7 @@ from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Input, Static
 
 from tui.api.link import JobEvent, WalkEvent
 from tui.api.models import Job, JobCreated, Outcome
@@ -31,6 +31,7 @@ from tui.screens.jobs.render import TableRenderer
 from tui.session import Session
 from tui.widgets.detail_pane import DetailPane
 from tui.widgets.job_table import JobTable
+from tui.widgets.jobs_footer import JobsFooter
 from tui.widgets.status_bar import StatusBar
 
 STATE_GROUP = Binding.Group("all/running/failed/partial", compact=True)
@@ -101,7 +102,7 @@ class JobsScreen(JobActions):
             id="text-filter",
             classes="-hidden",
         )
-        yield Footer()
+        yield JobsFooter()  # fewer, shorter hints when narrow: none is cut
 
     @property
     def table(self) -> JobTable:
