@@ -11,11 +11,15 @@ from textual.content import Content
 from textual.widgets._footer import FooterKey
 
 from tui.app import DashboardCommands, DescriptApp
+from tui.journal import Journal
+from tui.screens.jobs.screen import PANE_WIDTH_STATE
 from tui.simulator.world import World
+from tui.widgets.detail_pane import DEFAULT_PANE_WIDTH, PANE_WIDTHS, middle_cut, pane_width_after
 from tui.widgets.jobs_footer import JobsFooter, footer_tier
 
-from .conftest import SIZE, demo_user, loaded, painted_cell, shown_ids, until
+from .conftest import SIZE, build_dashboard, demo_user, loaded, painted_cell, shown_ids, until
 from .form_host import screen_text
+from .test_detail_pane import region_text
 
 LEGACY = "transcode/legacy"
 
@@ -132,3 +136,68 @@ def test_the_footer_tiers_only_grow_with_the_width() -> None:
     order = ["narrow", "compact", "short", "full"]
     tiers = [order.index(footer_tier(width)) for width in range(60, 240)]
     assert tiers == sorted(tiers) and set(tiers) == {0, 1, 2, 3}
+
+
+# -- 11: the detail pane's width, long ids ----------------------------------------------------
+
+
+def test_ids_are_cut_in_the_middle_and_widths_step_within_the_list() -> None:
+    job_id = "6b3a19be-0d4e-4c1a-9a57-2f1e0dafbe12"
+    cut = middle_cut(job_id, 15)
+    assert cut == "6b3a19b…dafbe12" and len(cut) == 15
+    assert middle_cut(job_id, 40) == job_id
+    assert pane_width_after(DEFAULT_PANE_WIDTH, 1) > DEFAULT_PANE_WIDTH
+    assert pane_width_after(PANE_WIDTHS[-1], 1) == PANE_WIDTHS[-1]
+    assert pane_width_after(PANE_WIDTHS[0], -1) == PANE_WIDTHS[0]
+    assert pane_width_after(99, -1) == pane_width_after(DEFAULT_PANE_WIDTH, -1)  # unknown: default
+
+
+async def test_the_pane_widens_with_gt_and_the_journal_keeps_it(
+    sim_world: World, sim_app: Starlette, sim_clock: Any, tmp_path: Any
+) -> None:
+    add_import(sim_world, "Wide")
+    journal = Journal(tmp_path / "journal.sqlite3", profile="default", clock=sim_clock)
+    app = build_dashboard(sim_app, sim_clock, journal=journal)
+    async with app.run_test(size=(200, 50)) as pilot:
+        screen = app.jobs_screen
+        await until(pilot, lambda: loaded(app) and len(shown_ids(app)) == 1)
+        await pilot.press("greater_than_sign")  # opens the pane too
+        await pilot.pause()
+        assert not screen.detail.has_class("-hidden")
+        widths = [screen.detail.region.width]
+        for key in ("greater_than_sign", "greater_than_sign", "less_than_sign"):
+            await pilot.press(key)
+            await pilot.pause()
+            widths.append(screen.detail.region.width)
+        assert widths == [90, 110, 110, 90]  # 45%, 55%, no further, back to 45% of 200
+        await until(pilot, lambda: journal.get_ui_state(PANE_WIDTH_STATE) == 45, rounds=400)
+    again = build_dashboard(sim_app, sim_clock, journal=journal)
+    async with again.run_test(size=(200, 50)) as pilot:
+        await until(pilot, lambda: loaded(again))
+        await pilot.pause()
+        detail = again.jobs_screen.detail  # open (remembered too), and as wide as it was
+        assert not detail.has_class("-hidden") and detail.region.width == 90
+
+
+async def test_long_ids_cut_in_the_middle_at_120_and_Y_copies_the_whole_id(
+    sim_world: World, sim_app: Starlette, make_dashboard: Any
+) -> None:
+    job_id = add_import(sim_world, "Ids")
+    app = make_dashboard(sim_app)
+    async with app.run_test(size=(120, 36)) as pilot:
+        screen = app.jobs_screen
+        await until(pilot, lambda: loaded(app) and len(shown_ids(app)) == 1)
+        await pilot.press("d")
+        await pilot.pause()
+        fields = screen.detail.query_one("#detail-fields")
+        shown = region_text(app, fields)
+        job_line = next(line for line in shown.splitlines() if line.startswith("Job "))
+        value = job_line.removeprefix("Job").strip()
+        assert "…" in value and job_id not in shown  # one line, not folded
+        head, tail = value.split("…")
+        assert job_id.startswith(head) and job_id.endswith(tail) and len(head) >= 6
+        await pilot.press("Y")
+        assert app.clipboard == job_id
+        await pilot.press("y")  # y still copies the project URL
+        job = screen.selected_job()
+        assert job is not None and app.clipboard == job.project_url
