@@ -15,9 +15,19 @@ from tui.journal import Journal
 from tui.screens.jobs.screen import PANE_WIDTH_STATE
 from tui.simulator.world import World
 from tui.widgets.detail_pane import DEFAULT_PANE_WIDTH, PANE_WIDTHS, middle_cut, pane_width_after
+from tui.widgets.job_table import WATCHED_MARK
 from tui.widgets.jobs_footer import JobsFooter, footer_tier
 
-from .conftest import SIZE, build_dashboard, demo_user, loaded, painted_cell, shown_ids, until
+from .conftest import (
+    SIZE,
+    advance_until,
+    build_dashboard,
+    demo_user,
+    loaded,
+    painted_cell,
+    shown_ids,
+    until,
+)
 from .form_host import screen_text
 from .test_detail_pane import region_text
 
@@ -201,3 +211,25 @@ async def test_long_ids_cut_in_the_middle_at_120_and_Y_copies_the_whole_id(
         await pilot.press("y")  # y still copies the project URL
         job = screen.selected_job()
         assert job is not None and app.clipboard == job.project_url
+
+
+# -- 10: the watch marker goes when the job finishes -------------------------------------------
+
+
+async def test_the_watch_marker_leaves_the_painted_row_when_the_job_finishes(
+    sim_world: World, sim_app: Starlette, sim_clock: Any, make_dashboard: Any
+) -> None:
+    job_id = add_import(sim_world, "Watched", run_s=30)
+    app = make_dashboard(sim_app)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = app.jobs_screen
+        await until(pilot, lambda: loaded(app) and len(shown_ids(app)) == 1)
+        await pilot.press("w")
+        await pilot.pause()
+        assert painted_cell(app, job_id, "id")[0].startswith(WATCHED_MARK)  # on screen
+        await advance_until(pilot, sim_clock, lambda: screen.board.row(job_id).job.is_finished)
+        await pilot.pause()
+        assert not screen.board.row(job_id).watched
+        text, _ = painted_cell(app, job_id, "id")  # the row as painted now, not a stale strip
+        assert WATCHED_MARK not in text and text.endswith(screen.board.row(job_id).job.short_id)
+        assert WATCHED_MARK not in screen_text(app)
