@@ -10,7 +10,7 @@ from textual.command import CommandPalette
 from textual.content import Content
 from textual.widgets._footer import FooterKey
 
-from tui.app import DashboardCommands, DescriptApp
+from tui.app import PALETTE_COMMANDS, DashboardCommands, DescriptApp, binding_key
 from tui.journal import Journal
 from tui.screens.jobs.screen import PANE_WIDTH_STATE
 from tui.simulator.world import World
@@ -60,6 +60,9 @@ async def test_the_palette_shows_each_key_apart_from_the_words(
         assert helps["Help: keys"].endswith(" ? ")
         assert helps["Filter: text"].endswith(" / ")
         assert not [help_text for help_text in helps.values() if help_text.endswith(")")]
+        # Every command names its key, read from the bindings (the palette never goes stale).
+        assert all(binding_key(action, where) for _, _, action, where in PALETTE_COMMANDS)
+        assert helps["Detail pane: wider"].endswith(" > ")
         # In the palette itself: the words, and no "(3)".
         await pilot.press("ctrl+p")
         await until(pilot, lambda: isinstance(app.screen, CommandPalette))
