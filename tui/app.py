@@ -18,8 +18,9 @@ from functools import partial
 from typing import Any, ClassVar
 
 from textual.app import App
-from textual.binding import BindingType
+from textual.binding import Binding, BindingType
 from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.markup import escape
 
 from tui.api.client import DescriptClient
 from tui.api.clock import Clock
@@ -42,43 +43,65 @@ from tui.widgets.state_colours import with_state_colours
 CHANGING_ACTIONS = frozenset({"import_media", "agent_edit", "cancel_job"})
 
 # (title, help, action, namespace): what the command palette offers. `screen` actions run on
-# the jobs screen, `app` ones here. The help screen reads the bindings themselves.
+# the jobs screen, `app` ones here. The key is not written here: `palette_help` reads it from
+# the jobs screen's bindings (their one owner) and shows it styled as a key, apart from the
+# words, so "Failed jobs" and its key 3 never read as "Failed jobs (3)", a count.
 PALETTE_COMMANDS: tuple[tuple[str, str, str, str], ...] = (
-    ("Import media", "New import job (i)", "import_media", "app"),
-    ("Agent edit", "New agent edit job (a)", "agent_edit", "app"),
-    ("Cancel selected job", "Confirm, then DELETE the job (c)", "cancel_job", "screen"),
-    ("Activity log", "Every API call, errors in colour (l)", "activity", "app"),
-    ("Help: keys", "Every key binding (?)", "help", "app"),
-    ("Toggle detail pane", "Fields, files, agent result (enter / d)", "toggle_detail", "screen"),
-    ("Raw JSON", "The selected job as the API sent it (r)", "raw_json", "screen"),
-    ("Filter: all jobs", "Show every state (1)", "filter_state('all')", "screen"),
-    ("Filter: running", "Queued and running jobs (2)", "filter_state('running')", "screen"),
-    ("Filter: failed", "Failed jobs (3)", "filter_state('failed')", "screen"),
-    ("Filter: partial", "Imports where some files failed (4)", "filter_state('partial')", "screen"),
-    ("Filter: next job type", "all → import → agent → publish (t)", "cycle_type", "screen"),
+    ("Import media", "New import job", "import_media", "app"),
+    ("Agent edit", "New agent edit job", "agent_edit", "app"),
+    ("Cancel selected job", "Confirm, then DELETE the job", "cancel_job", "screen"),
+    ("Activity log", "Every API call, errors in colour", "activity", "app"),
+    ("Help: keys", "Every key binding", "help", "app"),
+    ("Toggle detail pane", "Fields, files, agent result; enter too", "toggle_detail", "screen"),
+    ("Raw JSON", "The selected job as the API sent it", "raw_json", "screen"),
+    ("Detail pane: wider", "More room for ids and raw JSON", "pane_width(1)", "screen"),
+    ("Detail pane: narrower", "More room for the table", "pane_width(-1)", "screen"),
+    ("Filter: all jobs", "Show every state", "filter_state('all')", "screen"),
+    ("Filter: running", "Queued and running jobs", "filter_state('running')", "screen"),
+    ("Filter: failed", "Failed jobs", "filter_state('failed')", "screen"),
+    ("Filter: partial", "Imports where some files failed", "filter_state('partial')", "screen"),
+    ("Filter: next job type", "all, then each type on the board", "cycle_type", "screen"),
     (
         "Filter: selected project",
-        "Only this job's project, again for all (p)",
+        "Only this job's project, again for all",
         "filter_project",
         "screen",
     ),
-    ("Filter: text", "Over id, project and label (/)", "text_filter", "screen"),
-    ("Clear filters", "Back to every job (0)", "clear_filters", "screen"),
-    ("Sort: next column", "Cycle the sort column (s)", "cycle_sort", "screen"),
-    ("Sort: reverse", "Flip the sort order (S)", "reverse_sort", "screen"),
-    ("Watch selected job", "Notify when it finishes (w)", "toggle_watch", "screen"),
-    ("Open project in browser", "The job's project_url (o)", "open_project", "screen"),
-    ("Copy project URL", "To the clipboard (y)", "copy_url", "screen"),
-    ("Next theme", "Cycle the colour theme (T)", "next_theme", "app"),
-    ("Settings", "Edit this profile in the config file (,)", "settings", "app"),
-    ("Switch profile", "Another Drive, from the config file (P)", "profiles", "app"),
+    ("Filter: text", "Over id, project and label", "text_filter", "screen"),
+    ("Clear filters", "Back to every job", "clear_filters", "screen"),
+    ("Sort: next column", "Cycle the sort column", "cycle_sort", "screen"),
+    ("Sort: reverse", "Flip the sort order", "reverse_sort", "screen"),
+    ("Watch selected job", "Notify when it finishes", "toggle_watch", "screen"),
+    ("Open project in browser", "The job's project_url", "open_project", "screen"),
+    ("Copy project URL", "To the clipboard", "copy_url", "screen"),
+    ("Copy job id", "The whole id, to the clipboard", "copy_job_id", "screen"),
+    ("Next theme", "Cycle the colour theme", "next_theme", "app"),
+    ("Settings", "Edit this profile in the config file", "settings", "app"),
+    ("Switch profile", "Another Drive, from the config file", "profiles", "app"),
     (
         "Reconcile selected submission",
-        "Find the job a lost-answer submit may have made (R)",
+        "Find the job a lost-answer submit may have made",
         "reconcile",
         "screen",
     ),
 )
+
+
+
+
+def binding_key(action: str, namespace: str) -> str | None:
+    """The key the jobs screen binds to `action` (as the footer shows it), or None."""
+    wanted = action if namespace == "screen" else f"app.{action}"
+    for binding in JobsScreen.BINDINGS:
+        if isinstance(binding, Binding) and binding.action == wanted:
+            return binding.key_display or binding.key
+    return None
+
+
+def palette_help(help_text: str, key: str | None) -> str:
+    """The palette's help column (Textual markup): the words, then the key in reverse video."""
+    words = escape(help_text)
+    return f"{words}  [reverse] {escape(key)} [/reverse]" if key else words
 
 
 class DashboardCommands(Provider):
@@ -91,7 +114,8 @@ class DashboardCommands(Provider):
             if app.read_only and action in CHANGING_ACTIONS:
                 continue  # read-only: not offered at all
             target = app if namespace == "app" else app.jobs_screen
-            yield title, help_text, partial(app.run_action, action, target)
+            help_markup = palette_help(help_text, binding_key(action, namespace))
+            yield title, help_markup, partial(app.run_action, action, target)
 
     async def discover(self) -> Hits:
         for title, help_text, command in self._commands():

@@ -16,6 +16,7 @@ from tui.api.models import (
     JOB_TYPE_AGENT,
     JOB_TYPE_BY_KIND,
     JOB_TYPE_IMPORT,
+    KIND_BY_JOB_TYPE,
     Job,
     Outcome,
 )
@@ -115,7 +116,10 @@ def register(subparsers: Any) -> None:
         ),
     )
     list_parser.add_argument(
-        "--type", choices=sorted(JOB_TYPE_BY_KIND), help="only jobs of this type"
+        "--type",
+        metavar="TYPE",
+        help="only jobs of this type: import, agent, publish, or any job_type the API sends "
+        "(e.g. transcode/legacy)",
     )
     list_parser.add_argument("--project-id", metavar="ID", help="only jobs of this project")
     list_parser.add_argument(
@@ -178,7 +182,8 @@ def _missing_action(parser: argparse.ArgumentParser, ctx: CliContext) -> int:
 async def list_jobs(args: argparse.Namespace, ctx: CliContext) -> int:
     now = ctx.clock.now()
     created_after = parse_since(args.since, now) if args.since else None
-    job_type = JOB_TYPE_BY_KIND[args.type] if args.type else None
+    # A short name, or a job_type as the API spells it (one this client does not know too).
+    job_type = JOB_TYPE_BY_KIND.get(args.type, args.type) if args.type else None
     server_type = job_type if job_type in _SERVER_TYPE_FILTERS else None
     # With no filter on this side, --limit N needs only N rows: ask for no more.
     filtered_here = bool(args.state) or (job_type is not None and server_type is None)
@@ -190,6 +195,9 @@ async def list_jobs(args: argparse.Namespace, ctx: CliContext) -> int:
             (*_KNOWN_JOB_STATES, "success", "partial", "failed", "active", "finished")
         )
         ctx.err(f"note: --state {args.state!r} is not one of {known}; matching job_state exactly")
+    if job_type is not None and job_type not in KIND_BY_JOB_TYPE:
+        known = ", ".join(sorted(JOB_TYPE_BY_KIND))
+        ctx.err(f"note: --type {args.type!r} is not one of {known}; matching job_type exactly")
     found: list[Job] = []
     # Every job the list returned, filtered here or not: all of them are journaled.
     seen: list[Job] = []

@@ -8,7 +8,7 @@ rows in any order gives the same table.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
@@ -23,6 +23,21 @@ STATE_FILTERS: dict[str, frozenset[Outcome] | None] = {
     "partial": frozenset({Outcome.PARTIAL}),
 }
 TYPE_FILTERS: tuple[str, ...] = ("all", *JOB_TYPE_BY_KIND)
+
+
+def type_choices(present: Iterable[str], current: str = "all") -> tuple[str, ...]:
+    """What the type filter (`t`) offers: all, the known kinds, then every other job type
+    on the board (`Job.kind` of a type this client does not know, e.g. `transcode/legacy`),
+    sorted, so a newer API's jobs can be filtered too. The filter in force always stays one.
+    """
+    others = sorted({*present, current} - set(TYPE_FILTERS))
+    return (*TYPE_FILTERS, *others)
+
+
+def next_type(current: str, present: Iterable[str]) -> str:
+    """The type filter after `current` in `type_choices` (wrapping round to all)."""
+    choices = type_choices(present, current)
+    return choices[(choices.index(current) + 1) % len(choices)]
 
 
 @dataclass(frozen=True)

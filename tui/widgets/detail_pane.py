@@ -37,6 +37,29 @@ from tui.formatting import (
     state_text,
 )
 
+# The pane's width beside the table, as a share of the screen: `<`/`>` step through these,
+# and the journal's UI state keeps the choice (jobs.tcss has a `#detail.-wNN` rule for each
+# but the default, which is the base rule).
+PANE_WIDTHS: tuple[int, ...] = (30, 35, 45, 55)
+DEFAULT_PANE_WIDTH = 35
+# Fields whose value is an id: cut in the middle when the pane is narrow (people compare
+# both ends of an id), never folded over two lines; `Y` copies the whole job id.
+ID_FIELDS = frozenset({"Job", "Drive", "Project id"})
+
+
+def pane_width_after(current: int, step: int) -> int:
+    """The PANE_WIDTHS entry `step` places from `current` (kept within the list)."""
+    index = PANE_WIDTHS.index(current if current in PANE_WIDTHS else DEFAULT_PANE_WIDTH)
+    return PANE_WIDTHS[max(0, min(len(PANE_WIDTHS) - 1, index + step))]
+
+
+def middle_cut(value: str, width: int) -> str:
+    """`6b3a19be…afbe12`: `value` in `width` cells, its start and end kept (ids are ASCII)."""
+    if len(value) <= width or width < 3:
+        return value
+    keep = width - 1
+    return f"{value[: (keep + 1) // 2]}…{value[len(value) - keep // 2 :]}"
+
 
 def files_failed_first(job: Job) -> list[MediaFile]:
     """The import's files with failures first, then the rest, each group in API order."""
@@ -45,11 +68,15 @@ def files_failed_first(job: Job) -> list[MediaFile]:
     return [*job.failed_files, *job.succeeded_files]
 
 
-def _fields_table(rows: list[tuple[str, Text | str]]) -> Table:
+def _fields_table(rows: list[tuple[str, Text | str]], width: int | None = None) -> Table:
+    """The fields grid; with the pane's `width`, ids are cut in the middle to one line."""
     table = Table.grid(padding=(0, 1))
     table.add_column(style="bold", no_wrap=True)
     table.add_column(overflow="fold")
+    room = None if width is None else width - max(len(name) for name, _ in rows) - 1
     for name, value in rows:
+        if room is not None and name in ID_FIELDS and isinstance(value, str):
+            value = middle_cut(value, room)
         table.add_row(name, value if isinstance(value, Text) else Text(value))
     return table
 
@@ -77,10 +104,8 @@ def job_fields(
         ("Stopped", format_full_timestamp(job.stopped_at)),
         ("Duration", format_duration(job.duration_seconds(now))),
         ("Drive", job.drive_id or "-"),
-        (
-            "Project",
-            f"{project_name}  ({job.project_id})" if project_name else job.project_id or "-",
-        ),
+        ("Project", project_name or "-"),
+        ("Project id", job.project_id or "-"),  # its own row: an id, cut like one
         ("URL", job.project_url or "-"),
     ]
     result = job.result
@@ -157,6 +182,17 @@ class DetailPane(VerticalScroll):
         self._now: datetime | None = None
         #: The files in the per-file table, in the order shown (failed first).
         self.files_shown: list[MediaFile] = []
+        #: Share of the screen beside the table (PANE_WIDTHS); under it, the full width.
+        self.width_percent = DEFAULT_PANE_WIDTH
+
+    def set_width(self, percent: int) -> None:
+        """Beside the table, take `percent` of the screen (a PANE_WIDTHS entry)."""
+        self.width_percent = percent if percent in PANE_WIDTHS else DEFAULT_PANE_WIDTH
+        for each in PANE_WIDTHS:
+            self.set_class(each == self.width_percent, f"-w{each}")
+
+    def on_resize(self) -> None:
+        self._render_job()  # ids are cut to the new width
 
     def compose(self) -> ComposeResult:
         yield Static(id="detail-title")
@@ -169,7 +205,7 @@ class DetailPane(VerticalScroll):
         yield Static(id="detail-fields")
         yield Static(id="detail-raw", classes="-hidden")
         yield Static(
-            Text("o open project · y copy URL · r raw JSON · enter hide"),
+            Text("o open project · y copy URL · Y copy id · r raw JSON · < > width"),
             id="detail-hint",
         )
 
@@ -229,7 +265,8 @@ class DetailPane(VerticalScroll):
             return
         now = self._now or datetime.now().astimezone()
         fields = job_fields(job, now, self.project_name, expired=self.expired)
-        self.query_one("#detail-fields", Static).update(_fields_table(fields))
+        width = self.scrollable_content_region.width or None  # 0 before the first layout
+        self.query_one("#detail-fields", Static).update(_fields_table(fields, width))
         self._render_error(job)
         self._render_files(job)
         self._render_agent(job)

@@ -76,9 +76,10 @@ PROGRESS_BAR_WIDTH = 5
 CELL_PADDING = 1
 COLUMN_KEYS: tuple[str, ...] = tuple(key for key, _, _ in COLUMNS)
 COLUMN_HEADERS: dict[str, str] = {key: header for key, header, _ in COLUMNS}
-# Cells coloured by the row's state, and cells of free API text cut with an ellipsis.
+# Cells coloured by the row's state, and cells of free API text cut with an ellipsis (the
+# type too: a job_type this client does not know, `transcode/legacy`, shows as `transc…`).
 _COLOURED = frozenset({"state", "progress"})
-_ELLIPSIS = frozenset({"label", "project"})
+_ELLIPSIS = frozenset({"type", "label", "project"})
 # Cells that move with the clock alone (refresh_ages re-reads only rows whose text moved).
 _TIME_COLUMNS = (COLUMN_KEYS.index("created"), COLUMN_KEYS.index("age"))
 

@@ -14,7 +14,7 @@ from textual.widgets import Input
 from tui.api.models import Job
 from tui.formatting import STATE_LABELS
 from tui.live.board import Changes
-from tui.live.filters import SORT_KEYS, STATE_FILTERS, TYPE_FILTERS, JobFilter, JobSort
+from tui.live.filters import SORT_KEYS, STATE_FILTERS, JobFilter, JobSort, next_type
 from tui.live.rows import RowStatus
 from tui.screens.jobs.feed import JobsFeed
 from tui.screens.reconcile import Reconciled
@@ -62,9 +62,9 @@ class JobActions(JobsFeed):
         self.set_filter(self.board.job_filter.with_(state=state))
 
     def action_cycle_type(self) -> None:
-        kind = self.board.job_filter.kind
-        index = TYPE_FILTERS.index(kind) if kind in TYPE_FILTERS else 0
-        self.set_filter(self.board.job_filter.with_(kind=TYPE_FILTERS[(index + 1) % 4]))
+        present = {row.job.kind for row in self.board.rows()}  # unknown types are offered too
+        current = self.board.job_filter
+        self.set_filter(current.with_(kind=next_type(current.kind, present)))
 
     def action_filter_project(self) -> None:
         """Only the selected job's project; again to show every project."""
@@ -293,7 +293,7 @@ class JobActions(JobsFeed):
             text = saved.get("text", "")
             if (
                 saved.get("state", "all") in STATE_FILTERS
-                and kind in TYPE_FILTERS
+                and isinstance(kind, str)  # a job type this client does not know is fine
                 and (project is None or isinstance(project, str))
                 and isinstance(text, str)
             ):

@@ -17,7 +17,7 @@ from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Input, Static
 
 from tui.api.link import JobEvent, WalkEvent
 from tui.api.models import Job, JobCreated, Outcome
@@ -29,10 +29,13 @@ from tui.messages import JournalRestored, LiveBatch, ProjectsListed, Reconciliat
 from tui.screens.jobs.actions import NO_TOKEN_HELP, JobActions
 from tui.screens.jobs.render import TableRenderer
 from tui.session import Session
-from tui.widgets.detail_pane import DetailPane
+from tui.widgets.detail_pane import PANE_WIDTHS, DetailPane, pane_width_after
 from tui.widgets.job_table import JobTable
+from tui.widgets.jobs_footer import JobsFooter
 from tui.widgets.status_bar import StatusBar
 
+# The UI state key (journal) of the detail pane's width beside the table.
+PANE_WIDTH_STATE = "jobs.detail_width"
 STATE_GROUP = Binding.Group("all/running/failed/partial", compact=True)
 # Narrower than this, the detail pane goes under the table instead of beside it.
 STACKED_BELOW = 115
@@ -49,6 +52,9 @@ class JobsScreen(JobActions):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("d", "toggle_detail", "Detail"),
         Binding("r", "raw_json", "Raw JSON", show=False),
+        Binding("less_than_sign", "pane_width(-1)", "Narrower pane", key_display="<", show=False),
+        Binding("greater_than_sign", "pane_width(1)", "Wider pane", key_display=">", show=False),
+        Binding("Y", "copy_job_id", "Copy job id", show=False),
         Binding("slash", "text_filter", "Find", key_display="/"),
         Binding("1", "filter_state('all')", "All", group=STATE_GROUP),
         Binding("2", "filter_state('running')", "Running", group=STATE_GROUP),
@@ -101,7 +107,7 @@ class JobsScreen(JobActions):
             id="text-filter",
             classes="-hidden",
         )
-        yield Footer()
+        yield JobsFooter()  # fewer, shorter hints when narrow: none is cut
 
     @property
     def table(self) -> JobTable:
@@ -288,6 +294,32 @@ class JobsScreen(JobActions):
         expired = row is not None and row.status is RowStatus.EXPIRED
         detail.show(job, self.session.clock.now(), name, expired=expired)
 
+    # -- the detail pane's width (`<`/`>`) and the whole job id (`Y`) ------------------------
+
+    def action_pane_width(self, step: int) -> None:
+        """`<`/`>`: the detail pane narrower or wider beside the table; remembered."""
+        detail = self.detail
+        if detail.has_class("-hidden"):
+            self.action_toggle_detail()
+        wanted = pane_width_after(detail.width_percent, step)
+        if self.stacked or wanted == detail.width_percent:
+            where = "under the table it takes the full width" if self.stacked else "no further"
+            self.notify(f"Detail pane: {where}.", markup=False, timeout=3)
+            return
+        # The user's choice wins over the table's width: a wide pane at 120 columns leaves the
+        # table narrower than its key columns, and it then scrolls sideways.
+        detail.set_width(wanted)
+        self.remember_ui(**{PANE_WIDTH_STATE: wanted})
+
+    def action_copy_job_id(self) -> None:
+        """The whole job id to the clipboard (the pane cuts long ids in the middle)."""
+        job = self.selected_job()
+        if job is None:
+            self.notify("Select a job first.", severity="warning")
+            return
+        self.app.copy_to_clipboard(job.job_id)
+        self.notify(f"Copied {job.job_id}", markup=False)
+
     # -- messages ------------------------------------------------------------------------
 
     def on_live_batch(self, message: LiveBatch) -> None:
@@ -326,6 +358,9 @@ class JobsScreen(JobActions):
         """Show everything the journal remembers at once, then go live."""
         session = self.session
         self.restore_ui_state(message.ui_state)
+        width = message.ui_state.get(PANE_WIDTH_STATE)
+        if width in PANE_WIDTHS:
+            self.detail.set_width(width)
         restored = self.board.restore(message.rows, session.clock.now())
         self.restored_rows = len(message.rows)
         self.show_order()
