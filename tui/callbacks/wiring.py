@@ -1,0 +1,142 @@
+"""One running receiver wired to a polling scheduler: the CLI's `--wait` and the dashboard.
+
+`CallbackWatch` owns the receiver, its server and the expectations. The scheduler is built
+with `poll_floor=watch.expectations.poll_floor` (jobs awaiting a callback get a 60 s safety
+poll) and handed to `attach()`; an accepted callback pokes its job, so it is re-read with one
+GET within the scheduler's budget (duplicates of a finished job cost nothing); `observe()`
+feeds each scheduler batch back so a finished job stops waiting and a running one re-estimates
+its end. No Textual here: the session and the CLI share it.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable, Iterable
+
+from tui.api.clock import Clock
+from tui.api.link import JobEvent, SchedulerEvent
+from tui.callbacks.expectations import CallbackExpectations, CallbackTiming
+from tui.callbacks.receiver import CallbackHint, CallbackReceiver, ReceiverEvent, bind_warning
+from tui.callbacks.server import ReceiverServer
+
+#: Where the receiver listens when `HOST:PORT` names no host (loopback: see `bind_warning`).
+DEFAULT_HOST = "127.0.0.1"
+
+
+def parse_host_port(text: str) -> tuple[str, int]:
+    """`HOST:PORT`, `:PORT` or `[::1]:PORT` -> (host, port); ValueError says what is wrong."""
+    host, sep, port_text = text.strip().rpartition(":")
+    if not sep or not port_text.isdigit() or not 0 <= int(port_text) <= 65535:
+        raise ValueError(f"{text!r} is not HOST:PORT (e.g. 127.0.0.1:8787; port 0 picks one)")
+    return host.strip("[]") or DEFAULT_HOST, int(port_text)
+
+
+def host_port_argument(text: str) -> tuple[str, int]:
+    """argparse type for `--callbacks HOST:PORT`."""
+    try:
+        return parse_host_port(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
+def check_public_url(url: str | None) -> str | None:
+    """The reason a `--public-url` is unusable, or None."""
+    if url and not url.startswith(("http://", "https://")):
+        return "--public-url must start with https:// (or http:// for loopback)"
+    return None
+
+
+def url_host(host: str) -> str:
+    """A host as it goes into a URL (IPv6 in brackets)."""
+    return f"[{host}]" if ":" in host and not host.startswith("[") else host
+
+
+class CallbackWatch:
+    """A receiver for one wait or one dashboard session; `await start()` / `await stop()`."""
+
+    def __init__(
+        self,
+        *,
+        clock: Clock,
+        host: str = DEFAULT_HOST,
+        port: int = 8787,
+        public_url: str = "",
+        is_known: Callable[[str], bool] | None = None,
+        timing: CallbackTiming | None = None,
+    ) -> None:
+        self.host = host
+        self.expectations = CallbackExpectations(clock, timing)
+        self.expectations.receiver_running = False
+        self._is_known = is_known or (lambda _job_id: False)
+        # Every id given our URL, finished or not: a late duplicate is ours, not a forgery.
+        self._ours: set[str] = set()
+        self._poke: Callable[[str], None] | None = None
+        self._reported = 0
+        self._public_url = public_url
+        self.receiver = CallbackReceiver(
+            is_known=self.knows, on_hint=self._hint, public_url=public_url, clock=clock
+        )
+        self.server = ReceiverServer(self.receiver, host, port)
+
+    @property
+    def warning(self) -> str | None:
+        """The bind warning when the receiver is reachable from other machines."""
+        return bind_warning(self.host)
+
+    @property
+    def running(self) -> bool:
+        return self.server.running
+
+    @property
+    def callback_url(self) -> str | None:
+        """The secret URL to submit with, or None while the receiver is not running."""
+        return self.receiver.callback_url if self.running else None
+
+    def describe(self) -> str:
+        """"on (3 received)" while running, else "off"."""
+        return self.receiver.describe() if self.running else "off"
+
+    async def start(self) -> None:
+        """Bind and serve; OSError (port in use, bad address) leaves it off."""
+        await self.server.start()
+        if not self._public_url:
+            self.receiver.public_url = f"http://{url_host(self.host)}:{self.server.port}"
+        self.expectations.receiver_running = True
+
+    async def stop(self) -> None:
+        """Stop serving; every awaited job goes back to the normal schedule at once."""
+        self.expectations.receiver_running = False
+        await self.server.stop()
+        if self._poke is not None:
+            for job_id in sorted(self._ours):
+                self._poke(job_id)
+
+    def attach(self, poke: Callable[[str], None]) -> None:
+        """`scheduler.poke`: what an accepted callback calls with its job id."""
+        self._poke = poke
+
+    def expect(self, job_id: str) -> None:
+        """`job_id` was just submitted with `callback_url`."""
+        self._ours.add(job_id)
+        self.expectations.expect(job_id)
+
+    def knows(self, job_id: str) -> bool:
+        return job_id in self._ours or self._is_known(job_id)
+
+    def observe(self, batch: Iterable[SchedulerEvent]) -> None:
+        """Feed a scheduler batch: finished jobs stop waiting, running ones re-estimate."""
+        for event in batch:
+            if isinstance(event, JobEvent) and event.job is not None:
+                self.expectations.observed(event.job)
+
+    def new_refusals(self) -> list[ReceiverEvent]:
+        """Refused requests since the last call (paths redacted), for the activity log."""
+        total = self.receiver.accepted + sum(self.receiver.refused.values())
+        fresh = min(total - self._reported, len(self.receiver.events))
+        self._reported = total
+        events = list(self.receiver.events)[-fresh:] if fresh > 0 else []
+        return [event for event in events if not event.accepted]
+
+    def _hint(self, hint: CallbackHint) -> None:
+        if self._poke is not None:
+            self._poke(hint.job_id)
