@@ -11,10 +11,14 @@ its end. No Textual here: the session and the CLI share it.
 from __future__ import annotations
 
 import argparse
-from collections.abc import Callable, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping
+from datetime import datetime
+from typing import Any
 
+from tui.api.activity import ActivityEntry, ActivityLog
 from tui.api.clock import Clock
 from tui.api.link import JobEvent, SchedulerEvent
+from tui.api.scheduler import PollingScheduler
 from tui.callbacks.expectations import CallbackExpectations, CallbackTiming
 from tui.callbacks.receiver import CallbackHint, CallbackReceiver, ReceiverEvent, bind_warning
 from tui.callbacks.server import ReceiverServer
@@ -71,7 +75,10 @@ class CallbackWatch:
         # Every id given our URL, finished or not: a late duplicate is ours, not a forgery.
         self._ours: set[str] = set()
         self._poke: Callable[[str], None] | None = None
-        self._reported = 0
+        self._clock = clock
+        self._activity: ActivityLog | None = None
+        #: Why the receiver is off (it could not bind), for the header.
+        self.problem: str | None = None
         self._public_url = public_url
         self.receiver = CallbackReceiver(
             is_known=self.knows, on_hint=self._hint, public_url=public_url, clock=clock
@@ -93,8 +100,10 @@ class CallbackWatch:
         return self.receiver.callback_url if self.running else None
 
     def describe(self) -> str:
-        """"on (3 received)" while running, else "off"."""
-        return self.receiver.describe() if self.running else "off"
+        """"on (3 received)" while running, else "off" and why."""
+        if self.running:
+            return self.receiver.describe()
+        return f"off ({self.problem})" if self.problem else "off"
 
     async def start(self) -> None:
         """Bind and serve; OSError (port in use, bad address) leaves it off."""
@@ -129,14 +138,71 @@ class CallbackWatch:
             if isinstance(event, JobEvent) and event.job is not None:
                 self.expectations.observed(event.job)
 
-    def new_refusals(self) -> list[ReceiverEvent]:
-        """Refused requests since the last call (paths redacted), for the activity log."""
-        total = self.receiver.accepted + sum(self.receiver.refused.values())
-        fresh = min(total - self._reported, len(self.receiver.events))
-        self._reported = total
-        events = list(self.receiver.events)[-fresh:] if fresh > 0 else []
-        return [event for event in events if not event.accepted]
+    def journaled(
+        self, request_json: Mapping[str, Any], extra: Mapping[str, Any] | None
+    ) -> tuple[Mapping[str, Any], Mapping[str, Any] | None]:
+        """What the journal keeps of a submission: the URL's secret cut, and that the job
+        expects a callback (when the request carries our URL)."""
+        if request_json.get("callback_url") != self.receiver.callback_url:
+            return request_json, extra
+        request_json = {**request_json, "callback_url": self.receiver.shown_url}
+        return request_json, {**(extra or {}), "expects_callback": True}
+
+    def log_to(self, activity: ActivityLog) -> None:
+        """Put every refused callback and the receiver's own troubles in the activity log."""
+        self._activity = activity
+
+        def refused(event: ReceiverEvent) -> None:
+            if not event.accepted:
+                note = f"callback refused: {event.reason}"
+                self._note(event.method, event.path, event.status, note, at=event.at)
+
+        self.receiver.on_event = refused
+
+    async def start_or_explain(self) -> None:
+        """Start; a port that cannot bind turns callbacks off with one clear line."""
+        if self.running:
+            return
+        try:
+            await self.start()
+        except OSError as error:
+            self.problem = f"cannot listen on {self.host}:{self.server.port} ({error})"
+            self._note("LISTEN", self.host, None, f"callbacks off: {self.problem}; polling")
+            return
+        self.problem = None
+        self._note("LISTEN", self.receiver.shown_url, 200, self.warning or "callbacks on")
+
+    def _note(
+        self,
+        method: str,
+        path: str,
+        status: int | None,
+        note: str,
+        *,
+        at: datetime | None = None,
+    ) -> None:
+        if self._activity is not None:
+            entry = ActivityEntry(
+                at or self._clock.now(), method, path, status, None, note=note, kind="callback"
+            )
+            self._activity.record(entry)
 
     def _hint(self, hint: CallbackHint) -> None:
         if self._poke is not None:
             self._poke(hint.job_id)
+
+
+class CallbackScheduler(PollingScheduler):
+    """The dashboard's scheduler with a receiver: it starts with the first `run()` (the
+    session's polling), and every batch run yields feeds the expectations."""
+
+    def __init__(self, client: Any, *, callbacks: CallbackWatch, **options: Any) -> None:
+        super().__init__(client, poll_floor=callbacks.expectations.poll_floor, **options)
+        self.callbacks = callbacks
+        callbacks.attach(self.poke)
+
+    async def run(self) -> AsyncIterator[list[SchedulerEvent]]:
+        await self.callbacks.start_or_explain()
+        async for batch in super().run():
+            self.callbacks.observe(batch)
+            yield batch

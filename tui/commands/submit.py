@@ -339,13 +339,11 @@ async def _submit(
 ) -> JobCreated:
     """Send once, journaled (refused when an unresolved twin exists, unless `force`); a
     lost answer also says how to reconcile it. With `callbacks` the job is expected there."""
-    if callbacks is not None and request_json.get("callback_url"):
-        # The journal keeps the URL with its secret cut, and that the job expects a callback.
-        request_json = {**request_json, "callback_url": callbacks.receiver.shown_url}
-        extra = {**(extra or {}), "expects_callback": True}
+    if callbacks is not None:
+        request_json, extra = callbacks.journaled(request_json, extra)
     try:
         created = await journal.submit(kind.value, request_json, send, extra=extra, force=force)
-        if callbacks is not None and request_json.get("callback_url"):
+        if extra and extra.get("expects_callback") and callbacks is not None:
             callbacks.expect(created.job_id)
         return created
     except Exception as error:

@@ -17,6 +17,7 @@ import httpx
 import pytest
 
 from tests.unit.api.test_scheduler_e2e import InFlight, job_gets, quiesce
+from tui.api.activity import ActivityLog
 from tui.api.client import DescriptClient
 from tui.api.clock import ManualClock
 from tui.api.models import Job, parse_timestamp
@@ -36,6 +37,7 @@ class Rig:
     in_flight: InFlight
     watch: CallbackWatch
     scheduler: PollingScheduler
+    activity: ActivityLog
     #: job id -> (virtual time its "finished" event came out, the job as read)
     finished: dict[str, tuple[datetime, Job]] = field(default_factory=dict)
     consumer: asyncio.Task[None] | None = None
@@ -90,6 +92,8 @@ async def rig() -> AsyncIterator[Rig]:
     clock = ManualClock()
     world = World.empty(clock, seed=0)
     watch = CallbackWatch(clock=clock, public_url="http://127.0.0.1:9")
+    activity = ActivityLog()
+    watch.log_to(activity)
     # In-process: the simulator posts straight into the receiver; no port is bound.
     watch.expectations.receiver_running = True
     deliver = httpx.ASGITransport(app=watch.receiver)
@@ -102,7 +106,7 @@ async def rig() -> AsyncIterator[Rig]:
             client, clock=clock, poll_floor=watch.expectations.poll_floor
         )
         watch.attach(scheduler.poke)
-        rig = Rig(clock, app, client, in_flight, watch, scheduler)
+        rig = Rig(clock, app, client, in_flight, watch, scheduler, activity)
         yield rig
         await rig.close()
 
@@ -183,10 +187,9 @@ async def test_a_forged_callback_for_an_unknown_job_changes_nothing(rig: Rig) ->
     assert rig.watch.receiver.accepted == 0
     assert get_count(rig, job_id) == before  # nothing re-read, nothing polled early
     assert rig.scheduler.job("not-ours") is None
-    refused = rig.watch.new_refusals()
-    assert [e.reason for e in refused] == [UNKNOWN_JOB]
-    assert rig.watch.receiver.path not in refused[0].path
-    assert rig.watch.new_refusals() == []  # each refusal is reported once
+    [entry] = rig.activity.entries()  # the refusal, in the activity log, path cut
+    assert entry.note == "callback refused: unknown job" and entry.status == 202
+    assert rig.watch.receiver.path not in entry.path and entry.path.endswith("…")
 
 
 async def test_a_stopped_receiver_puts_awaited_jobs_back_on_the_normal_schedule(
