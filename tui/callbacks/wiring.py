@@ -11,6 +11,7 @@ its end. No Textual here: the session and the CLI share it.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 from collections.abc import AsyncIterator, Callable, Iterable, Mapping
 from datetime import datetime
 from typing import Any
@@ -148,6 +149,14 @@ class CallbackWatch:
         request_json = {**request_json, "callback_url": self.receiver.shown_url}
         return request_json, {**(extra or {}), "expects_callback": True}
 
+    def with_url(self, request: Any) -> Any:
+        """A dashboard form's request with our callback URL, while the receiver runs (a
+        request that names its own URL keeps it)."""
+        url = self.callback_url
+        if url is None or getattr(request, "callback_url", "missing") is not None:
+            return request
+        return dataclasses.replace(request, callback_url=url)
+
     def log_to(self, activity: ActivityLog) -> None:
         """Put every refused callback and the receiver's own troubles in the activity log."""
         self._activity = activity
@@ -166,7 +175,8 @@ class CallbackWatch:
         try:
             await self.start()
         except OSError as error:
-            self.problem = f"cannot listen on {self.host}:{self.server.port} ({error})"
+            reason = error.strerror or str(error)
+            self.problem = f"cannot listen on {self.host}:{self.server.port}: {reason}"
             self._note("LISTEN", self.host, None, f"callbacks off: {self.problem}; polling")
             return
         self.problem = None

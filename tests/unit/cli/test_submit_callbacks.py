@@ -12,6 +12,8 @@ import json
 import sqlite3
 from pathlib import Path
 
+import pytest
+
 from tests.unit.cli.conftest import CliRunner
 
 MEDIA = "https://media.example.com/a.mp4"
@@ -104,3 +106,23 @@ def _submissions(data_dir: Path) -> list[tuple[str, str]]:
     [db] = list(data_dir.rglob("*.sqlite*")) or list(data_dir.rglob("*.db"))
     with sqlite3.connect(db) as connection:
         return list(connection.execute("SELECT request_json, extra_json FROM submissions"))
+
+
+def test_the_dashboard_flags_go_into_the_profile(monkeypatch: pytest.MonkeyPatch) -> None:
+    from tui import cli
+    from tui.config import Connection
+
+    opened: list[Connection] = []
+    monkeypatch.setattr("tui.app.run_app", lambda source, **_: opened.append(source) or 0)
+    monkeypatch.setattr(
+        cli.CliContext, "connection", lambda self: Connection(token="t", profile_name="studio")
+    )
+    assert cli.main(["--callbacks", "127.0.0.1:8787", "--public-url", "https://h.example"]) == 0
+    [connection] = opened
+    assert connection.profile is not None
+    assert connection.profile.callbacks == "127.0.0.1:8787"
+    assert connection.profile.callbacks_public_url == "https://h.example"
+    assert connection.profile.name == "studio"
+    assert cli.main(["--public-url", "https://h.example"]) == 2  # nothing to reach
+    assert cli.main(["--callbacks", "nope"]) == 2
+    assert len(opened) == 1

@@ -1,0 +1,100 @@
+"""The dashboard with a callback receiver (profile `callbacks` = HOST:PORT, or --callbacks).
+
+The session owns the receiver: it starts with the session's polling on a real loopback port
+(port 0 picks one), the header says "callbacks: on (N received)", a forged callback shows in
+the activity log with the path cut, closing the app stops it, and a port that cannot bind
+leaves the app polling with one clear line.
+"""
+
+from __future__ import annotations
+
+import socket
+from pathlib import Path
+from typing import Any
+
+import httpx
+from starlette.applications import Starlette
+
+from tests.app.conftest import SIZE, loaded, until
+from tui.api.client import DescriptClient
+from tui.api.clock import ManualClock
+from tui.app import DescriptApp
+from tui.config import Connection, Profile
+from tui.simulator.app import IN_PROCESS_BASE_URL
+from tui.simulator.world import DEMO_TOKEN
+
+
+def dashboard(sim_app: Starlette, clock: ManualClock, callbacks: str) -> DescriptApp:
+    transport = httpx.ASGITransport(app=sim_app)
+
+    def client_for(connection: Any) -> DescriptClient:
+        return DescriptClient(
+            connection.token, base_url=IN_PROCESS_BASE_URL, transport=transport, clock=clock
+        )
+
+    connection = Connection(
+        token=DEMO_TOKEN,
+        base_url=IN_PROCESS_BASE_URL,
+        profile=Profile(callbacks=callbacks),
+    )
+    return DescriptApp(connection, clock=clock, refresh_interval=0, client_builder=client_for)
+
+
+async def test_the_session_runs_the_receiver_and_shows_it_in_the_header(
+    sim_app: Starlette, sim_clock: ManualClock, private_homes: Path
+) -> None:
+    app = dashboard(sim_app, sim_clock, "127.0.0.1:0")
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: loaded(app))
+        watch = app.session.callbacks
+        assert watch is not None
+        await until(pilot, lambda: watch.running)
+        app.jobs_screen.refresh_status()
+        assert "callbacks: on (0 received)" in app.status_text()
+        url = watch.callback_url
+        assert url is not None and url.startswith(f"http://127.0.0.1:{watch.server.port}/")
+        async with httpx.AsyncClient() as forger:
+            answer = await forger.post(url, json={"job_id": "not-ours", "job_state": "stopped"})
+        assert answer.status_code == 202
+        app.jobs_screen.refresh_status()
+        assert "1 refused: 1 unknown job" in app.status_text()
+        notes = [e for e in app.client.activity.entries() if e.kind == "callback"]
+        assert [e.note for e in notes][-1] == "callback refused: unknown job"
+        assert all(url not in e.summary() for e in notes)  # the secret path is cut
+        port = watch.server.port
+    assert not watch.running  # closed with the session
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", port))  # the port is free again
+
+
+async def test_a_port_that_cannot_bind_turns_callbacks_off_and_polling_goes_on(
+    sim_app: Starlette, sim_clock: ManualClock, private_homes: Path
+) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        app = dashboard(sim_app, sim_clock, f"127.0.0.1:{port}")
+        async with app.run_test(size=SIZE) as pilot:
+            await until(pilot, lambda: loaded(app))
+            watch = app.session.callbacks
+            assert watch is not None
+            await until(pilot, lambda: watch.problem is not None)
+            app.jobs_screen.refresh_status()
+            said = f"off (cannot listen on 127.0.0.1:{port}: Address already in use)"
+            assert said in app.status_text()
+            assert watch.callback_url is None  # the forms submit without one
+            notes = [e.note or "" for e in app.client.activity.entries() if e.kind == "callback"]
+            assert any(note.startswith("callbacks off: cannot listen") for note in notes)
+            assert app.session.scheduler is not None and not app.session.callbacks.running
+
+
+async def test_a_bad_setting_says_why_in_the_header(
+    sim_app: Starlette, sim_clock: ManualClock, private_homes: Path
+) -> None:
+    app = dashboard(sim_app, sim_clock, "no-port-here")
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: loaded(app))
+        assert app.session.callbacks is None
+        app.jobs_screen.refresh_status()
+        assert "callbacks: off (setting 'no-port-here' is not HOST:PORT)" in app.status_text()
