@@ -15,13 +15,16 @@ from typing import Any
 import httpx
 from starlette.applications import Starlette
 
-from tests.app.conftest import SIZE, loaded, until
+from tests.app.conftest import loaded, until
 from tui.api.client import DescriptClient
 from tui.api.clock import ManualClock
 from tui.app import DescriptApp
 from tui.config import Connection, Profile
 from tui.simulator.app import IN_PROCESS_BASE_URL
 from tui.simulator.world import DEMO_TOKEN
+
+# Wide enough that the header never drops the callbacks part (it steps aside first).
+SIZE = (220, 40)
 
 
 def dashboard(sim_app: Starlette, clock: ManualClock, callbacks: str) -> DescriptApp:
