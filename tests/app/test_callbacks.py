@@ -14,11 +14,13 @@ from typing import Any
 
 import httpx
 from starlette.applications import Starlette
+from textual.pilot import Pilot
 
 from tests.app.conftest import loaded, until
 from tui.api.client import DescriptClient
 from tui.api.clock import ManualClock
 from tui.app import DescriptApp
+from tui.callbacks.wiring import CallbackWatch
 from tui.config import Connection, Profile
 from tui.simulator.app import IN_PROCESS_BASE_URL
 from tui.simulator.world import DEMO_TOKEN
@@ -43,15 +45,21 @@ def dashboard(sim_app: Starlette, clock: ManualClock, callbacks: str) -> Descrip
     return DescriptApp(connection, clock=clock, refresh_interval=0, client_builder=client_for)
 
 
+async def started(app: DescriptApp, pilot: Pilot[Any]) -> CallbackWatch:
+    """The dashboard loaded, with its session's receiver up."""
+    await until(pilot, lambda: loaded(app))
+    watch = app.session.callbacks
+    assert watch is not None
+    await until(pilot, lambda: watch.running)
+    return watch
+
+
 async def test_the_session_runs_the_receiver_and_shows_it_in_the_header(
     sim_app: Starlette, sim_clock: ManualClock, private_homes: Path
 ) -> None:
     app = dashboard(sim_app, sim_clock, "127.0.0.1:0")
     async with app.run_test(size=SIZE) as pilot:
-        await until(pilot, lambda: loaded(app))
-        watch = app.session.callbacks
-        assert watch is not None
-        await until(pilot, lambda: watch.running)
+        watch = await started(app, pilot)
         app.jobs_screen.refresh_status()
         assert "callbacks: on (0 received)" in app.status_text()
         url = watch.callback_url
@@ -90,6 +98,17 @@ async def test_a_port_that_cannot_bind_turns_callbacks_off_and_polling_goes_on(
             notes = [e.note or "" for e in app.client.activity.entries() if e.kind == "callback"]
             assert any(note.startswith("callbacks off: cannot listen") for note in notes)
             assert app.session.scheduler is not None and not app.session.callbacks.running
+
+
+async def test_a_narrow_header_keeps_just_on_or_off(
+    sim_app: Starlette, sim_clock: ManualClock, private_homes: Path
+) -> None:
+    app = dashboard(sim_app, sim_clock, "127.0.0.1:0")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await started(app, pilot)
+        app.jobs_screen.refresh_status()
+        assert app.jobs_screen.status_bar.compact
+        assert "cb: on" in app.status_text() and "received" not in app.status_text()
 
 
 async def test_a_bad_setting_says_why_in_the_header(

@@ -191,10 +191,16 @@ class StatusBar(Horizontal):
             "heard": self._heard[0],
             "budgets": budgets,
             "retry": retry,
-            "callbacks": f"{'cb' if compact else 'callbacks'}: {self._callbacks}"
-            if self._callbacks
-            else "",
+            "callbacks": self._callbacks_words(compact),
         }
+
+    def _callbacks_words(self, compact: bool) -> str:
+        """`callbacks: on (3 received)`; compact `cb: on` (the counts step aside)."""
+        if not self._callbacks:
+            return ""
+        if compact:
+            return "cb: " + self._callbacks.split(" (")[0]
+        return f"callbacks: {self._callbacks}"
 
     def _refit(self) -> None:
         if not self.is_mounted:
