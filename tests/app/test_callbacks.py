@@ -16,14 +16,15 @@ import httpx
 from starlette.applications import Starlette
 from textual.pilot import Pilot
 
-from tests.app.conftest import loaded, until
+from tests.app.conftest import demo_user, loaded, until
 from tui.api.client import DescriptClient
 from tui.api.clock import ManualClock
 from tui.app import DescriptApp
 from tui.callbacks.wiring import CallbackWatch
 from tui.config import Connection, Profile
+from tui.journal import MEMORY, Journal
 from tui.simulator.app import IN_PROCESS_BASE_URL
-from tui.simulator.world import DEMO_TOKEN
+from tui.simulator.world import DEMO_TOKEN, World
 
 # Wide enough that the header never drops the callbacks part (it steps aside first).
 SIZE = (220, 40)
@@ -120,3 +121,37 @@ async def test_a_bad_setting_says_why_in_the_header(
         assert app.session.callbacks is None
         app.jobs_screen.refresh_status()
         assert "callbacks: off (setting 'no-port-here' is not HOST:PORT)" in app.status_text()
+
+
+async def test_a_form_submits_with_the_secret_url_and_journals_it_cut(
+    sim_app: Starlette, sim_world: World, sim_clock: ManualClock
+) -> None:
+    from types import SimpleNamespace
+
+    from textual.widgets import Input
+
+    from tests.app.form_host import FormHost, make_client, settle
+    from tests.app.test_import_screen import first_row, open_import
+
+    watch = CallbackWatch(clock=sim_clock, port=0)
+    app = FormHost(make_client(sim_app, sim_clock), sim_clock)
+    app.session = SimpleNamespace(callbacks=watch)  # type: ignore[attr-defined]
+    app.journal = Journal(MEMORY, clock=sim_clock)  # type: ignore[attr-defined]
+    async with app.run_test(size=SIZE) as pilot:
+        await watch.start()
+        screen = await open_import(pilot, app)
+        screen.query_one("#project-name", Input).value = "With callbacks"
+        first_row(screen).query_one(".media-source", Input).value = "https://cdn.example.com/a.mp4"
+        await pilot.pause()
+        await pilot.click("#submit")
+        await settle(pilot, lambda: bool(app.results))
+        url = watch.callback_url
+        await watch.stop()
+    [created] = app.results
+    job = sim_world.job_for(demo_user(sim_world), created.job_id)
+    assert url is not None and job.callback_url == url  # the secret URL went to the API
+    assert created.job_id in watch.expectations  # awaited: safety polls only
+    [row] = app.journal.load_jobs()  # type: ignore[attr-defined]
+    assert row.extra == {"expects_callback": True}
+    assert row.request["callback_url"] == watch.receiver.shown_url  # the secret cut
+    assert url not in str(row.request)

@@ -305,6 +305,8 @@ class SubmitFormScreen(Screen[JobCreated | None]):
                 extra=extra,
             )
         except OutcomeUnknownError as error:
+            if extra is not None:  # the panel shows what was sent: with the secret cut
+                error.request_json = request_json
             self.set_phase("blocked")
             self.set_status(
                 "Not resubmitting: the job may already exist. It is journaled; on the jobs "
