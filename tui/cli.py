@@ -147,6 +147,32 @@ def _add_global_options(parser: argparse.ArgumentParser, *, top_level: bool) -> 
         )
 
 
+def _add_dashboard_callbacks(parser: argparse.ArgumentParser) -> None:
+    """The dashboard's `--callbacks HOST:PORT [--public-url URL]` (the profile's settings)."""
+    parser.add_argument(
+        "--callbacks",
+        dest="dashboard_callbacks",
+        metavar="HOST:PORT",
+        type=_host_port_text,
+        help="dashboard: receive job callbacks on HOST:PORT while it runs (beats the "
+        "profile's `callbacks`); submissions then carry its secret callback URL",
+    )
+    parser.add_argument(
+        "--public-url",
+        dest="dashboard_public_url",
+        metavar="URL",
+        help="dashboard, with --callbacks: where Descript reaches the receiver (an HTTPS "
+        "reverse proxy or tunnel to it)",
+    )
+
+
+def _host_port_text(text: str) -> str:
+    from tui.callbacks.wiring import host_port_argument
+
+    host_port_argument(text)  # refuses what is not HOST:PORT
+    return text
+
+
 def _positive_seconds(text: str) -> float:
     try:
         value = float(text)
@@ -181,6 +207,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
     _add_global_options(parser, top_level=True)
+    _add_dashboard_callbacks(parser)
     subparsers = parser.add_subparsers(title="commands", metavar="COMMAND")
     for module_name in COMMAND_MODULES:
         try:
@@ -232,7 +259,7 @@ def run(args: argparse.Namespace, ctx: CliContext) -> int:
         with demo_sandbox() if args.demo else contextlib.nullcontext():
             handler = getattr(args, "handler", None)
             if handler is None:
-                return _open_dashboard(ctx, demo=bool(args.demo))
+                return _open_dashboard(ctx, demo=bool(args.demo), args=args)
             if args.demo:
                 simulator = _start_demo_simulator()
                 ctx.demo_base_url = simulator.base_url
@@ -271,7 +298,9 @@ def _start_demo_simulator() -> Any:
     return start_in_background(port=0, seed=0)
 
 
-def _open_dashboard(ctx: CliContext, *, demo: bool) -> int:
+def _open_dashboard(
+    ctx: CliContext, *, demo: bool, args: argparse.Namespace | None = None
+) -> int:
     """The app; with --demo it starts (and stops) its own background simulator."""
     from tui.app import run_app
 
@@ -279,8 +308,31 @@ def _open_dashboard(ctx: CliContext, *, demo: bool) -> int:
     if demo:
         result = run_app(None, demo=True, read_only=read_only)
     else:
-        result = run_app(ctx.connection(), read_only=read_only)
+        result = run_app(_with_callbacks(ctx.connection(), args), read_only=read_only)
     return int(result) if isinstance(result, int) else ExitCode.OK
+
+
+def _with_callbacks(connection: Any, args: argparse.Namespace | None) -> Any:
+    """The connection with `--callbacks` / `--public-url` put in its profile's settings."""
+    import dataclasses
+
+    from tui.callbacks.wiring import check_public_url
+    from tui.config import Profile
+
+    host_port = getattr(args, "dashboard_callbacks", None)
+    public_url = getattr(args, "dashboard_public_url", None)
+    if not host_port:
+        if public_url:
+            raise UsageError("--public-url goes with --callbacks HOST:PORT")
+        return connection
+    if problem := check_public_url(public_url):
+        raise UsageError(problem)
+    profile = dataclasses.replace(
+        connection.profile or Profile(name=connection.profile_name),
+        callbacks=host_port,
+        callbacks_public_url=public_url or "",
+    )
+    return dataclasses.replace(connection, profile=profile)
 
 
 def exit_code_for(err: BaseException) -> int | None:

@@ -123,6 +123,16 @@ class Profile:
     discover_interval: float = setting(
         10.0, "Seconds between two looks at the job list for jobs started elsewhere", minimum=5.0
     )
+    callbacks: str = setting(
+        "",
+        "Receive job callbacks on HOST:PORT (e.g. 127.0.0.1:8787) while the dashboard runs: "
+        "polling backs off to a 60 s safety poll; empty: off",
+    )
+    callbacks_public_url: str = setting(
+        "",
+        "Where Descript reaches that receiver, e.g. the HTTPS address of a reverse proxy or "
+        "tunnel to it; empty: http://HOST:PORT",
+    )
 
     def poll_policy(self) -> Any:
         """The scheduler's `PollPolicy` with this profile's intervals (pass `discover` too)."""

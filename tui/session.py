@@ -17,6 +17,7 @@ from tui.api.clock import Clock, SystemClock
 from tui.api.errors import MissingTokenError
 from tui.api.limits import RateLimits
 from tui.api.scheduler import DEFAULT_POLICY, PollingScheduler
+from tui.callbacks.wiring import CallbackScheduler, CallbackWatch, check_public_url, parse_host_port
 from tui.config import Connection, Profile, client_deadlines
 from tui.journal import MEMORY, Journal, JournalError
 
@@ -49,6 +50,11 @@ class Session:
     switched: bool = False
     #: A journal opened here is closed here; one handed in belongs to the caller.
     owns_journal: bool = field(default=False, repr=False)
+    #: The callback receiver (profile `callbacks` = HOST:PORT): started by the scheduler's
+    #: first run, stopped by `close()`. None when off.
+    callbacks: CallbackWatch | None = None
+    #: Why callbacks are off although asked for (a bad setting).
+    callbacks_problem: str | None = None
 
     @property
     def profile_name(self) -> str | None:
@@ -58,10 +64,30 @@ class Session:
     def profile(self) -> Profile | None:
         return self.connection.profile if self.connection is not None else None
 
+    def callbacks_text(self) -> str:
+        """The header's words: "on (3 received)", "off (why)", or "" when not asked for."""
+        if self.callbacks is not None:
+            return self.callbacks.describe()
+        return f"off ({self.callbacks_problem})" if self.callbacks_problem else ""
+
+    def knows_job(self, job_id: str) -> bool:
+        """A job this profile submitted or watches: a callback for it is taken as a hint."""
+        if self.scheduler is not None and self.scheduler.job(job_id) is not None:
+            return True
+        if self.journal is None:
+            return False
+        try:
+            return self.journal.get_job(job_id) is not None
+        except (JournalError, OSError):
+            return False  # a journal in trouble knows nothing: the callback is refused
+
     async def close(self) -> None:
-        """Stop polling, close the connection pool and the journal this session opened."""
+        """Stop polling and the receiver, close the connection pool and our journal."""
         if self.scheduler is not None:
             self.scheduler.stop()
+        if self.callbacks is not None:
+            with contextlib.suppress(Exception):  # a receiver that will not stop is gone
+                await self.callbacks.stop()
         if self.client is not None:
             with contextlib.suppress(Exception):  # closing a dead connection must not crash
                 await self.client.aclose()
@@ -87,7 +113,7 @@ class SessionFactory:
         read_only = self.forced_read_only or (connection is not None and connection.read_only)
         session = Session(
             client=client,
-            scheduler=self._scheduler(client, clock, connection),
+            scheduler=None,
             journal=None,
             clock=clock,
             connection=connection,
@@ -96,8 +122,35 @@ class SessionFactory:
             token_problem=token_problem,
             budget_warning=budget_warning,
         )
+        callbacks = self._callbacks(session) if client is not None else None
+        session.scheduler = self._scheduler(client, clock, connection, callbacks)
         self._open_journal(session, journal)
         return session
+
+    def _callbacks(self, session: Session) -> CallbackWatch | None:
+        """The receiver the profile asks for (`callbacks` = HOST:PORT), not yet started."""
+        profile = session.profile
+        if profile is None or not profile.callbacks or self.scheduler_factory is not None:
+            return None
+        try:
+            host, port = parse_host_port(profile.callbacks)
+        except ValueError:
+            session.callbacks_problem = f"setting {profile.callbacks!r} is not HOST:PORT"
+            return None
+        if problem := check_public_url(profile.callbacks_public_url):
+            session.callbacks_problem = problem
+            return None
+        watch = CallbackWatch(
+            clock=session.clock,
+            host=host,
+            port=port,
+            public_url=profile.callbacks_public_url,
+            is_known=session.knows_job,
+        )
+        if session.client is not None:
+            watch.log_to(session.client.activity)
+        session.callbacks = watch
+        return watch
 
     def _client(
         self, source: ClientSource
@@ -129,21 +182,27 @@ class SessionFactory:
             return None, str(error), None
 
     def _scheduler(
-        self, client: DescriptClient | None, clock: Clock, connection: Connection | None
+        self,
+        client: DescriptClient | None,
+        clock: Clock,
+        connection: Connection | None,
+        callbacks: CallbackWatch | None = None,
     ) -> PollingScheduler | None:
         if client is None:
             return None
         if self.scheduler_factory is not None:
             return self.scheduler_factory(client, clock)
         profile = connection.profile if connection is not None else None
-        return PollingScheduler(
-            client,
-            clock=clock,
-            policy=profile.poll_policy() if profile is not None else DEFAULT_POLICY,
-            discover=self.discover and (profile.discover_new_jobs if profile else True),
+        options = {
+            "clock": clock,
+            "policy": profile.poll_policy() if profile is not None else DEFAULT_POLICY,
+            "discover": self.discover and (profile.discover_new_jobs if profile else True),
             # The scheduler reads every list page once at start (the one first walk).
-            walk_on_start=True,
-        )
+            "walk_on_start": True,
+        }
+        if callbacks is not None:
+            return CallbackScheduler(client, callbacks=callbacks, **options)
+        return PollingScheduler(client, **options)
 
     def _open_journal(self, session: Session, journal: JournalChoice) -> None:
         """The given journal, or the profile's (in memory for the demo); None if it fails."""

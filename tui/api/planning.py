@@ -69,14 +69,17 @@ class PollPolicy:
     #: ...but never sooner than this many seconds.
     stale_floor: float = 30.0
 
-    def interval(self, unchanged_polls: int, age: float | None) -> float:
-        """Seconds until the next poll of a running job."""
+    def interval(
+        self, unchanged_polls: int, age: float | None, floor: float | None = None
+    ) -> float:
+        """Seconds until the next poll of a running job (at least `floor`: a callback awaited)."""
         by_change = self.first_interval * self.growth ** min(unchanged_polls, 32)
         by_age = self.first_interval
         if age is not None and self.long_runner_age > 0:
             share = min(1.0, max(0.0, age) / self.long_runner_age)
             by_age = self.first_interval + (self.max_interval - self.first_interval) * share
-        return max(self.min_interval, min(self.max_interval, max(by_change, by_age)))
+        interval = max(self.min_interval, min(self.max_interval, max(by_change, by_age)))
+        return interval if floor is None else max(interval, floor)
 
     def pages_for(self, rows: int) -> int:
         """List pages a window of `rows` rows costs (at least one: an empty window answers)."""
@@ -240,8 +243,20 @@ class Tracked:
     active: bool = True
     #: "added" already emitted.
     announced: bool = False
+    #: Awaiting a callback (its poll floor was set): only safety polls, no sweeps.
+    floored: bool = False
     #: The last "error" reported for it, so a repeat is not reported again.
     failure: str | None = None
+
+    @property
+    def listable(self) -> bool:
+        """A list sweep may refresh it: read once, dated, sweepable and no callback awaited."""
+        return (
+            self.sweepable
+            and not self.floored
+            and self.last_seen is not None
+            and self.created != math.inf
+        )
 
     @property
     def created(self) -> float:

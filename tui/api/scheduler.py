@@ -29,7 +29,7 @@ from __future__ import annotations
 import asyncio
 import heapq
 import math
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable
 from datetime import datetime, timedelta
 from typing import Literal
 
@@ -103,12 +103,14 @@ class PollingScheduler:
         discover: bool = False,
         sweeps: bool = True,
         walk_on_start: bool = False,
+        poll_floor: Callable[[str], float | None] | None = None,
     ) -> None:
         self._client = client
         self._clock: Clock = clock or getattr(client, "clock", None) or SystemClock()
         self.policy = policy
         self.discover = discover
         self.sweeps = sweeps
+        self._poll_floor = poll_floor or (lambda _job_id: None)  # callbacks: safety polls only
         self.stats = SchedulerStats()
         self._jobs: dict[str, Tracked] = {}
         # Active jobs by due time, and the sweepable ones by creation (planning.py).
@@ -330,7 +332,7 @@ class PollingScheduler:
             return
         created = tracked.created
         self._due.set(job_id, self._due_time(tracked), created)
-        if tracked.sweepable and created != math.inf and tracked.last_seen is not None:
+        if tracked.listable:
             self._candidates.add(job_id, created)
         else:
             self._candidates.discard(job_id)
@@ -668,7 +670,8 @@ class PollingScheduler:
         if job.is_finished:
             tracked.active = False
         else:
-            tracked.next_due = seen + self.policy.interval(tracked.unchanged, self._age(job))
+            tracked.floored = (floor := self._poll_floor(job.job_id)) is not None
+            tracked.next_due = seen + self.policy.interval(tracked.unchanged, self._age(job), floor)
         self._index(tracked)
 
     def _age(self, job: Job) -> float | None:

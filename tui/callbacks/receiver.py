@@ -62,6 +62,8 @@ class ReceiverEvent:
     accepted: bool
     reason: str
     job_id: str | None = None
+    #: The HTTP status answered (202 for an unknown job too: a forger learns nothing).
+    status: int = 202
 
 
 HintSink = Callable[[CallbackHint], Awaitable[None] | None]
@@ -110,8 +112,11 @@ class CallbackReceiver:
         clock: Clock | None = None,
         secret: str | None = None,
         max_body: int = MAX_BODY_BYTES,
+        on_event: Callable[[ReceiverEvent], None] | None = None,
     ) -> None:
         self._is_known = is_known
+        # Told of every request seen (path redacted): the dashboard's activity log.
+        self.on_event = on_event
         self._on_hint = on_hint
         self._clock = clock or SystemClock()
         self._secret = secret or secrets.token_urlsafe(SECRET_BYTES)
@@ -147,7 +152,7 @@ class CallbackReceiver:
         method = scope.get("method", "")
         path = scope.get("path", "")
         status, reason, job_id = await self._judge(scope, receive, method, path)
-        self._record(method, path, status == 202, reason, job_id)
+        self._record(method, path, status, reason, job_id)
         await _respond(send, status, reason)
 
     async def _judge(
@@ -184,23 +189,25 @@ class CallbackReceiver:
         return 202, "accepted", job_id
 
     def _record(
-        self, method: str, path: str, ok: bool, reason: str, job_id: str | None
+        self, method: str, path: str, status: int, reason: str, job_id: str | None
     ) -> None:
-        accepted = ok and reason == "accepted"
+        accepted = status == 202 and reason == "accepted"
         if accepted:
             self.accepted += 1
         else:
             self.refused[reason] += 1
-        self.events.append(
-            ReceiverEvent(
-                self._clock.now(),
-                method,
-                redact_path(path, self._secret),
-                accepted,
-                reason,
-                job_id,
-            )
+        event = ReceiverEvent(
+            self._clock.now(),
+            method,
+            redact_path(path, self._secret),
+            accepted,
+            reason,
+            job_id,
+            status,
         )
+        self.events.append(event)
+        if self.on_event is not None:
+            self.on_event(event)
 
     def describe(self) -> str:
         """"on (3 received)" or "on (3 received, 2 refused: 1 unknown job, 1 wrong path)"."""

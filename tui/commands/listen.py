@@ -15,6 +15,7 @@ from typing import Any
 from tui.api.errors import DescriptError
 from tui.callbacks.receiver import CallbackHint, CallbackReceiver, bind_warning
 from tui.callbacks.server import ReceiverServer
+from tui.callbacks.wiring import check_public_url, url_host
 from tui.commands import CliContext, CliJournal, ExitCode, UsageError
 from tui.commands.output import can_encode, describe_error, watch_line
 from tui.commands.simulate import _port
@@ -49,8 +50,8 @@ def register(subparsers: Any) -> None:
 async def listen(args: argparse.Namespace, ctx: CliContext) -> int:
     if args.count < 0:
         raise UsageError("--count must be 0 (no limit) or more")
-    if args.public_url and not args.public_url.startswith(("http://", "https://")):
-        raise UsageError("--public-url must start with https:// (or http:// for loopback)")
+    if problem := check_public_url(args.public_url):
+        raise UsageError(problem)
     if warning := bind_warning(args.host):
         ctx.err(warning)
     async with ctx.client() as client:
@@ -68,7 +69,7 @@ async def listen(args: argparse.Namespace, ctx: CliContext) -> int:
             except OSError as error:
                 raise UsageError(f"cannot listen on {args.host}:{args.port}: {error}") from None
             if not args.public_url:
-                receiver.public_url = f"http://{_url_host(args.host)}:{server.port}"
+                receiver.public_url = f"http://{url_host(args.host)}:{server.port}"
             ctx.err(f"listening: callbacks to {receiver.shown_url} (secret path hidden)")
             try:
                 await _reread_hinted_jobs(client, ctx, journal, hints, args)
@@ -105,7 +106,3 @@ async def _reread_hinted_jobs(
         else:
             ctx.out(watch_line(job, ctx.clock.now(), ascii_only=ascii_only))
         printed += 1
-
-
-def _url_host(host: str) -> str:
-    return f"[{host}]" if ":" in host and not host.startswith("[") else host

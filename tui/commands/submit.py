@@ -31,6 +31,7 @@ from tui.api.requests import (
     PublishRequest,
     media_from_argument,
 )
+from tui.callbacks.wiring import CallbackWatch, check_public_url, host_port_argument
 from tui.commands import (
     CliContext,
     CliJournal,
@@ -59,6 +60,20 @@ def _add_wait_flags(parser: argparse.ArgumentParser) -> None:
         metavar="URL",
         help="Descript POSTs the final job status to this URL when the job stops",
     )
+    parser.add_argument(
+        "--callbacks",
+        type=host_port_argument,
+        metavar="HOST:PORT",
+        help="with --wait: receive the job's callback on this address for the wait (the "
+        "callback_url is set to a secret URL on it); polling backs off to a 60 s safety poll",
+    )
+    parser.add_argument(
+        "--public-url",
+        metavar="URL",
+        help="with --callbacks: where Descript reaches the receiver, e.g. the HTTPS address of "
+        "a reverse proxy or tunnel to it (default: http://HOST:PORT)",
+    )
+    parser.set_defaults(callback_watch=None)
     parser.add_argument(
         "--force",
         action="store_true",
@@ -113,6 +128,7 @@ def _register_import(subparsers: Any) -> None:
     _add_wait_flags(parser)
     parser.set_defaults(handler=submit_import)
     _extend_import(parser)
+    parser.set_defaults(handler=_with_callbacks(parser.get_default("handler")))
 
 
 def _register_agent(subparsers: Any) -> None:
@@ -132,7 +148,7 @@ def _register_agent(subparsers: Any) -> None:
     parser.add_argument("--composition-id", metavar="ID", help="the composition to edit")
     parser.add_argument("--model", metavar="M", help="the agent model to use")
     _add_wait_flags(parser)
-    parser.set_defaults(handler=submit_agent)
+    parser.set_defaults(handler=_with_callbacks(submit_agent))
 
 
 def _register_publish(subparsers: Any) -> None:
@@ -151,7 +167,7 @@ def _register_publish(subparsers: Any) -> None:
         "--access-level", metavar="LEVEL", help=f"who can view: {', '.join(PUBLISH_ACCESS_LEVELS)}"
     )
     _add_wait_flags(parser)
-    parser.set_defaults(handler=submit_publish)
+    parser.set_defaults(handler=_with_callbacks(submit_publish))
 
 
 def _stop_on_problems(problems: list[Problem], flag_names: dict[str, str]) -> None:
@@ -269,6 +285,7 @@ async def submit_import(args: argparse.Namespace, ctx: CliContext) -> int:
                 request.to_json(),
                 lambda: client.import_media(request, upload_progress=progress),
                 extra={"local_files": local_files} if local_files else None,
+                callbacks=args.callback_watch,
             )
             return await _report_created(args, ctx, client, "import", created, journal)
 
@@ -286,6 +303,7 @@ async def submit_agent(args: argparse.Namespace, ctx: CliContext) -> int:
                 RequestKind.AGENT,
                 request.to_json(),
                 lambda: client.agent_edit(request),
+                callbacks=args.callback_watch,
             )
             return await _report_created(args, ctx, client, "agent", created, journal)
 
@@ -303,6 +321,7 @@ async def submit_publish(args: argparse.Namespace, ctx: CliContext) -> int:
                 RequestKind.PUBLISH,
                 request.to_json(),
                 lambda: client.publish(request),
+                callbacks=args.callback_watch,
             )
             return await _report_created(args, ctx, client, "publish", created, journal)
 
@@ -316,11 +335,17 @@ async def _submit(
     send: Callable[[], Awaitable[JobCreated]],
     *,
     extra: Mapping[str, Any] | None = None,
+    callbacks: CallbackWatch | None = None,
 ) -> JobCreated:
     """Send once, journaled (refused when an unresolved twin exists, unless `force`); a
-    lost answer also says how to reconcile it."""
+    lost answer also says how to reconcile it. With `callbacks` the job is expected there."""
+    if callbacks is not None:
+        request_json, extra = callbacks.journaled(request_json, extra)
     try:
-        return await journal.submit(kind.value, request_json, send, extra=extra, force=force)
+        created = await journal.submit(kind.value, request_json, send, extra=extra, force=force)
+        if extra and extra.get("expects_callback") and callbacks is not None:
+            callbacks.expect(created.job_id)
+        return created
     except Exception as error:
         # Marked outcome-unknown (a lost answer, or a 2xx we could not read): the job may
         # exist. Say where it is remembered, unless that memory dies with this command.
@@ -367,7 +392,14 @@ async def _report_created(
     # With --json, stdout holds only the final job's JSON; progress goes to stderr.
     progress_line = ctx.err if args.json else ctx.out
     _print_created(ctx, kind, created, stream=progress_line)
-    final = await follow_jobs(client, ctx, [created.job_id], emit=progress_line, journal=journal)
+    final = await follow_jobs(
+        client,
+        ctx,
+        [created.job_id],
+        emit=progress_line,
+        journal=journal,
+        callbacks=args.callback_watch,
+    )
     job, outcome = final[created.job_id]
     if args.json and job is not None:
         ctx.out(to_json(job.raw))
@@ -398,6 +430,45 @@ def _extend_import(parser: argparse.ArgumentParser) -> None:
         help="skip the ranged GET that checks each media URL before sending",
     )
     parser.set_defaults(handler=_import_with_triage(parser.get_default("handler")))
+
+
+# --- --wait --callbacks HOST:PORT (issue 12) ------------------------------------------------
+
+
+def _with_callbacks(handler: Handler) -> Handler:
+    """Run a callback receiver around the submit and its wait, when `--callbacks` asks."""
+
+    async def run(args: argparse.Namespace, ctx: CliContext) -> int:
+        if args.callbacks is None:
+            if args.public_url:
+                raise UsageError("--public-url goes with --callbacks HOST:PORT")
+            return await call_handler(handler, args, ctx)
+        if not args.wait:
+            raise UsageError("--callbacks needs --wait: nothing would listen after the submit")
+        if args.callback_url:
+            raise UsageError("--callbacks sets the callback URL itself: drop --callback-url")
+        if problem := check_public_url(args.public_url):
+            raise UsageError(problem)
+        host, port = args.callbacks
+        public_url = args.public_url or ""
+        watch = CallbackWatch(clock=ctx.clock, host=host, port=port, public_url=public_url)
+        if watch.warning:
+            ctx.err(watch.warning)
+        try:
+            await watch.start()
+        except OSError as error:
+            # One clear line; the wait goes on by polling alone.
+            ctx.err(f"callbacks off: cannot listen on {host}:{port} ({error}); polling instead")
+            return await call_handler(handler, args, ctx)
+        ctx.err(f"callbacks: receiving at {watch.receiver.shown_url} (secret path hidden)")
+        args.callback_url, args.callback_watch = watch.callback_url, watch
+        try:
+            return await call_handler(handler, args, ctx)
+        finally:
+            await watch.stop()
+            ctx.err(f"callbacks {watch.receiver.describe()}")
+
+    return run
 
 
 # --- import --retry-failed / preflight (issue 11) ----------------------------------------

@@ -38,6 +38,7 @@ from tui.formatting import format_duration
 
 if TYPE_CHECKING:
     from tui.api.client import DescriptClient
+    from tui.callbacks.wiring import CallbackWatch
 
 # `jobs watch` is the client's only user: the scheduler's burst may use most of its limiter.
 WATCH_REQUESTS_PER_SECOND = 16
@@ -168,6 +169,7 @@ async def follow_jobs(
     interval: float | None = None,
     timeout: float | None = None,
     board: WatchBoard | None = None,
+    callbacks: CallbackWatch | None = None,
 ) -> dict[str, tuple[Job | None, str]]:
     """Print each job's changes until all have finished; returns id -> (last job, outcome).
 
@@ -176,7 +178,8 @@ async def follow_jobs(
     finds the jobs by list sweeps and GETs only what a sweep did not return; an id nobody
     knows (404 before it was ever read) raises `NotFoundError`. With a `journal`, each state
     read is journaled and a job gone is marked expired. `board` draws in place instead of
-    printing lines (`emit`, else stdout).
+    printing lines (`emit`, else stdout). With `callbacks`, jobs awaiting a callback get
+    only safety polls and an accepted callback re-reads its job at once.
     """
     follow = _Follow(ctx, journal, job_ids, json_lines=json_lines, emit=emit, board=board)
     try:
@@ -192,7 +195,11 @@ async def follow_jobs(
             policy = replace(
                 policy, first_interval=interval, max_interval=max(interval, policy.max_interval)
             )
-        scheduler = PollingScheduler(client, clock=ctx.clock, policy=policy)
+        floor = callbacks.expectations.poll_floor if callbacks is not None else None
+        scheduler = PollingScheduler(client, clock=ctx.clock, policy=policy, poll_floor=floor)
+        if callbacks is not None:
+            callbacks.attach(scheduler.poke)
+            follow.observers.append(callbacks.observe)
         await _schedule_until_finished(scheduler, ctx, follow, timeout)
     follow.redraw()
     result: dict[str, tuple[Job | None, str]] = {}
@@ -230,6 +237,8 @@ class _Follow:
         self.waiting = set(job_ids)
         self.last: dict[str, Job] = {}
         self.gone: set[str] = set()
+        # Others fed each scheduler batch (the callback expectations).
+        self.observers: list[Callable[[list[SchedulerEvent]], None]] = []
         self.link = ""
         self._said_link: tuple[str, datetime | None] | None = None
 
@@ -340,6 +349,8 @@ async def _schedule_until_finished(
             async for batch in events:
                 if follow.journal is not None:
                     follow.journal.record_events(batch)  # one transaction; "gone" -> expired
+                for observe in follow.observers:
+                    observe(batch)
                 for event in batch:
                     _handle_event(event, follow)
                 follow.redraw()

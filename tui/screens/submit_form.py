@@ -289,15 +289,24 @@ class SubmitFormScreen(Screen[JobCreated | None]):
             await clock.sleep(min(wait, 1.0))
         self.set_phase("sending")
         self.set_status(f"Sending the {self.KIND_LABEL}…")
+        # A running callback receiver (the session's): its secret URL, journaled cut.
+        callbacks = getattr(getattr(self.app, "session", None), "callbacks", None)
+        request = callbacks.with_url(request) if callbacks is not None else request
+        request_json, extra = request.to_json(), None
+        if callbacks is not None:
+            request_json, extra = callbacks.journaled(request_json, None)
         self.sent_request = request
         try:
             created = await submit_journaled(
                 getattr(self.app, "journal", None),
                 self.REQUEST_KIND.value,
-                request.to_json(),
+                request_json,
                 lambda: self.send(request),
+                extra=extra,
             )
         except OutcomeUnknownError as error:
+            if extra is not None:  # the panel shows what was sent: with the secret cut
+                error.request_json = request_json
             self.set_phase("blocked")
             self.set_status(
                 "Not resubmitting: the job may already exist. It is journaled; on the jobs "
@@ -320,6 +329,8 @@ class SubmitFormScreen(Screen[JobCreated | None]):
             self.set_status("Not created.")
             self._show_error(error)
             return
+        if extra is not None and callbacks is not None:
+            callbacks.expect(created.job_id)
         self.set_status(f"Created {created.job_id}.")
         self.dismiss(created)
 

@@ -81,9 +81,9 @@ def retry_after_text(snapshot: BudgetSnapshot, now: datetime) -> str:
     return f"⏳ Retry-After {seconds}s"
 
 
-PARTS = ("badge", "connection", "drive", "heard", "budgets", "retry")
+PARTS = ("badge", "connection", "drive", "heard", "budgets", "retry", "callbacks")
 # Parts that step aside, in this order, when even the compact words do not fit.
-DROPPABLE = ("drive", "heard")
+DROPPABLE = ("callbacks", "drive", "heard")
 READ_ONLY_BADGE = "READ-ONLY"
 # Each part is padded one cell on either side.
 PART_PADDING = 2
@@ -116,6 +116,8 @@ class StatusBar(Horizontal):
         # "polled 3 s ago · next in 5 s" (the link model's words) and whether it is stale.
         self._heard: tuple[str, bool] = ("not heard yet", False)
         self._budgets: tuple[BudgetSnapshot, datetime] | None = None
+        # The callback receiver's words ("on (3 received)"); "" while callbacks are not asked.
+        self._callbacks = ""
         #: True while the compact words are shown (the full ones do not fit).
         self.compact = False
 
@@ -157,6 +159,12 @@ class StatusBar(Horizontal):
         self._budgets = None if snapshot is None else (snapshot, now)
         self._refit()
 
+    def show_callbacks(self, words: str) -> None:
+        """`Session.callbacks_text()`: "on (3 received, 1 refused: ...)", "off (why)" or ""."""
+        if words != self._callbacks:
+            self._callbacks = words
+            self._refit()
+
     # -- words --------------------------------------------------------------------------
 
     def words(self, *, compact: bool) -> dict[str, str]:
@@ -183,7 +191,16 @@ class StatusBar(Horizontal):
             "heard": self._heard[0],
             "budgets": budgets,
             "retry": retry,
+            "callbacks": self._callbacks_words(compact),
         }
+
+    def _callbacks_words(self, compact: bool) -> str:
+        """`callbacks: on (3 received)`; compact `cb: on` (the counts step aside)."""
+        if not self._callbacks:
+            return ""
+        if compact:
+            return "cb: " + self._callbacks.split(" (")[0]
+        return f"callbacks: {self._callbacks}"
 
     def _refit(self) -> None:
         if not self.is_mounted:

@@ -248,6 +248,7 @@ class JobsScreen(JobActions):
         self.status_bar.show_heard(link.header_text(now), stale=link.is_stale(now))
         client = self.session.client
         self.status_bar.show_budgets(client.limits.snapshot() if client else None, now)
+        self.status_bar.show_callbacks(self.session.callbacks_text())  # issue 12
 
     def filter_description(self, *, compact: bool = False) -> str:
         """`Filter: state all · …   Sort: created ↓   34 of 34 jobs`; `compact` drops the
