@@ -27,10 +27,8 @@ from tui.commands import (
     TransportFactory,
     UsageError,
 )
-from tui.commands.output import describe_error
+from tui.commands.exits import PROG, error_lines, exit_code_for
 from tui.paths import demo_sandbox
-
-PROG = "descript-tui"
 
 # Seams for tests: an in-process transport (httpx.ASGITransport on the simulator) and a
 # virtual clock. None means real sockets and real time.
@@ -333,48 +331,6 @@ def _with_callbacks(connection: Any, args: argparse.Namespace | None) -> Any:
         callbacks_public_url=public_url or "",
     )
     return dataclasses.replace(connection, profile=profile)
-
-
-def exit_code_for(err: BaseException) -> int | None:
-    """The documented exit code for an error, or None for a bug (which should traceback)."""
-    from tui.api import errors
-    from tui.api.base_url import InvalidBaseUrlError
-    from tui.config import ConfigError
-    from tui.submissions import UnresolvedTwinError
-
-    # Order matters: the first class that matches wins (subclasses before their bases).
-    table: tuple[tuple[type[BaseException], ExitCode], ...] = (
-        (ConfigError, ExitCode.USAGE),
-        (InvalidBaseUrlError, ExitCode.USAGE),
-        (errors.InvalidRequestError, ExitCode.USAGE),
-        (UnresolvedTwinError, ExitCode.USAGE),
-        (errors.MissingTokenError, ExitCode.USAGE),
-        (errors.OutcomeUnknownError, ExitCode.NETWORK),
-        (errors.TransportError, ExitCode.NETWORK),
-        (errors.UnauthorizedError, ExitCode.UNAUTHORIZED),
-        (errors.ForbiddenError, ExitCode.UNAUTHORIZED),
-        (errors.RateLimitedError, ExitCode.RATE_LIMITED),
-        (errors.RetryAfterTooLong, ExitCode.RATE_LIMITED),
-        (errors.DescriptError, ExitCode.FAILURE),
-    )
-    return next((code for cls, code in table if isinstance(err, cls)), None)
-
-
-def error_lines(err: BaseException) -> list[str]:
-    """What to print for an error: an unknown outcome says how to check before resubmitting."""
-    from tui.api.errors import OutcomeUnknownError
-    from tui.config import ConfigError
-
-    if isinstance(err, OutcomeUnknownError):
-        return [
-            f"{err.method} {err.path} was sent but its answer never came: the job may or may "
-            "not have been created",
-            f"check with `{PROG} reconcile` before submitting again "
-            "(it was NOT resent, to avoid a duplicate job)",
-        ]
-    if isinstance(err, ConfigError):
-        return [str(err)]
-    return describe_error(err)
 
 
 if __name__ == "__main__":  # pragma: no cover

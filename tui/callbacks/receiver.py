@@ -16,7 +16,6 @@ ASGI app. No Textual import: the CLI's `listen` and the dashboard share this mod
 
 from __future__ import annotations
 
-import ipaddress
 import json
 import secrets
 from collections import Counter, deque
@@ -25,6 +24,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from tui.api.base_url import is_loopback_host
 from tui.api.clock import Clock, SystemClock
 
 #: Descript's payload is one job's JSON; a megabyte is far above any real one.
@@ -67,17 +67,6 @@ class ReceiverEvent:
 
 
 HintSink = Callable[[CallbackHint], Awaitable[None] | None]
-
-
-def is_loopback_host(host: str) -> bool:
-    """`localhost`, `127.x.y.z`, `::1` (brackets allowed): reachable from this machine only."""
-    name = host.strip().strip("[]").lower().rstrip(".")
-    if name == "localhost" or name.endswith(".localhost"):
-        return True
-    try:
-        return ipaddress.ip_address(name).is_loopback
-    except ValueError:
-        return False
 
 
 def bind_warning(host: str) -> str | None:

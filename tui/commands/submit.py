@@ -41,6 +41,7 @@ from tui.commands import (
     add_json_flag,
     worst_outcome_exit,
 )
+from tui.commands.exits import PROG, error_lines, exit_code_for
 from tui.commands.output import UploadProgress, clean, to_json
 from tui.commands.reading import read_job
 from tui.commands.triage import Handler, call_handler, resolve_ids
@@ -351,16 +352,12 @@ async def _submit(
         # exist. Say where it is remembered, unless that memory dies with this command.
         if journal.outcome_unknown_id is None or journal.in_memory:
             raise
-        from tui.cli import exit_code_for
-
         code = exit_code_for(error) or ExitCode.NETWORK
         raise CommandFailed(_outcome_unknown_message(ctx, error), ExitCode(code)) from error
 
 
 def _outcome_unknown_message(ctx: CliContext, error: BaseException) -> str:
     """The usual lines for the error, plus where the journal keeps it for reconciliation."""
-    from tui.cli import PROG, error_lines
-
     profile = ctx.connection().profile_name
     dashboard = PROG if ctx.profile is None else f"{PROG} --profile {profile}"
     lines = [
