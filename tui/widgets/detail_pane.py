@@ -36,6 +36,7 @@ from tui.formatting import (
     state_class,
     state_text,
 )
+from tui.triage.stalls import agent_settle_note
 
 
 def files_failed_first(job: Job) -> list[MediaFile]:
@@ -260,9 +261,14 @@ class DetailPane(VerticalScroll):
     def _render_agent(self, job: Job) -> None:
         agent = self.query_one("#detail-agent", Static)
         response = job.result.agent_response if job.result else None
-        agent.set_class(not response, "-hidden")
+        # Its first minute after success, an agent job's visual updates may still propagate.
+        note = agent_settle_note(job, self._now) if self._now is not None else None
+        agent.set_class(not (response or note), "-hidden")
+        text = Text(f"⏳ {note}\n" if note else "")
         if response:
-            agent.update(Text(f"Agent response:\n{response}"))
+            text.append(f"Agent response:\n{response}")
+        if response or note:
+            agent.update(text)
 
 
 def raw_json(job: Job) -> JSON:
