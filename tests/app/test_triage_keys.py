@@ -195,3 +195,60 @@ async def test_o_on_a_running_job_asks_and_without_a_display_copies_the_url(
         await until(pilot, lambda: app.clipboard == job.project_url)
         assert opened == []  # no display: nothing to open it in
         assert toasts(app, "No browser here to open it")
+
+
+async def test_ctrl_r_resubmits_only_the_failed_files_linked_both_ways(
+    sim_app: Any, sim_clock: Any, tmp_path: Path
+) -> None:
+    from tui.api.requests import ImportRequest, UrlMedia
+    from tui.journal import Journal
+    from tui.screens.import_form import ImportScreen
+    from tui.submissions import submit_journaled
+
+    from .conftest import advance_until, build_dashboard
+    from .form_host import screen_text
+
+    journal = Journal(tmp_path / "journal.sqlite3", profile="default", clock=sim_clock)
+    app = build_dashboard(sim_app, sim_clock, journal=journal)
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: loaded(app))
+        screen = app.jobs_screen
+        media = {
+            "ok.mp4": UrlMedia("https://media.example.com/ok.mp4"),
+            "slides.pdf": UrlMedia("https://media.example.com/slides.pdf"),
+        }
+        request = ImportRequest(add_media=media, project_name="Retry me")
+        created = await submit_journaled(
+            journal, "import", request.to_json(), lambda: app.client.import_media(request)
+        )
+        screen.track_created(created, job_type="import", project_name="Retry me")
+        original = created.job_id
+        await advance_until(
+            pilot,
+            sim_clock,
+            lambda: original in screen.board
+            and screen.board.row(original).job.outcome is Outcome.PARTIAL,
+            step=5,
+            limit=900,
+        )
+        screen.renderer.select_job(original)
+        await pilot.press("ctrl+r")
+        await until(pilot, lambda: isinstance(app.screen, ImportScreen))
+        form = app.screen
+        assert isinstance(form, ImportScreen)
+        await pilot.pause()
+        assert [e.name for e in form.media_entries()] == ["slides.pdf"]
+        assert form.build_request()[0].project_id == screen.board.row(original).job.project_id
+        await pilot.press("ctrl+s")
+        await until(pilot, lambda: app.screen is screen, rounds=400)
+        retry = screen.renderer.current_job_id()
+        assert retry is not None and retry != original
+        rows = {row.job_id: row for row in journal.load_jobs()}
+        assert rows[retry].extra == {"retry_of": original, "retried_files": ["slides.pdf"]}
+        assert screen.links_of(retry).retry_of == original
+        assert screen.links_of(original).retried_by == (retry,)
+        await pilot.press("d")
+        await pilot.pause()
+        assert screen.detail.job is not None and screen.detail.job.job_id == retry
+        assert f"Retry of {original}" in " ".join(screen_text(app).split())
+

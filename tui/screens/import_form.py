@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import replace
-from typing import ClassVar
+from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
 from rich.text import Text
@@ -24,17 +24,19 @@ from textual.widgets import Footer, Input, Select, Static
 
 from tui.api.base_url import is_loopback_host
 from tui.api.limits import RequestKind
-from tui.api.models import JobCreated
+from tui.api.models import JobCreated, Project
 from tui.api.requests import (
     TEAM_ACCESS_LEVELS,
     CompositionSpec,
     ImportRequest,
     MediaItem,
     Problem,
+    UrlMedia,
     language_problem,
 )
 from tui.screens.submit_form import SubmitFormScreen
 from tui.triage.preflight import UrlCheck, preflight_media
+from tui.triage.retry_failed import RetryPlan
 from tui.widgets.media_rows import MediaEntries, MediaEntry, MediaRows
 from tui.widgets.project_picker import ProjectPicker
 
@@ -84,8 +86,17 @@ class ImportScreen(SubmitFormScreen):
             self.sent = sent
             self.total = total
 
-    def __init__(self, *, preflight: Preflight | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        preflight: Preflight | None = None,
+        retry: RetryPlan | None = None,
+        project_name: str | None = None,
+    ) -> None:
         super().__init__()
+        #: Resubmitting only the failed files of a job: the form starts filled with them.
+        self.retry = retry
+        self.retry_project_name = project_name
         #: The rows of the request being sent, by media name (for upload progress).
         self._sending_rows: dict[str, str] = {}
         #: The URL check before sending; None: `preflight_media`, except against the
@@ -142,6 +153,39 @@ class ImportScreen(SubmitFormScreen):
         # The base class's own on_mount (validation, slot notice) runs too: Textual calls
         # the handler of every class in the MRO.
         self.query_one("#project-name", Input).focus()
+        if self.retry is not None:
+            self._prefill_retry(self.retry)
+
+    def _prefill_retry(self, plan: RetryPlan) -> None:
+        """The original job's project, and one row per failed file (its URL or path)."""
+        project_id = plan.request.project_id or ""
+        name = self.retry_project_name or project_id
+        self.query_one(ProjectPicker).pick(
+            Project(id=project_id, name=name, created_at=None, updated_at=None, raw={})
+        )
+        rows = self.query_one(MediaRows)
+        for index, (media_name, item) in enumerate(plan.request.add_media.items()):
+            source = item.url if isinstance(item, UrlMedia) else str(getattr(item, "path", ""))
+            if index == 0 and rows.rows:
+                row = rows.rows[0]
+                row.query_one(".media-source", Input).value = source
+                row.query_one(".media-name", Input).value = media_name
+            else:
+                rows.add_row(source, media_name)
+        count = len(plan.files)
+        files = f"{count} failed file{'s' if count != 1 else ''}"
+        self.query_one(".form-title", Static).update(
+            Text(f"Retry {files} of job {plan.original_job_id}")
+        )
+
+    def journal_extra(self, request: ImportRequest) -> dict[str, Any] | None:
+        """A retry links the new job to the original (`retry_of`, `retried_files`), as long
+        as it still sends only files the original failed on."""
+        plan = self.retry
+        names = tuple(request.add_media)
+        if plan is None or not names or not set(names) <= set(plan.files):
+            return None
+        return replace(plan, files=names).extra
 
     # -- the request the fields describe ------------------------------------------------
 

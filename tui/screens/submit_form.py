@@ -296,6 +296,7 @@ class SubmitFormScreen(Screen[JobCreated | None]):
                 self.REQUEST_KIND.value,
                 request.to_json(),
                 lambda: self.send(request),
+                extra=self.journal_extra(request),
             )
         except OutcomeUnknownError as error:
             self.set_phase("blocked")
@@ -322,6 +323,10 @@ class SubmitFormScreen(Screen[JobCreated | None]):
             return
         self.set_status(f"Created {created.job_id}.")
         self.dismiss(created)
+
+    def journal_extra(self, request: Any) -> dict[str, Any] | None:
+        """What the journal keeps beside the request (an import's retry link); None here."""
+        return None
 
     def _show_error(self, error: BaseException) -> None:
         panel = self.query_one("#submit-error", ErrorPanel)

@@ -36,6 +36,7 @@ from tui.formatting import (
     state_class,
     state_text,
 )
+from tui.triage.retry_failed import RetryLinks
 from tui.triage.stalls import agent_settle_note
 
 
@@ -155,6 +156,7 @@ class DetailPane(VerticalScroll):
         self.project_name: str | None = None
         #: The shown job is past retention (404): its fields are the last ones seen.
         self.expired = False
+        self.links: RetryLinks | None = None
         self._now: datetime | None = None
         #: The files in the per-file table, in the order shown (failed first).
         self.files_shown: list[MediaFile] = []
@@ -188,12 +190,15 @@ class DetailPane(VerticalScroll):
         project_name: str | None = None,
         *,
         expired: bool = False,
+        links: RetryLinks | None = None,
     ) -> None:
         """Render `job` (or the empty state); cheap to call again with the same job.
 
         `expired`: the API no longer knows it (404 past retention); the pane says so.
+        `links`: the import it retried, and the imports that retried it (from the journal).
         """
         self.job, self._now, self.project_name = job, now, project_name
+        self.links = links
         self.expired = expired and job is not None
         self._render_job()
 
@@ -230,6 +235,10 @@ class DetailPane(VerticalScroll):
             return
         now = self._now or datetime.now().astimezone()
         fields = job_fields(job, now, self.project_name, expired=self.expired)
+        if self.links is not None and self.links.retry_of:
+            fields.append(("Retry of", self.links.retry_of))
+        if self.links is not None and self.links.retried_by:
+            fields.append(("Retried by", ", ".join(self.links.retried_by)))
         self.query_one("#detail-fields", Static).update(_fields_table(fields))
         self._render_error(job)
         self._render_files(job)

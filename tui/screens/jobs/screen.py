@@ -73,6 +73,7 @@ class JobsScreen(JobTriage):
         Binding("F", "failures", "Failures", show=False),
         Binding("space", "toggle_mark", "Mark", show=False),
         Binding("exclamation_mark", "incident_report", "Report", key_display="!", show=False),
+        Binding("ctrl+r", "retry_failed", "Retry failed files", show=False),
         # The app's keys live here, not on the App, so they never fire while a form or a
         # modal is on top (a `q` typed with a Button focused must not quit the app).
         Binding("i", "app.import_media", "Import"),
@@ -295,7 +296,8 @@ class JobsScreen(JobTriage):
         row = self.board.get(job.job_id) if job is not None else None
         name = row.project_name if row is not None else None
         expired = row is not None and row.status is RowStatus.EXPIRED
-        detail.show(job, self.session.clock.now(), name, expired=expired)
+        links = self.links_of(job.job_id) if job is not None else None
+        detail.show(job, self.session.clock.now(), name, expired=expired, links=links)
 
     # -- messages ------------------------------------------------------------------------
 
@@ -337,6 +339,7 @@ class JobsScreen(JobTriage):
         session = self.session
         self.restore_ui_state(message.ui_state)
         restored = self.board.restore(message.rows, session.clock.now())
+        self.journal_rows.extend(row for row in message.rows if row.extra)  # retry links
         self.restored_rows = len(message.rows)
         self.show_order()
         self.want_project_names(row.job for row in self.board.rows())

@@ -13,15 +13,18 @@ import sys
 from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
 from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
 
 from textual import work
 
-from tui.api.models import Job
+from tui.api.models import JOB_TYPE_IMPORT, Job, JobCreated
 from tui.screens.jobs.actions import JobActions
 from tui.triage.cancel import CancelAnswer, summary
 from tui.triage.failures import group_failures
 from tui.triage.ids import resolve_job_id
 from tui.triage.report import incident_report, report_path
+from tui.triage.retry_failed import RetryError, RetryLinks, plan_retry, retry_links
 from tui.triage.stalls import StallThresholds, StallTracker
 
 # `F` lists the failures of this window (as `jobs failures` does by default).
@@ -37,6 +40,22 @@ class JobTriage(JobActions):
 
     def focus_job(self, job: Job, project_name: str | None = None) -> None:
         raise NotImplementedError  # the screen shows, selects and watches it
+
+    def track_created(
+        self, created: JobCreated, *, job_type: str | None, project_name: str | None
+    ) -> None:
+        raise NotImplementedError  # the screen shows it
+
+    @property
+    def journal_rows(self) -> list[Any]:
+        """The journal's rows as of the start, plus retries submitted since (retry links)."""
+        rows: list[Any] | None = getattr(self, "_journal_rows", None)
+        if rows is None:
+            rows = self._journal_rows = []
+        return rows
+
+    def links_of(self, job_id: str) -> RetryLinks:
+        return retry_links(job_id, self.journal_rows)
 
     @property
     def stall_tracker(self) -> StallTracker:
@@ -222,6 +241,41 @@ class JobTriage(JobActions):
         if journal is not None and not journal.in_memory:
             return journal.path.parent
         return Path.cwd()
+
+    # -- resubmit only what failed ----------------------------------------------------------
+
+    def action_retry_failed(self) -> None:
+        """`ctrl+r`: the import form with just the failed files of this import, same project."""
+        job = self.selected_job()
+        if job is None:
+            self.notify("Select a partial or failed import first.", severity="warning")
+            return
+        if self.can_change("import"):
+            self.open_retry(job)
+
+    @work(group="retry", exit_on_error=False)
+    async def open_retry(self, job: Job) -> None:
+        journal = self.session.journal
+        rows = (await self.journal_write(journal.load_jobs) or []) if journal is not None else []
+        row = next((r for r in rows if r.job_id == job.job_id), None)
+        try:
+            plan = plan_retry(job, row.request if row else None, row.extra if row else None)
+        except RetryError as error:
+            self.notify(str(error), title="Cannot retry", severity="warning", markup=False)
+            return
+        from tui.screens.import_form import ImportScreen
+
+        name = self.board.row(job.job_id).project_name if job.job_id in self.board else None
+        form = ImportScreen(retry=plan, project_name=name)
+
+        def sent(created: JobCreated | None) -> None:
+            if created is None:
+                return
+            extra = form.journal_extra(form.sent_request)
+            self.journal_rows.append(SimpleNamespace(job_id=created.job_id, extra=extra))
+            self.track_created(created, job_type=JOB_TYPE_IMPORT, project_name=name)
+
+        self.app.push_screen(form, sent)
 
     # -- opening a project -------------------------------------------------------------------
 
