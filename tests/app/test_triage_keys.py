@@ -252,3 +252,32 @@ async def test_ctrl_r_resubmits_only_the_failed_files_linked_both_ways(
         assert screen.detail.job is not None and screen.detail.job.job_id == retry
         assert f"Retry of {original}" in " ".join(screen_text(app).split())
 
+
+
+async def test_a_just_finished_agent_job_says_to_wait_a_minute_then_stops_saying_it(
+    sim_world: World, sim_app: Any, sim_clock: Any, make_dashboard: Any
+) -> None:
+    from tui.triage.stalls import AGENT_SETTLE_NOTE
+
+    from .conftest import advance_until
+    from .form_host import screen_text
+
+    user = demo_user(sim_world)
+    agent = sim_world.submit_agent(
+        user, {"project_name": "Settle", "prompt": "tidy up"}, queued_s=1, run_s=30
+    )
+    app = make_dashboard(sim_app)
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: loaded(app))
+        screen = app.jobs_screen
+        screen.renderer.select_job(agent.job_id)
+        await pilot.press("d")
+        await advance_until(
+            pilot, sim_clock, lambda: screen.board.row(agent.job_id).job.is_finished, limit=120
+        )
+        await pilot.pause()
+        assert AGENT_SETTLE_NOTE[:40] in " ".join(screen_text(app).split())
+        await advance(pilot, sim_clock, 61, step=5)
+        screen.triage_tick()  # the app's 5 s tick runs on wall time
+        await pilot.pause()
+        assert AGENT_SETTLE_NOTE[:40] not in " ".join(screen_text(app).split())
