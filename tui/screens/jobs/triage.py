@@ -19,6 +19,7 @@ from typing import Any
 from textual import work
 
 from tui.api.models import JOB_TYPE_IMPORT, Job, JobCreated
+from tui.live.rows import RowStatus
 from tui.screens.jobs.actions import JobActions
 from tui.triage.cancel import CancelAnswer, summary
 from tui.triage.failures import group_failures
@@ -81,6 +82,10 @@ class JobTriage(JobActions):
             if row is None or (row.job.is_finished and row.stalled_since is None):
                 continue  # nothing to judge and nothing to clear
             job = row.job
+            if row.status is not RowStatus.LIVE:  # expired or a placeholder: not judged
+                if row.stalled_since is not None:
+                    verdicts[job.job_id] = None
+                continue
             stall, new = self.stall_tracker.observe(job, now)
             verdicts[job.job_id] = stall.since if stall is not None else None
             if stall is not None and new:
