@@ -281,3 +281,18 @@ async def test_a_just_finished_agent_job_says_to_wait_a_minute_then_stops_saying
         screen.triage_tick()  # the app's 5 s tick runs on wall time
         await pilot.pause()
         assert AGENT_SETTLE_NOTE[:40] not in " ".join(screen_text(app).split())
+
+
+async def test_the_settings_screen_shows_the_stall_thresholds_and_the_board_uses_them(
+    demo_app: Any, make_dashboard: Any
+) -> None:
+    app = make_dashboard(demo_app)
+    async with app.run_test(size=(150, 60)) as pilot:
+        await until(pilot, lambda: loaded(app))
+        thresholds = app.jobs_screen.stall_tracker.thresholds
+        assert (thresholds.running_minutes, thresholds.queued_minutes) == (10.0, 5.0)
+        await pilot.press("comma")
+        await pilot.pause()
+        shown = " ".join(str(hint.render()) for hint in app.screen.query(".field-hint"))
+        assert "may stand still before it shows ⏸ stalled" in shown
+        assert "may stay queued before it shows ⏸ stalled" in shown
