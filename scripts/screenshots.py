@@ -349,6 +349,35 @@ async def cancel_done(pilot: Pilot[Any], app: DescriptApp, scene: Scene) -> None
     await until(pilot, lambda: getattr(app.screen, "phase", None) == "done")
 
 
+async def goto_prompt(pilot: Pilot[Any], app: DescriptApp, scene: Scene) -> None:
+    # The short id of a partial import further down, as pasted from a ticket.
+    board = app.jobs_screen.board
+    job_id = next(i for i in board.shown_ids() if board.row(i).job.outcome is Outcome.PARTIAL)
+    await pilot.press("colon", *job_id.rsplit("-", 1)[-1][:8])
+
+
+async def failures(pilot: Pilot[Any], app: DescriptApp, scene: Scene) -> None:
+    await pilot.press("F")
+    await until(pilot, lambda: app.screen.query("#failures-tree").first() is not None)
+    await pilot.press("enter")  # the first group unfolds to its jobs
+
+
+async def bulk_cancel_done(pilot: Pilot[Any], app: DescriptApp, scene: Scene) -> None:
+    screen = app.jobs_screen
+    live = [i for i in screen.board.shown_ids() if not screen.board.row(i).job.is_finished]
+    for job_id in live[:3]:
+        screen.table.select_job(job_id)
+        await pilot.press("space")
+    await pilot.press("c")
+    await until(pilot, lambda: getattr(app.screen, "phase", None) == "ask")
+    await pilot.press("y")
+    await until(pilot, lambda: getattr(app.screen, "phase", None) == "done")
+
+
+async def stalled(pilot: Pilot[Any], app: DescriptApp, scene: Scene) -> None:
+    await pilot.press("5")
+
+
 async def failing_calls(app: DescriptApp) -> None:
     """A few calls a user could get wrong, so the log has errors to show."""
     client = app.client
@@ -497,6 +526,16 @@ SHOTS: dict[str, Shot] = {
     "rate-limited": Shot(
         "A 429 storm: the header counts down the server's Retry-After.", rate_limited
     ),
+    "goto": Shot(": go to any job: a full id, the short id from the table, or a URL.", goto_prompt),
+    "failures": Shot(
+        "F: every failure of the last 7 days, grouped by error message, each group unfolding.",
+        failures,
+    ),
+    "bulk-cancel": Shot(
+        "space marks rows, c cancels them all: each job's answer in one summary.",
+        bulk_cancel_done,
+    ),
+    "stalled": Shot("Key 5: jobs that stopped moving, ⏸ with how long.", stalled),
 }
 
 

@@ -133,6 +133,14 @@ class Profile:
         "Where Descript reaches that receiver, e.g. the HTTPS address of a reverse proxy or "
         "tunnel to it; empty: http://HOST:PORT",
     )
+    stall_running_minutes: float = setting(
+        10.0,
+        "Minutes a running job's progress may stand still before it shows ⏸ stalled",
+        minimum=1.0,
+    )
+    stall_queued_minutes: float = setting(
+        5.0, "Minutes a job may stay queued before it shows ⏸ stalled", minimum=1.0
+    )
 
     def poll_policy(self) -> Any:
         """The scheduler's `PollPolicy` with this profile's intervals (pass `discover` too)."""

@@ -541,3 +541,42 @@ async def test_ctrl_o_then_a_letter_jumps_like_alt_and_escape_stays_put(
         source = first_row(screen).query_one(".media-source", Input)
         assert app.focused is source and shown_whole(screen, source)
         assert source.value == ""  # the letter jumped, it was not typed
+
+
+async def test_preflight_warns_beside_the_url_row_and_a_second_import_sends_anyway(
+    sim_app: Any, sim_world: World, sim_clock: Any
+) -> None:
+    from collections.abc import Mapping
+
+    import httpx
+
+    from tui.api.requests import MediaItem
+    from tui.triage.preflight import UrlCheck, preflight_media
+
+    # The media host answers 200 without Range support: the import would fail later.
+    media_host = httpx.MockTransport(
+        lambda request: httpx.Response(200, headers={"content-type": "video/mp4"}, content=b"x")
+    )
+    checked: list[list[str]] = []
+
+    async def preflight(add_media: Mapping[str, MediaItem]) -> Mapping[str, UrlCheck]:
+        checked.append(list(add_media))
+        return await preflight_media(add_media, transport=media_host)
+
+    app = FormHost(make_client(sim_app, sim_clock), sim_clock)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = ImportScreen(preflight=preflight)
+        app.open(screen)
+        await settle(pilot, lambda: screen.is_mounted and bool(screen.query("#submit")))
+        screen.query_one("#project-name", Input).value = "Preflight"
+        first_row(screen).query_one(".media-source", Input).value = "https://cdn.example.com/ep.mp4"
+        await pilot.pause()
+        await pilot.click("#submit")
+        await settle(pilot, lambda: bool(screen.preflight_warnings))
+        row_text = str(first_row(screen).query_one(".media-problem", Static).render())
+        assert "⚠" in row_text and "Range" in row_text
+        assert import_posts(sim_app) == []  # warned, not sent
+        await pilot.press("ctrl+s")
+        await settle(pilot, lambda: bool(app.results))
+    assert checked == [["ep.mp4"]]  # checked once, then sent anyway
+    assert [r["status"] for r in import_posts(sim_app)] == [201]

@@ -40,6 +40,8 @@ class Row:
     status: RowStatus = RowStatus.LIVE
     project_name: str | None = None
     watched: bool = False
+    stalled_since: datetime | None = None
+    marked: bool = False
 
 
 class ListSource:

@@ -6,6 +6,7 @@ import itertools
 from collections.abc import Iterable
 from typing import Any
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from textual.message import Message
@@ -528,7 +529,10 @@ async def test_an_unexpected_worker_error_becomes_a_notification(
         assert app.jobs_screen.table.row_count == 0
 
 
-async def test_copy_and_open_the_project_url(demo_app: Any, make_dashboard: Any) -> None:
+async def test_copy_and_open_the_project_url(
+    demo_app: Any, make_dashboard: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DISPLAY", ":0")  # a browser can show up
     app = make_dashboard(demo_app)
     opened: list[str] = []
     app.open_url = lambda url, **_: opened.append(url)  # type: ignore[method-assign]
@@ -539,7 +543,9 @@ async def test_copy_and_open_the_project_url(demo_app: Any, make_dashboard: Any)
         await pilot.press("y")
         assert app.clipboard == job.project_url
         await pilot.press("o")
-        assert opened == [job.project_url]
+        if not job.is_finished:  # a running job's project asks first (ConfirmOpenScreen)
+            await pilot.press("y")
+        await until(pilot, lambda: opened == [job.project_url])
 
 
 async def test_read_only_refuses_changes_with_a_reason(demo_app: Any, make_dashboard: Any) -> None:

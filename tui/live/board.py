@@ -34,6 +34,11 @@ class JobRow:
     status: RowStatus
     project_name: str | None
     watched: bool
+    #: When a stalled job last moved (None: moving, finished, or not judged); the screen's
+    #: `StallTracker` decides, the table shows how long.
+    stalled_since: datetime | None = None
+    #: Marked with space for a bulk action (bulk cancel).
+    marked: bool = False
 
 
 @dataclass(frozen=True)
@@ -41,10 +46,11 @@ class Changes:
     """What one call changed, for the screen to render and nothing more.
 
     `changed` maps a job id to the JobRow fields that differ ("job", "status",
-    "project_name", "watched"). `order_changed`: a row joined, left or moved in the filtered
-    order (the table re-reads its length and positions). `finished`: jobs that reached a
-    terminal state; `watch_ended`: rows whose watch ended because they finished or expired
-    (the user asked to be told); `expired`: rows the API stopped knowing (404).
+    "project_name", "watched", "stalled_since", "marked"). `order_changed`: a row joined,
+    left or moved in the filtered order (the table re-reads its length and positions).
+    `finished`: jobs that reached a terminal state; `watch_ended`: rows whose watch ended
+    because they finished or expired (the user asked to be told); `expired`: rows the API
+    stopped knowing (404).
     """
 
     added: frozenset[str] = frozenset()
@@ -206,10 +212,23 @@ class Board:
         ids = [key[2] for key in self._order]
         return ids[::-1] if self._sort.reverse else ids
 
-    def passes(self, job: Job, status: RowStatus = RowStatus.LIVE) -> bool:
+    def passes(
+        self, job: Job, status: RowStatus = RowStatus.LIVE, *, stalled: bool = False
+    ) -> bool:
         """Whether the filter in force would show `job` (an expired job counts as stopped)."""
         name = self.project_names.get(job.project_id or "")
-        return self._filter.matches(job, name, expired=status is RowStatus.EXPIRED)
+        return self._filter.matches(
+            job, name, expired=status is RowStatus.EXPIRED, stalled=stalled
+        )
+
+    def _row_passes(self, row: JobRow) -> bool:
+        return self.passes(row.job, row.status, stalled=row.stalled_since is not None)
+
+    def marked_ids(self) -> list[str]:
+        """The rows marked for a bulk action, in the table's order (shown or not)."""
+        marked = {job_id for job_id, row in self._rows.items() if row.marked}
+        shown = [job_id for job_id in self.shown_ids() if job_id in marked]
+        return shown + sorted(marked.difference(shown))
 
     # -- changes -------------------------------------------------------------------------
 
@@ -246,6 +265,25 @@ class Board:
         row = self._rows.get(job_id)
         if row is not None and row.watched != watched:
             self._replace(replace(row, watched=watched), {"watched"}, out)
+        return out.freeze()
+
+    def set_stalled(self, verdicts: Mapping[str, datetime | None]) -> Changes:
+        """The stall tracker's verdicts: job id -> since when it has not moved (None: moving
+        again, or finished)."""
+        out = _Collect()
+        for job_id, since in verdicts.items():
+            row = self._rows.get(job_id)
+            if row is not None and row.stalled_since != since:
+                self._replace(replace(row, stalled_since=since), {"stalled_since"}, out)
+        return out.freeze()
+
+    def set_marked(self, job_ids: Iterable[str], marked: bool) -> Changes:
+        """Mark or unmark rows for a bulk action."""
+        out = _Collect()
+        for job_id in job_ids:
+            row = self._rows.get(job_id)
+            if row is not None and row.marked != marked:
+                self._replace(replace(row, marked=marked), {"marked"}, out)
         return out.freeze()
 
     def learn_project_names(self, names: Mapping[str, str]) -> Changes:
@@ -351,7 +389,7 @@ class Board:
         if old.project_name != name:
             fields.add("project_name")
         if fields:
-            self._replace(JobRow(job, status, name, old.watched), fields, out)
+            self._replace(replace(old, job=job, status=status, project_name=name), fields, out)
 
     def _replace(self, row: JobRow, fields: set[str], out: _Collect) -> None:
         job_id = row.job.job_id
@@ -377,7 +415,7 @@ class Board:
         """Keep the row's key in the index where the filter and sort put it."""
         job_id = row.job.job_id
         old_key = self._keys.get(job_id)
-        if not self.passes(row.job, row.status):
+        if not self._row_passes(row):
             if old_key is not None:
                 self._unplace(job_id, out)
             return
@@ -407,6 +445,6 @@ class Board:
         self._keys = {
             job_id: key(row.job)
             for job_id, row in self._rows.items()
-            if self.passes(row.job, row.status)
+            if self._row_passes(row)
         }
         self._order = sorted(self._keys.values())

@@ -21,6 +21,8 @@ STATE_FILTERS: dict[str, frozenset[Outcome] | None] = {
     "running": frozenset({Outcome.QUEUED, Outcome.RUNNING}),
     "failed": frozenset({Outcome.FAILED}),
     "partial": frozenset({Outcome.PARTIAL}),
+    # Queued or running but not moving (the board's stall tracker says which).
+    "stalled": frozenset({Outcome.QUEUED, Outcome.RUNNING}),
 }
 TYPE_FILTERS: tuple[str, ...] = ("all", *JOB_TYPE_BY_KIND)
 
@@ -49,8 +51,18 @@ class JobFilter:
     project_id: str | None = None
     text: str = ""
 
-    def matches(self, job: Job, project_name: str | None = None, *, expired: bool = False) -> bool:
-        """`expired`: the API no longer knows the job; whatever it last said, it has stopped."""
+    def matches(
+        self,
+        job: Job,
+        project_name: str | None = None,
+        *,
+        expired: bool = False,
+        stalled: bool = False,
+    ) -> bool:
+        """`expired`: the API no longer knows the job; whatever it last said, it has stopped.
+        `stalled`: the row's stall tracker found it not moving (the "stalled" state)."""
+        if self.state == "stalled" and (not stalled or expired):
+            return False
         outcomes = STATE_FILTERS.get(self.state)
         outcome = job.outcome
         if expired and not job.is_finished:

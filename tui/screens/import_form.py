@@ -9,28 +9,34 @@ the POST, each row showing its progress. Dismisses with the `JobCreated`, or Non
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import replace
-from typing import ClassVar
+from typing import Any, ClassVar
+from urllib.parse import urlsplit
 
 from rich.text import Text
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.message import Message
 from textual.widgets import Footer, Input, Select, Static
 
+from tui.api.base_url import is_loopback_host
 from tui.api.limits import RequestKind
-from tui.api.models import JobCreated
+from tui.api.models import JobCreated, Project
 from tui.api.requests import (
     TEAM_ACCESS_LEVELS,
     CompositionSpec,
     ImportRequest,
+    MediaItem,
     Problem,
+    UrlMedia,
     language_problem,
 )
 from tui.screens.submit_form import SubmitFormScreen
+from tui.triage.preflight import UrlCheck, preflight_media
+from tui.triage.retry_failed import RetryPlan
 from tui.widgets.media_rows import MediaEntries, MediaEntry, MediaRows
 from tui.widgets.project_picker import ProjectPicker
 
@@ -40,6 +46,9 @@ TEAM_ACCESS_HELP = {
     "view": "view: members can only view",
     "none": "none: private to you (the API's default)",
 }
+
+#: Checks each media URL before an import is sent: media name -> its check (issue 11).
+Preflight = Callable[[Mapping[str, MediaItem]], Awaitable[Mapping[str, UrlCheck]]]
 
 # Fields outside the media rows, each with a place for its problems.
 _FIELD_PROBLEMS = ("project_name", "project", "team_access", "language", "media", "composition")
@@ -77,10 +86,25 @@ class ImportScreen(SubmitFormScreen):
             self.sent = sent
             self.total = total
 
-    def __init__(self) -> None:
+    def __init__(
+        self,
+        *,
+        preflight: Preflight | None = None,
+        retry: RetryPlan | None = None,
+        project_name: str | None = None,
+    ) -> None:
         super().__init__()
+        #: Resubmitting only the failed files of a job: the form starts filled with them.
+        self.retry = retry
+        self.retry_project_name = project_name
         #: The rows of the request being sent, by media name (for upload progress).
         self._sending_rows: dict[str, str] = {}
+        #: The URL check before sending; None: `preflight_media`, except against the
+        #: simulator (on loopback or in-process), whose media URLs are not real.
+        self.preflight = preflight
+        #: Preflight warnings by media name, for the URLs they were found for.
+        self.preflight_warnings: dict[str, str] = {}
+        self._preflighted: tuple[tuple[str, str], ...] | None = None
 
     def compose(self) -> ComposeResult:
         yield Static(Text("Import media"), classes="form-title")
@@ -129,6 +153,39 @@ class ImportScreen(SubmitFormScreen):
         # The base class's own on_mount (validation, slot notice) runs too: Textual calls
         # the handler of every class in the MRO.
         self.query_one("#project-name", Input).focus()
+        if self.retry is not None:
+            self._prefill_retry(self.retry)
+
+    def _prefill_retry(self, plan: RetryPlan) -> None:
+        """The original job's project, and one row per failed file (its URL or path)."""
+        project_id = plan.request.project_id or ""
+        name = self.retry_project_name or project_id
+        self.query_one(ProjectPicker).pick(
+            Project(id=project_id, name=name, created_at=None, updated_at=None, raw={})
+        )
+        rows = self.query_one(MediaRows)
+        for index, (media_name, item) in enumerate(plan.request.add_media.items()):
+            source = item.url if isinstance(item, UrlMedia) else str(getattr(item, "path", ""))
+            if index == 0 and rows.rows:
+                row = rows.rows[0]
+                row.query_one(".media-source", Input).value = source
+                row.query_one(".media-name", Input).value = media_name
+            else:
+                rows.add_row(source, media_name)
+        count = len(plan.files)
+        files = f"{count} failed file{'s' if count != 1 else ''}"
+        self.query_one(".form-title", Static).update(
+            Text(f"Retry {files} of job {plan.original_job_id}")
+        )
+
+    def journal_extra(self, request: ImportRequest) -> dict[str, Any] | None:
+        """A retry links the new job to the original (`retry_of`, `retried_files`), as long
+        as it still sends only files the original failed on."""
+        plan = self.retry
+        names = tuple(request.add_media)
+        if plan is None or not names or not set(names) <= set(plan.files):
+            return None
+        return replace(plan, files=names).extra
 
     # -- the request the fields describe ------------------------------------------------
 
@@ -194,12 +251,57 @@ class ImportScreen(SubmitFormScreen):
             widget = self.query_one(f"#problem-{field}", Static)
             widget.update(Text("\n".join(messages)))
             widget.set_class(bool(messages), "-shown")
+        if self._preflighted == self._url_key():
+            for name, warning in self.preflight_warnings.items():
+                by_media[name.strip().lower()].append(f"⚠ {warning}")
         rows = self.query_one(MediaRows)
         names = {entry.row_id: entry.name for entry in self.media_entries()}
         for row in rows.rows:
             name = names.get(row.id or "")
             messages = by_media.get(name.strip().lower(), []) if name is not None else []
             row.show_problems(list(dict.fromkeys(messages)))
+
+    # -- the URL preflight (issue 11) ------------------------------------------------------
+
+    def _url_key(self) -> tuple[tuple[str, str], ...]:
+        return tuple((e.name, repr(e.item)) for e in self.media_entries())
+
+    def _checker(self) -> Preflight | None:
+        if self.preflight is not None:
+            return self.preflight
+        host = urlsplit(str(getattr(self.client, "base_url", ""))).hostname or ""
+        if is_loopback_host(host) or host.endswith(".local"):
+            return None  # the simulator fetches nothing: its media URLs are not real
+        return preflight_media
+
+    def action_submit(self) -> None:
+        """Check the URLs first; with warnings shown, a second Import sends anyway."""
+        if self.phase != "editing" or self.problems:
+            super().action_submit()
+            return
+        checker = self._checker()
+        if checker is None or self._preflighted == self._url_key():
+            super().action_submit()  # checked already (and warned): send anyway
+            return
+        request, _ = self.build_request()
+        self.run_preflight(checker, request)
+
+    @work(exclusive=True, group="preflight", exit_on_error=False)
+    async def run_preflight(self, checker: Preflight, request: ImportRequest) -> None:
+        self.set_status("Checking the media URLs (one ranged GET each)…")
+        key = self._url_key()
+        checks = await checker(dict(request.add_media.items()))
+        self.preflight_warnings = {n: c.warning for n, c in checks.items() if not c.ok}
+        self._preflighted = key
+        if not self.preflight_warnings:
+            super().action_submit()
+            return
+        self.revalidate()  # shows the warnings beside their rows
+        count = len(self.preflight_warnings)
+        self.set_status(
+            f"{count} URL{'s' if count != 1 else ''} may fail to import (imports need URLs "
+            "that support Range requests): press Import again to send anyway."
+        )
 
     async def send(self, request: ImportRequest) -> JobCreated:
         self._sending_rows = {entry.name: entry.row_id for entry in self.media_entries()}

@@ -292,9 +292,9 @@ class SubmitFormScreen(Screen[JobCreated | None]):
         # A running callback receiver (the session's): its secret URL, journaled cut.
         callbacks = getattr(getattr(self.app, "session", None), "callbacks", None)
         request = callbacks.with_url(request) if callbacks is not None else request
-        request_json, extra = request.to_json(), None
+        request_json, extra = request.to_json(), self.journal_extra(request)
         if callbacks is not None:
-            request_json, extra = callbacks.journaled(request_json, None)
+            request_json, extra = callbacks.journaled(request_json, extra)
         self.sent_request = request
         try:
             created = await submit_journaled(
@@ -305,7 +305,7 @@ class SubmitFormScreen(Screen[JobCreated | None]):
                 extra=extra,
             )
         except OutcomeUnknownError as error:
-            if extra is not None:  # the panel shows what was sent: with the secret cut
+            if callbacks is not None:  # the panel shows what was sent: with the secret cut
                 error.request_json = request_json
             self.set_phase("blocked")
             self.set_status(
@@ -333,6 +333,10 @@ class SubmitFormScreen(Screen[JobCreated | None]):
             callbacks.expect(created.job_id)
         self.set_status(f"Created {created.job_id}.")
         self.dismiss(created)
+
+    def journal_extra(self, request: Any) -> dict[str, Any] | None:
+        """What the journal keeps beside the request (an import's retry link); None here."""
+        return None
 
     def _show_error(self, error: BaseException) -> None:
         panel = self.query_one("#submit-error", ErrorPanel)

@@ -36,6 +36,8 @@ from tui.formatting import (
     state_class,
     state_text,
 )
+from tui.triage.retry_failed import RetryLinks
+from tui.triage.stalls import agent_settle_note
 
 # The pane's width beside the table, as a share of the screen: `<`/`>` step through these,
 # and the journal's UI state keeps the choice (jobs.tcss has a `#detail.-wNN` rule for each
@@ -179,6 +181,7 @@ class DetailPane(VerticalScroll):
         self.project_name: str | None = None
         #: The shown job is past retention (404): its fields are the last ones seen.
         self.expired = False
+        self.links: RetryLinks | None = None
         self._now: datetime | None = None
         #: The files in the per-file table, in the order shown (failed first).
         self.files_shown: list[MediaFile] = []
@@ -223,12 +226,15 @@ class DetailPane(VerticalScroll):
         project_name: str | None = None,
         *,
         expired: bool = False,
+        links: RetryLinks | None = None,
     ) -> None:
         """Render `job` (or the empty state); cheap to call again with the same job.
 
         `expired`: the API no longer knows it (404 past retention); the pane says so.
+        `links`: the import it retried, and the imports that retried it (from the journal).
         """
         self.job, self._now, self.project_name = job, now, project_name
+        self.links = links
         self.expired = expired and job is not None
         self._render_job()
 
@@ -265,6 +271,10 @@ class DetailPane(VerticalScroll):
             return
         now = self._now or datetime.now().astimezone()
         fields = job_fields(job, now, self.project_name, expired=self.expired)
+        if self.links is not None and self.links.retry_of:
+            fields.append(("Retry of", self.links.retry_of))
+        if self.links is not None and self.links.retried_by:
+            fields.append(("Retried by", ", ".join(self.links.retried_by)))
         width = self.scrollable_content_region.width or None  # 0 before the first layout
         self.query_one("#detail-fields", Static).update(_fields_table(fields, width))
         self._render_error(job)
@@ -297,9 +307,14 @@ class DetailPane(VerticalScroll):
     def _render_agent(self, job: Job) -> None:
         agent = self.query_one("#detail-agent", Static)
         response = job.result.agent_response if job.result else None
-        agent.set_class(not response, "-hidden")
+        # Its first minute after success, an agent job's visual updates may still propagate.
+        note = agent_settle_note(job, self._now) if self._now is not None else None
+        agent.set_class(not (response or note), "-hidden")
+        text = Text(f"⏳ {note}\n" if note else "")
         if response:
-            agent.update(Text(f"Agent response:\n{response}"))
+            text.append(f"Agent response:\n{response}")
+        if response or note:
+            agent.update(text)
 
 
 def raw_json(job: Job) -> JSON:

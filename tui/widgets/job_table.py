@@ -50,6 +50,7 @@ from tui.formatting import (
     state_text,
 )
 from tui.live.rows import ROW_STATUS_WORDS, RowStatus
+from tui.triage.stalls import STALLED_SYMBOL
 
 # (key, header, width): fixed widths so a change never re-measures a column. Label and
 # Project start at these widths and then share whatever the table's width leaves (FLEX).
@@ -80,10 +81,19 @@ COLUMN_HEADERS: dict[str, str] = {key: header for key, header, _ in COLUMNS}
 # type too: a job_type this client does not know, `transcode/legacy`, shows as `transc…`).
 _COLOURED = frozenset({"state", "progress"})
 _ELLIPSIS = frozenset({"type", "label", "project"})
-# Cells that move with the clock alone (refresh_ages re-reads only rows whose text moved).
-_TIME_COLUMNS = (COLUMN_KEYS.index("created"), COLUMN_KEYS.index("age"))
+# Cells that move with the clock alone (refresh_ages re-reads only rows whose text moved);
+# a stalled row's state cell counts how long it has not moved.
+_TIME_COLUMNS = (
+    COLUMN_KEYS.index("state"),
+    COLUMN_KEYS.index("created"),
+    COLUMN_KEYS.index("age"),
+)
 
 WATCHED_MARK = "◆"
+# A row marked with space for a bulk action (it takes the watch mark's cell).
+MARKED_MARK = "●"
+# The state cell of a stalled row, and its colour class.
+STALLED_CLASS = "state--stalled"
 # Their colour class; a live row is coloured by its outcome (`state_class`).
 STATUS_CLASSES: dict[RowStatus, str] = {
     RowStatus.EXPIRED: "state--expired",
@@ -105,6 +115,10 @@ class JobRowView(Protocol):
     def project_name(self) -> str | None: ...
     @property
     def watched(self) -> bool: ...
+    @property
+    def stalled_since(self) -> datetime | None: ...
+    @property
+    def marked(self) -> bool: ...
 
 
 class RowSource(Protocol):
@@ -192,14 +206,33 @@ class ColumnLayout:
 # -- cells (pure) --------------------------------------------------------------------------
 
 
+def stalled_text(since: datetime, now: datetime) -> str:
+    """`⏸ stall 12m`: how long a row has not moved, in the state column's 11 cells."""
+    minutes = max(0, int((now - since).total_seconds() // 60))
+    if minutes < 60:
+        span = f"{minutes}m"
+    elif minutes < 48 * 60:
+        span = f"{minutes // 60}h"
+    else:
+        span = f"{minutes // (24 * 60)}d"
+    return f"{STALLED_SYMBOL} stall {span}"
+
+
+def is_stalled(row: JobRowView) -> bool:
+    return row.stalled_since is not None and row.status is RowStatus.LIVE
+
+
 def row_values(row: JobRowView, now: datetime) -> tuple[str, ...]:
     """The plain text of every cell of a row, in COLUMNS order."""
     job = row.job
-    mark = WATCHED_MARK if row.watched else " "
+    mark = MARKED_MARK if row.marked else WATCHED_MARK if row.watched else " "
+    state = ROW_STATUS_WORDS.get(row.status) or state_text(job.outcome)
+    if row.stalled_since is not None and is_stalled(row):
+        state = stalled_text(row.stalled_since, now)
     return (
         f"{mark}{job.short_id}",
         job.kind,
-        ROW_STATUS_WORDS.get(row.status) or state_text(job.outcome),
+        state,
         progress_text(job, width=PROGRESS_BAR_WIDTH),
         job_label(job),
         row.project_name or short_project(job.project_id),
@@ -211,6 +244,8 @@ def row_values(row: JobRowView, now: datetime) -> tuple[str, ...]:
 
 def row_state_class(row: JobRowView) -> str:
     """The colour class of a row's state and progress cells."""
+    if is_stalled(row):
+        return STALLED_CLASS
     return STATUS_CLASSES.get(row.status) or state_class(row.job.outcome)
 
 
@@ -240,6 +275,7 @@ def cells_strip(
 _STATE_CLASS_NAMES = {
     *(state_class(outcome) for outcome in Outcome),
     *STATUS_CLASSES.values(),
+    STALLED_CLASS,
 }
 
 

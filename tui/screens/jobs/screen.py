@@ -20,14 +20,15 @@ from textual.containers import Horizontal
 from textual.widgets import Input, Static
 
 from tui.api.link import JobEvent, WalkEvent
-from tui.api.models import Job, JobCreated, Outcome
+from tui.api.models import JOB_TYPE_AGENT, Job, JobCreated, Outcome
 from tui.formatting import STATE_LABELS, STATE_SYMBOLS
 from tui.live.board import Changes
 from tui.live.link import OFFLINE, UNAUTHORIZED
 from tui.live.rows import RowStatus
 from tui.messages import JournalRestored, LiveBatch, ProjectsListed, ReconciliationsFound
-from tui.screens.jobs.actions import NO_TOKEN_HELP, JobActions
+from tui.screens.jobs.actions import NO_TOKEN_HELP
 from tui.screens.jobs.render import TableRenderer
+from tui.screens.jobs.triage import JobTriage
 from tui.session import Session
 from tui.widgets.detail_pane import PANE_WIDTHS, DetailPane, pane_width_after
 from tui.widgets.job_table import JobTable
@@ -46,7 +47,7 @@ SEVERITY: dict[Outcome, str] = {
 }
 
 
-class JobsScreen(JobActions):
+class JobsScreen(JobTriage):
     """The dashboard's main screen, for one session."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -60,6 +61,7 @@ class JobsScreen(JobActions):
         Binding("2", "filter_state('running')", "Running", group=STATE_GROUP),
         Binding("3", "filter_state('failed')", "Failed", group=STATE_GROUP),
         Binding("4", "filter_state('partial')", "Partial", group=STATE_GROUP),
+        Binding("5", "filter_state('stalled')", "Stalled", show=False),
         Binding("t", "cycle_type", "Type", show=False),
         Binding("p", "filter_project", "Project", show=False),
         Binding("0", "clear_filters", "Clear filters", show=False),
@@ -71,6 +73,12 @@ class JobsScreen(JobActions):
         Binding("o", "open_project", "Open project", show=False),
         Binding("y", "copy_url", "Copy URL", show=False),
         Binding("escape", "escape", "Back", show=False),
+        # Triage (issue 11, screens/jobs/triage.py).
+        Binding("colon", "goto", "Go to job", key_display=":", show=False),
+        Binding("F", "failures", "Failures", show=False),
+        Binding("space", "toggle_mark", "Mark", show=False),
+        Binding("exclamation_mark", "incident_report", "Report", key_display="!", show=False),
+        Binding("ctrl+r", "retry_failed", "Retry failed files", show=False),
         # The app's keys live here, not on the App, so they never fire while a form or a
         # modal is on top (a `q` typed with a Button focused must not quit the app).
         Binding("i", "app.import_media", "Import"),
@@ -131,6 +139,7 @@ class JobsScreen(JobActions):
         # Wall-clock ticks only re-word the header (from the link model) and ages: cheap.
         self.set_interval(1.0, self.refresh_status)
         self.set_interval(5.0, self.renderer.refresh_ages)
+        self.set_interval(5.0, self.triage_tick)
         if session.client is None:
             self._show_banner(UNAUTHORIZED, NO_TOKEN_HELP)
             self.status_bar.show_connection(UNAUTHORIZED)
@@ -293,7 +302,8 @@ class JobsScreen(JobActions):
         row = self.board.get(job.job_id) if job is not None else None
         name = row.project_name if row is not None else None
         expired = row is not None and row.status is RowStatus.EXPIRED
-        detail.show(job, self.session.clock.now(), name, expired=expired)
+        links = self.links_of(job.job_id) if job is not None else None
+        detail.show(job, self.session.clock.now(), name, expired=expired, links=links)
 
     # -- the detail pane's width (`<`/`>`) and the whole job id (`Y`) ------------------------
 
@@ -341,6 +351,7 @@ class JobsScreen(JobActions):
         if link_changed:
             self._show_banner(self.link.state, self.link.detail)
         self.show_changes(self.board.apply(jobs))
+        self.check_stalls([event.job for event in jobs if event.job is not None])
         self._update_filter_bar()
         self.refresh_status()
         self._freeze_heap()
@@ -363,6 +374,7 @@ class JobsScreen(JobActions):
         if width in PANE_WIDTHS:
             self.detail.set_width(width)
         restored = self.board.restore(message.rows, session.clock.now())
+        self.journal_rows.extend(row for row in message.rows if row.extra)  # retry links
         self.restored_rows = len(message.rows)
         self.show_order()
         self.want_project_names(row.job for row in self.board.rows())
@@ -428,6 +440,13 @@ class JobsScreen(JobActions):
         self._heap_frozen = True
         gc.freeze()
 
+    def triage_tick(self) -> None:
+        """A stall is time passing (no event says it); an agent's settle note times out."""
+        self.check_stalls()
+        shown = self.detail.job
+        if shown is not None and shown.job_type == JOB_TYPE_AGENT and shown.is_finished:
+            self.show_detail_job()
+
     def on_job_table_highlighted(self) -> None:
         self.show_detail_job()
 
@@ -440,17 +459,23 @@ class JobsScreen(JobActions):
     # -- jobs made here ----------------------------------------------------------------------
 
     def track_job(self, job: Job, project_name: str | None = None) -> None:
-        """A job submitted (or found by reconciling) here: shown now, selected, watched.
+        """A job submitted (or found by reconciling) here: shown now, selected, watched."""
+        self.board.submitted_ids.add(job.job_id)
+        self.focus_job(job, project_name)
 
-        A filter that would hide it is cleared, so the user sees what they just made.
+    def focus_job(self, job: Job, project_name: str | None = None) -> None:
+        """Show `job` (added if missing), select it, and watch it until it finishes.
+
+        A filter that would hide it is cleared, so the user sees the job they asked for.
         """
         job_id = job.job_id
-        self.board.submitted_ids.add(job_id)
         if project_name and project_name.strip() and job.project_id:
             self.learn_project_names({job.project_id: project_name.strip()})
-        if not self.board.passes(job):
+        row = self.board.get(job_id)
+        stalled = row is not None and row.stalled_since is not None
+        if not self.board.passes(job, stalled=stalled):
             self.action_clear_filters()
-            self.notify("Filters cleared to show the new job.", markup=False, timeout=4)
+            self.notify("Filters cleared to show the job.", markup=False, timeout=4)
         self.show_changes(self.board.upsert([job]))
         if not job.is_finished:
             self.show_changes(self.board.set_watched(job_id, True))
