@@ -57,7 +57,7 @@ async def test_goto_fetches_a_job_missing_from_the_board_selects_and_watches_it(
         assert late.job_id in watched(app)
         await pilot.press("Y")
         assert app.clipboard == late.job_id
-        assert toasts(app, f"Copied job id {late.job_id}")
+        assert toasts(app, f"Copied {late.job_id}")
 
 
 async def test_a_stalled_job_is_shown_filtered_and_announced_once(
