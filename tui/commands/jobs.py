@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from tui.api.models import (
@@ -190,14 +191,7 @@ async def list_jobs(args: argparse.Namespace, ctx: CliContext) -> int:
     page_size = LIST_PAGE_SIZE
     if args.limit and not filtered_here:
         page_size = min(LIST_PAGE_SIZE, args.limit)
-    if args.state and not known_state_word(args.state):
-        known = ", ".join(
-            (*_KNOWN_JOB_STATES, "success", "partial", "failed", "active", "finished")
-        )
-        ctx.err(f"note: --state {args.state!r} is not one of {known}; matching job_state exactly")
-    if job_type is not None and job_type not in KIND_BY_JOB_TYPE:
-        known = ", ".join(sorted(JOB_TYPE_BY_KIND))
-        ctx.err(f"note: --type {args.type!r} is not one of {known}; matching job_type exactly")
+    _note_open_set_filters(args, job_type, ctx)
     found: list[Job] = []
     # Every job the list returned, filtered here or not: all of them are journaled.
     seen: list[Job] = []
@@ -226,12 +220,37 @@ async def list_jobs(args: argparse.Namespace, ctx: CliContext) -> int:
     if args.json:
         ctx.out(to_json([job.raw for job in found]))
         return ExitCode.OK
+    _print_listing(ctx, args, found, names, created_after)
+    return ExitCode.OK
+
+
+def _note_open_set_filters(
+    args: argparse.Namespace, job_type: str | None, ctx: CliContext
+) -> None:
+    """A --state or --type this client does not know is matched exactly: say so."""
+    if args.state and not known_state_word(args.state):
+        known = ", ".join(
+            (*_KNOWN_JOB_STATES, "success", "partial", "failed", "active", "finished")
+        )
+        ctx.err(f"note: --state {args.state!r} is not one of {known}; matching job_state exactly")
+    if job_type is not None and job_type not in KIND_BY_JOB_TYPE:
+        known = ", ".join(sorted(JOB_TYPE_BY_KIND))
+        ctx.err(f"note: --type {args.type!r} is not one of {known}; matching job_type exactly")
+
+
+def _print_listing(
+    ctx: CliContext,
+    args: argparse.Namespace,
+    found: list[Job],
+    names: dict[str, str],
+    created_after: datetime | None,
+) -> None:
     window = (
         f"since {format_full_timestamp(created_after)}" if created_after else "in the last 7 days"
     )
     if not found:
         ctx.err(f"no jobs found {window}" + _filters_note(args))
-        return ExitCode.OK
+        return
     table = job_table(
         found,
         ctx.clock.now(),
@@ -243,7 +262,6 @@ async def list_jobs(args: argparse.Namespace, ctx: CliContext) -> int:
         ctx.out(line)
     plural = "job" if len(found) == 1 else "jobs"
     ctx.err(f"{len(found)} {plural} {window}" + _filters_note(args))
-    return ExitCode.OK
 
 
 @contextlib.contextmanager

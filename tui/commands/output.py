@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any, TextIO
 
-from tui.api.models import Job, Outcome
+from tui.api.models import Job, JobResult, Outcome
 from tui.formatting import (
     STATE_LABELS,
     STATE_SYMBOLS,
@@ -210,6 +210,21 @@ def job_table(
 
 def job_detail(job: Job, now: datetime, *, ascii_only: bool = False) -> list[str]:
     """Every field of one job, then its files (failed first), answer, credits and error."""
+    fields = _job_fields(job, now, ascii_only=ascii_only)
+    if job.result is not None:
+        fields.extend(_result_fields(job.result))
+    width = max(len(name) for name, _ in fields)
+    lines = [f"{name.ljust(width)}  {value}" for name, value in fields]
+    if job.result is not None and job.result.media_status:
+        lines.extend(_file_lines(job, ascii_only=ascii_only))
+    return lines
+
+
+def _job_fields(job: Job, now: datetime, *, ascii_only: bool) -> list[tuple[str, str]]:
+    if job.is_finished:
+        elapsed = job.duration_seconds(now)
+    else:
+        elapsed = (now - job.created_at).total_seconds() if job.created_at else None
     fields: list[tuple[str, str]] = [
         ("job_id", clean(job.job_id)),
         ("job_type", clean(job.job_type or "-")),
@@ -217,17 +232,7 @@ def job_detail(job: Job, now: datetime, *, ascii_only: bool = False) -> list[str
         ("outcome", state_cell(job, ascii_only=ascii_only)),
         ("created_at", format_full_timestamp(job.created_at)),
         ("stopped_at", format_full_timestamp(job.stopped_at)),
-        (
-            "duration" if job.is_finished else "age",
-            format_duration(
-                job.duration_seconds(now)
-                if job.is_finished
-                else (now - job.created_at).total_seconds()
-                if job.created_at
-                else None
-            )
-            or "-",
-        ),
+        ("duration" if job.is_finished else "age", format_duration(elapsed) or "-"),
         ("drive_id", clean(job.drive_id or "-")),
         ("project_id", clean(job.project_id or "-")),
         ("project_url", clean(job.project_url or "-")),
@@ -237,53 +242,50 @@ def job_detail(job: Job, now: datetime, *, ascii_only: bool = False) -> list[str
         if job.progress.percent is not None:
             fields.append(("percent", f"{job.progress.percent:.0f}%"))
         fields.append(("last_update_at", format_full_timestamp(job.progress.last_update_at)))
-    result = job.result
-    if result is not None:
-        fields.append(("result.status", clean(result.status or "-")))
-        if result.error_message or result.error_code:
-            fields.append(("error_message", clean(result.error_message or "-")))
-            fields.append(("error_code", clean(result.error_code or "-")))
-        if result.agent_response is not None:
-            fields.append(("agent_response", clean(result.agent_response)))
-        if result.project_changed is not None:
-            fields.append(("project_changed", "yes" if result.project_changed else "no"))
-        if result.media_seconds_used is not None:
-            fields.append(("media_seconds_used", f"{result.media_seconds_used:g}"))
-        if result.ai_credits_used is not None:
-            fields.append(("ai_credits_used", f"{result.ai_credits_used:g}"))
-        for key in ("composition_id", "share_url", "download_url"):
-            if value := getattr(result, key):
-                fields.append((key, clean(value)))
-        if result.download_url_expires_at:
-            fields.append(
-                ("download_url_expires_at", format_full_timestamp(result.download_url_expires_at))
-            )
-        for composition in result.created_compositions:
-            fields.append(
-                ("created_composition", clean(f"{composition.name or '-'} ({composition.id})"))
-            )
-    width = max(len(name) for name, _ in fields)
-    lines = [f"{name.ljust(width)}  {value}" for name, value in fields]
-    if result is not None and result.media_status:
-        files = sorted(result.media_status, key=lambda f: not f.failed)  # failed first
-        lines.append("")
-        lines.append(f"files: {len(job.succeeded_files)} ok, {len(job.failed_files)} failed")
-        lines.extend(
-            "  " + line
-            for line in render_table(
-                ("NAME", "STATUS", "LENGTH", "ERROR"),
-                (
-                    [
-                        clean(f.name),
-                        _file_status(f.failed, f.status, ascii_only=ascii_only),
-                        format_duration(f.duration_seconds),
-                        clean(f.error_message or ""),
-                    ]
-                    for f in files
-                ),
-            )
+    return fields
+
+
+def _result_fields(result: JobResult) -> list[tuple[str, str]]:
+    fields = [("result.status", clean(result.status or "-"))]
+    if result.error_message or result.error_code:
+        fields.append(("error_message", clean(result.error_message or "-")))
+        fields.append(("error_code", clean(result.error_code or "-")))
+    if result.agent_response is not None:
+        fields.append(("agent_response", clean(result.agent_response)))
+    if result.project_changed is not None:
+        fields.append(("project_changed", "yes" if result.project_changed else "no"))
+    if result.media_seconds_used is not None:
+        fields.append(("media_seconds_used", f"{result.media_seconds_used:g}"))
+    if result.ai_credits_used is not None:
+        fields.append(("ai_credits_used", f"{result.ai_credits_used:g}"))
+    for key in ("composition_id", "share_url", "download_url"):
+        if value := getattr(result, key):
+            fields.append((key, clean(value)))
+    if result.download_url_expires_at:
+        expires = format_full_timestamp(result.download_url_expires_at)
+        fields.append(("download_url_expires_at", expires))
+    for composition in result.created_compositions:
+        fields.append(
+            ("created_composition", clean(f"{composition.name or '-'} ({composition.id})"))
         )
-    return lines
+    return fields
+
+
+def _file_lines(job: Job, *, ascii_only: bool) -> list[str]:
+    assert job.result is not None
+    files = sorted(job.result.media_status, key=lambda f: not f.failed)  # failed first
+    rows = (
+        [
+            clean(f.name),
+            _file_status(f.failed, f.status, ascii_only=ascii_only),
+            format_duration(f.duration_seconds),
+            clean(f.error_message or ""),
+        ]
+        for f in files
+    )
+    table = render_table(("NAME", "STATUS", "LENGTH", "ERROR"), rows)
+    summary = f"files: {len(job.succeeded_files)} ok, {len(job.failed_files)} failed"
+    return ["", summary, *("  " + line for line in table)]
 
 
 def _file_status(failed: bool, status: str | None, *, ascii_only: bool) -> str:
