@@ -7,6 +7,7 @@ from typing import Any
 
 import httpx
 import pytest
+from textual import events
 from textual.widgets import Input, ProgressBar, Static
 
 from tui.api.errors import REMEDY_402, REMEDY_OUTCOME_UNKNOWN
@@ -580,3 +581,16 @@ async def test_preflight_warns_beside_the_url_row_and_a_second_import_sends_anyw
         await settle(pilot, lambda: bool(app.results))
     assert checked == [["ep.mp4"]]  # checked once, then sent anyway
     assert [r["status"] for r in import_posts(sim_app)] == [201]
+
+
+async def test_a_terminals_alt_key_jumps_and_types_nothing(sim_app: Any, sim_clock: Any) -> None:
+    """A real terminal's alt+c arrives carrying the character "c": it must jump, not type."""
+    app = FormHost(make_client(sim_app, sim_clock), sim_clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_import(pilot, app)
+        name = screen.query_one("#project-name", Input)
+        assert app.focused is name
+        app.post_message(events.Key("alt+c", "c"))
+        await pilot.pause()
+        assert app.focused is screen.query_one("#composition", Input)
+        assert name.value == ""

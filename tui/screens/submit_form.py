@@ -111,6 +111,9 @@ class SubmitFormScreen(Screen[JobCreated | None]):
                         f"jump('{field_id}')",
                         f"Jump to {field_id.replace('-', ' ')}",
                         show=False,
+                        # Before the focused Input: a terminal's alt+c carries the character
+                        # "c", which the Input would type instead of jumping.
+                        priority=True,
                     )
                     for field_id, letter in jumps.items()
                 ),
