@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any, TextIO, TypeVar
 
 from tui.api.clock import Clock, SystemClock
 from tui.config import client_deadlines
-from tui.journal import MEMORY, Journal, JournaledJob, JournalError
+from tui.journal import MEMORY, Journal, JournaledJob, JournalError, Source, StateChange
 from tui.simulator.world import DEMO_TOKEN
 from tui.submissions import submit_journaled
 
@@ -369,8 +369,8 @@ class CliJournal:
         """Whether this profile submitted or has seen `job_id` (callbacks for others are forged)."""
         return self._guard(lambda j: j.get_job(job_id) is not None, False)
 
-    def upsert_job(self, job: Job) -> None:
-        self._guard(lambda j: j.upsert_job(job), False)
+    def upsert_job(self, job: Job, *, seen_by: Source = "poll") -> None:
+        self._guard(lambda j: j.upsert_job(job, seen_by=seen_by), False)
 
     def upsert_jobs(self, jobs: Iterable[Job]) -> None:
         self._guard(lambda j: j.upsert_jobs(jobs), 0)
@@ -378,6 +378,10 @@ class CliJournal:
     def record_events(self, events: Iterable[Any]) -> None:
         """One scheduler batch: changed jobs upserted, "gone" (404) ones marked expired."""
         self._guard(lambda j: j.record_events(events), 0)
+
+    def state_history(self, job_id: str) -> list[StateChange]:
+        """One job's recorded changes, oldest first (the incident report)."""
+        return self._guard(lambda j: j.state_history(job_id), [])
 
     def load_jobs(self) -> list[JournaledJob]:
         """Every journaled job of the profile (short ids, retry links, incident reports)."""

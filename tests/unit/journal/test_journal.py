@@ -376,7 +376,7 @@ def test_a_sending_submission_of_a_dead_process_is_orphaned_at_once(tmp_path: Pa
 
 
 def test_a_version_1_journal_is_upgraded_in_place(tmp_path: Path) -> None:
-    from tui.journal import _SCHEMA_V1
+    from tui.journal.schema import _SCHEMA_V1
 
     path = tmp_path / "old.sqlite3"
     with sqlite3.connect(path) as conn:
@@ -392,4 +392,4 @@ def test_a_version_1_journal_is_upgraded_in_place(tmp_path: Path) -> None:
         assert old.status == "outcome_unknown" and not old.orphaned
         journal.record_submission("agent", {"prompt": "x"})  # an old row has no fingerprint
     with sqlite3.connect(path) as conn:
-        assert conn.execute("PRAGMA user_version").fetchone()[0] == 2
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION

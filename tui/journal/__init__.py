@@ -1,0 +1,54 @@
+"""The local journal (SQLite): submissions, jobs, their state history, UI state.
+
+`store.py` holds `Journal`; `schema.py` the tables and migrations; `records.py` what the
+journal answers; `history.py` a job's state history. Import everything from here.
+"""
+
+from tui.journal.history import HISTORY_CAP, Source, StateChange
+from tui.journal.records import JournaledJob, PendingSubmission
+from tui.journal.schema import (
+    ABANDONED,
+    CREATED,
+    OUTCOME_UNKNOWN,
+    RECONCILED,
+    REJECTED,
+    SCHEMA_VERSION,
+    SENDING,
+)
+from tui.journal.store import (
+    APP_NAME,
+    DATA_DIR_ENV,
+    JOURNAL_FILE_NAME,
+    KIND_TO_JOB_TYPE,
+    MEMORY,
+    STALE_SENDING,
+    Journal,
+    JournalError,
+    default_journal_path,
+    open_journal,
+)
+
+__all__ = [
+    "ABANDONED",
+    "APP_NAME",
+    "CREATED",
+    "DATA_DIR_ENV",
+    "HISTORY_CAP",
+    "JOURNAL_FILE_NAME",
+    "KIND_TO_JOB_TYPE",
+    "MEMORY",
+    "OUTCOME_UNKNOWN",
+    "RECONCILED",
+    "REJECTED",
+    "SCHEMA_VERSION",
+    "SENDING",
+    "STALE_SENDING",
+    "Journal",
+    "JournalError",
+    "JournaledJob",
+    "PendingSubmission",
+    "Source",
+    "StateChange",
+    "default_journal_path",
+    "open_journal",
+]
