@@ -2,11 +2,14 @@
 
 The one place that decides "this is a change worth a history row": `record_change`, called
 by the journal's single job writer (`Journal._upsert`) for every write that changed the
-job's row. A row is added only when the job's state, result status, outcome, progress label
-or progress percent differ from its latest row, so an identical poll (or a list row that
-only moved `last_update_at`) adds nothing. Bounded two ways: at most `HISTORY_CAP` rows per
-job (the first, then the newest), and rows older than the API's 30-day retention are pruned
-when a journal opens (`prune_history`): past it no GET can say more about the job.
+job's row. A row is added only when the job's state, result status, outcome or progress
+label differ from its latest row, or its percent entered another `PERCENT_STEP` (0-9 %,
+10-19 % ...): an identical poll, a list row that only moved `last_update_at`, or a percent
+creeping 41 -> 43 adds nothing, so a long import's history stays readable (a dozen rows,
+not one per poll) and a stall still shows as one row that lasted. Bounded two ways: at most
+`HISTORY_CAP` rows per job (the first, then the newest), and rows older than the API's
+30-day retention are pruned when a journal opens (`prune_history`): past it no GET can say
+more about the job.
 """
 
 from __future__ import annotations
@@ -23,6 +26,8 @@ from tui.api.models import Job, format_timestamp, parse_timestamp
 Source = Literal["submit", "poll", "list", "callback", "journal"]
 #: Rows kept per job (2 at least): the first observation and the newest `HISTORY_CAP - 1`.
 HISTORY_CAP = 200
+#: A percent change is a new row only across steps of this many points.
+PERCENT_STEP = 10
 
 _COLUMNS = "job_state, result_status, outcome, progress_label, progress_percent"
 
@@ -75,8 +80,13 @@ def record_change(
         f"  SELECT 1 FROM (SELECT {_COLUMNS} FROM job_states"
         "    WHERE profile = ? AND job_id = ? ORDER BY seq DESC LIMIT 1) AS latest"
         "  WHERE latest.job_state IS ? AND latest.result_status IS ? AND latest.outcome IS ?"
-        "  AND latest.progress_label IS ? AND latest.progress_percent IS ?)",
-        (profile, job.job_id, now, *values, source, profile, job.job_id, *values),
+        "  AND latest.progress_label IS ?"
+        "  AND CAST(latest.progress_percent / ? AS INTEGER) IS CAST(? / ? AS INTEGER))",
+        (
+            *(profile, job.job_id, now, *values, source),
+            *(profile, job.job_id, *values[:4]),
+            *(PERCENT_STEP, values[4], PERCENT_STEP),
+        ),
     )
     if cur.rowcount <= 0:
         return False

@@ -146,12 +146,21 @@ def test_a_job_keeps_its_first_row_and_its_newest_up_to_the_cap(journal: Journal
     changes = HISTORY_CAP + 50
     journal.upsert_job(job("queued"))
     for n in range(changes):
-        journal.upsert_job(job("running", percent=n / 10))
+        journal.upsert_job(job("running", label=f"Step {n}"))
     history = journal.state_history("job-1")
     assert len(history) == HISTORY_CAP
     assert history[0].job_state == "queued"  # how it started stays
-    assert history[1].progress_percent == pytest.approx((changes - HISTORY_CAP + 1) / 10)
-    assert history[-1].progress_percent == pytest.approx((changes - 1) / 10)
+    assert history[1].progress_label == f"Step {changes - HISTORY_CAP + 1}"
+    assert history[-1].progress_label == f"Step {changes - 1}"
+
+
+def test_a_creeping_percent_is_a_new_row_only_in_the_next_ten_points(journal: Journal) -> None:
+    for percent in (0, 3, 9.9, 10, 14, 19.5, 43, 43, 44, 50, 100):
+        journal.upsert_job(job("running", percent=percent, label="Transcribing"))
+    journal.upsert_job(job("running", percent=100, label="Exporting"))  # a new phase
+    assert [c.progress_percent for c in journal.state_history("job-1")] == [
+        0.0, 10.0, 43.0, 50.0, 100.0, 100.0,
+    ]
 
 
 def test_the_cap_bounds_each_job_alone(journal: Journal) -> None:
@@ -159,10 +168,10 @@ def test_the_cap_bounds_each_job_alone(journal: Journal) -> None:
 
     def body(conn: sqlite3.Connection) -> None:
         for n in range(5):
-            record_change(conn, "default", job("running", percent=n), NOW_TEXT, "poll", cap=3)
+            record_change(conn, "default", job("running", label=f"{n}"), NOW_TEXT, "poll", cap=3)
 
     journal._transact(body)
-    assert [c.progress_percent for c in journal.state_history("job-1")] == [0.0, 3.0, 4.0]
+    assert [c.progress_label for c in journal.state_history("job-1")] == ["0", "3", "4"]
     assert len(journal.state_history("other")) == 1
 
 
