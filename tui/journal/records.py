@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from tui.api.models import Job, format_timestamp, parse_timestamp
+from tui.api.models import Job, parse_timestamp
 from tui.journal.schema import OUTCOME_UNKNOWN, SENDING
 
 
@@ -55,10 +55,6 @@ class PendingSubmission:
     #: Still `sending`, and the process that sent it is gone (killed, crashed): its POST
     #: may have gone out; it needs reconciling now, not after `STALE_SENDING`.
     orphaned: bool = False
-
-
-def iso(value: datetime) -> str:
-    return format_timestamp(value)
 
 
 def parse_time(value: str | None) -> datetime | None:

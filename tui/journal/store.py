@@ -29,7 +29,14 @@ from typing import Any, TypeVar
 import platformdirs
 
 from tui.api.clock import Clock, SystemClock
-from tui.api.models import JOB_TYPE_BY_KIND, RETENTION, Job, JobCreated, ModelError
+from tui.api.models import (
+    JOB_TYPE_BY_KIND,
+    RETENTION,
+    Job,
+    JobCreated,
+    ModelError,
+    format_timestamp,
+)
 from tui.journal.history import (
     Source,
     StateChange,
@@ -37,7 +44,7 @@ from tui.journal.history import (
     read_history,
     record_change,
 )
-from tui.journal.records import JournaledJob, PendingSubmission, iso, parse_time
+from tui.journal.records import JournaledJob, PendingSubmission, parse_time
 from tui.journal.schema import (
     ABANDONED,
     CREATED,
@@ -174,7 +181,7 @@ class Journal:
         """Drop history past the API's retention; the write lock only when there is some."""
         before = self.clock.now() - RETENTION
         stale = conn.execute(
-            "SELECT 1 FROM job_states WHERE observed_at < ? LIMIT 1", (iso(before),)
+            "SELECT 1 FROM job_states WHERE observed_at < ? LIMIT 1", (format_timestamp(before),)
         ).fetchone()
         if stale is None:
             return
@@ -269,7 +276,7 @@ class Journal:
             return self._retry(lambda: self._conn.execute(sql, tuple(params)).fetchall())
 
     def _now(self) -> str:
-        return iso(self.clock.now())
+        return format_timestamp(self.clock.now())
 
     # --- submissions -------------------------------------------------------------------------
 
@@ -395,7 +402,7 @@ class Journal:
     def pending_reconciliations(self) -> list[PendingSubmission]:
         """Submissions whose outcome is unknown, or that were interrupted while sending: by
         age (`STALE_SENDING`), or at once when the sending process is gone (`orphaned`)."""
-        stale = iso(self.clock.now() - STALE_SENDING)
+        stale = format_timestamp(self.clock.now() - STALE_SENDING)
         rows = self._read(
             f"SELECT * FROM submissions WHERE profile = ? AND {UNRESOLVED} ORDER BY local_id",
             (self.profile,),
@@ -478,7 +485,7 @@ class Journal:
             str(job.outcome),
             int(job.is_finished),
             job.project_id,
-            iso(job.created_at) if job.created_at else None,
+            format_timestamp(job.created_at) if job.created_at else None,
             job_json,
             local_id,
             source,
@@ -597,7 +604,7 @@ class Journal:
             (self.profile,),
         )
         result = [self._journaled(row) for row in job_rows]
-        stale = iso(self.clock.now() - STALE_SENDING)
+        stale = format_timestamp(self.clock.now() - STALE_SENDING)
         orphan_rows = self._read(
             "SELECT * FROM submissions WHERE profile = ? AND job_id IS NULL AND"
             " (status = ? OR (status = ? AND submitted_at <= ?)) ORDER BY local_id DESC",

@@ -8,8 +8,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import pytest
-
+from tests.unit.journal.conftest import T0
 from tui.api.clock import ManualClock
 from tui.api.link import JobEvent
 from tui.api.models import Job, JobCreated
@@ -17,7 +16,6 @@ from tui.journal import HISTORY_CAP, SCHEMA_VERSION, Journal, StateChange
 from tui.journal.history import record_change
 from tui.journal.schema import _SCHEMA_V1, _SCHEMA_V2
 
-T0 = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 NOW_TEXT = "2026-11-25T12:00:00.000Z"
 
 
@@ -42,19 +40,6 @@ def job(
 
 
 FAILED = {"result": {"status": "error", "error_message": "URL does not support Range"}}
-
-
-@pytest.fixture
-def clock() -> ManualClock:
-    clock = ManualClock()
-    clock.set(T0)
-    return clock
-
-
-@pytest.fixture
-def journal(tmp_path: Path, clock: ManualClock) -> Journal:
-    with Journal(tmp_path / "journal.sqlite3", clock=clock) as journal:
-        yield journal
 
 
 def rows(journal: Journal, job_id: str = "job-1") -> list[tuple[Any, ...]]:

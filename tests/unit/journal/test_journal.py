@@ -7,12 +7,13 @@ import multiprocessing
 import sqlite3
 import stat
 import threading
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from tests.unit.journal.conftest import T0
 from tui.api.clock import ManualClock
 from tui.api.models import Job, JobCreated, Outcome
 from tui.journal import (
@@ -25,7 +26,6 @@ from tui.journal import (
     default_journal_path,
 )
 
-T0 = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 IMPORT_REQUEST = {
     "project_name": "Interview with Ada",
     "add_media": {"ada.mp4": {"url": "https://media.example/ada.mp4"}},
@@ -55,24 +55,6 @@ PARTIAL = job_json(
         },
     },
 )
-
-
-@pytest.fixture
-def clock() -> ManualClock:
-    clock = ManualClock()
-    clock.set(T0)
-    return clock
-
-
-@pytest.fixture
-def journal_path(tmp_path: Path) -> Path:
-    return tmp_path / "data" / "journal.sqlite3"
-
-
-@pytest.fixture
-def journal(journal_path: Path, clock: ManualClock) -> Journal:
-    with Journal(journal_path, clock=clock) as journal:
-        yield journal
 
 
 def created(job_id: str) -> JobCreated:
