@@ -120,6 +120,10 @@ def created_job_id(method: str, status: int, body: bytes) -> str | None:
     return str(job_id) if job_id else None
 
 
+#: The methods of `/jobs/{job_id}` (a POST to `/jobs/agent` is a submit, not about "agent").
+_JOB_METHODS = frozenset({"GET", "DELETE"})
+
+
 @dataclass(frozen=True, slots=True)
 class ActivityEntry:
     at: datetime
@@ -151,9 +155,20 @@ class ActivityEntry:
         """The first request id the answer carried (`REQUEST_ID_HEADERS` order)."""
         return next(iter(self.request_ids.values()), None)
 
+    @property
+    def about_job(self) -> str | None:
+        """The job this call created (a submit's 201), read or cancelled (`GET`/`DELETE
+        /jobs/{id}`); None for a list page, an upload, a submit that made no job."""
+        if self.job_id:
+            return self.job_id
+        segments = self.path.split("?", 1)[0].strip("/").split("/")
+        if self.method in _JOB_METHODS and len(segments) == 2 and segments[0] == "jobs":
+            return segments[1]
+        return None
+
     def is_about(self, job_id: str) -> bool:
         """Whether this call read, cancelled or created `job_id`."""
-        return self.job_id == job_id or job_id in self.path.split("?", 1)[0].split("/")
+        return self.about_job == job_id
 
     def summary(self) -> str:
         """One line: `14:32:05 GET /jobs/abc 200 41 ms · remaining 19 · retry 2/5 in 7.0 s`."""

@@ -142,7 +142,8 @@ class DescriptClient(Uploads):
             raise MissingTokenError("the API token contains characters that are not ASCII")
         self.clock: Clock = clock or (limits.clock if limits else SystemClock())
         self._limits = limits or RateLimits(self.clock)
-        self._activity = activity or ActivityLog()
+        # Not `activity or ...`: an empty log is falsy (it has a length), and is still the one.
+        self._activity = activity if activity is not None else ActivityLog()
         self.retry_policy = retry or DEFAULT_POLICY
         self._rng = rng or random.Random()
         self.on_retry = on_retry

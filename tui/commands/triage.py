@@ -272,12 +272,14 @@ async def write_report(args: argparse.Namespace, ctx: CliContext) -> int:
             job = await read_job(client, ctx, journal, args.job_id)
             row = next((r for r in journal.load_jobs() if r.job_id == job.job_id), None)
             history = journal.state_history(job.job_id)
+            calls = journal.job_calls(job.job_id)
         now = ctx.clock.now()
         text = incident_report(
             job,
             journaled=row,
             history=history,
             entries=client.activity.entries(),
+            calls=calls,
             base_url=client.base_url,
             now=now,
         )

@@ -1,9 +1,11 @@
-"""The local journal (SQLite): submissions, jobs, their state history, UI state.
+"""The local journal (SQLite): submissions, jobs, their state history and API calls, UI state.
 
 `store.py` holds `Journal`; `schema.py` the tables and migrations; `records.py` what the
-journal answers; `history.py` a job's state history. Import everything from here.
+journal answers; `history.py` a job's state history; `calls.py` the API calls about each
+job and `CallRecorder`, the activity-log listener that writes them. Import everything here.
 """
 
+from tui.journal.calls import CALLS_CAP, CALLS_FIRST, CallRecorder
 from tui.journal.history import HISTORY_CAP, Source, StateChange
 from tui.journal.records import JournaledJob, PendingSubmission
 from tui.journal.schema import (
@@ -31,6 +33,8 @@ from tui.journal.store import (
 __all__ = [
     "ABANDONED",
     "APP_NAME",
+    "CALLS_CAP",
+    "CALLS_FIRST",
     "CREATED",
     "DATA_DIR_ENV",
     "HISTORY_CAP",
@@ -43,6 +47,7 @@ __all__ = [
     "SCHEMA_VERSION",
     "SENDING",
     "STALE_SENDING",
+    "CallRecorder",
     "Journal",
     "JournalError",
     "JournaledJob",

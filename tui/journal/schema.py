@@ -7,7 +7,7 @@ version in order, each in its own write transaction (`Journal._migrate`); a file
 
 from __future__ import annotations
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 # Submission statuses.
 SENDING = "sending"  # written, POST not answered yet
@@ -91,4 +91,23 @@ SELECT profile, job_id, updated_at, job_state,
     'journal'
 FROM jobs ORDER BY updated_at;
 """
-MIGRATIONS: dict[int, str] = {1: _SCHEMA_V1, 2: _SCHEMA_V2, 3: _SCHEMA_V3}
+# v4: the API calls about each job, kept across processes (`calls.py` writes and bounds it).
+# An older file starts with none: the calls its processes made were never kept.
+_SCHEMA_V4 = """
+CREATE TABLE IF NOT EXISTS job_calls (
+    seq              INTEGER PRIMARY KEY AUTOINCREMENT,
+    profile          TEXT NOT NULL,
+    job_id           TEXT NOT NULL,
+    at               TEXT NOT NULL,
+    method           TEXT NOT NULL,
+    path             TEXT NOT NULL,
+    status           INTEGER,
+    latency_ms       REAL,
+    request_ids_json TEXT,
+    note             TEXT,
+    error_body       TEXT
+);
+CREATE INDEX IF NOT EXISTS job_calls_by_job ON job_calls (profile, job_id, seq);
+CREATE INDEX IF NOT EXISTS job_calls_by_age ON job_calls (at);
+"""
+MIGRATIONS: dict[int, str] = {1: _SCHEMA_V1, 2: _SCHEMA_V2, 3: _SCHEMA_V3, 4: _SCHEMA_V4}

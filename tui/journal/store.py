@@ -3,8 +3,9 @@
 Pure stdlib `sqlite3`, no Textual. A submission is written BEFORE its POST is sent, then
 linked to the job the server created (or marked as outcome-unknown so it can be reconciled
 instead of resubmitted). Each change of a job's state is upserted, and kept as a row of
-its state history (`history.py`); a job the server no longer knows (404 past the 30-day
-retention) keeps its last state and files, flagged expired.
+its state history (`history.py`); every API call about a job is kept too (`calls.py`,
+written in batches by a `CallRecorder` on the activity log); a job the server no longer
+knows (404 past the 30-day retention) keeps its last state and files, flagged expired.
 
 Concurrency: WAL mode, a busy timeout, and a retry loop around every write transaction, so
 two instances (or two threads) writing at once lose no rows. Every call is a short blocking
@@ -28,6 +29,7 @@ from typing import Any, TypeVar
 
 import platformdirs
 
+from tui.api.activity import ActivityEntry
 from tui.api.clock import Clock, SystemClock
 from tui.api.models import (
     JOB_TYPE_BY_KIND,
@@ -37,6 +39,7 @@ from tui.api.models import (
     ModelError,
     format_timestamp,
 )
+from tui.journal.calls import insert_calls, prune_calls, read_calls, stamp
 from tui.journal.history import (
     Source,
     StateChange,
@@ -178,15 +181,19 @@ class Journal:
         self._retry(lambda: self._prune(conn))
 
     def _prune(self, conn: sqlite3.Connection) -> None:
-        """Drop history past the API's retention; the write lock only when there is some."""
+        """Drop history and calls past the API's retention; the write lock only when there
+        is some."""
         before = self.clock.now() - RETENTION
         stale = conn.execute(
-            "SELECT 1 FROM job_states WHERE observed_at < ? LIMIT 1", (format_timestamp(before),)
+            "SELECT 1 FROM job_states WHERE observed_at < ?"
+            " UNION ALL SELECT 1 FROM job_calls WHERE at < ? LIMIT 1",
+            (format_timestamp(before), stamp(before)),
         ).fetchone()
         if stale is None:
             return
         with _immediate(conn):
             prune_history(conn, before)
+            prune_calls(conn, before)
 
     def _migrate(self, conn: sqlite3.Connection, target: int) -> None:
         with _immediate(conn):
@@ -574,6 +581,19 @@ class Journal:
         """Every kept change of one job's state, progress or result, oldest first."""
         with self._lock:
             return self._retry(lambda: read_history(self._conn, self.profile, job_id))
+
+    def record_calls(self, entries: Iterable[ActivityEntry]) -> int:
+        """Journal a batch of activity entries in one transaction: those about a job (its
+        submit, GETs, DELETE) become `job_calls` rows; returns how many."""
+        batch = [entry for entry in entries if entry.about_job is not None]
+        if not batch:
+            return 0
+        return self._transact(lambda conn: insert_calls(conn, self.profile, batch))
+
+    def job_calls(self, job_id: str) -> list[ActivityEntry]:
+        """Every kept API call about one job, from every process, oldest first."""
+        with self._lock:
+            return self._retry(lambda: read_calls(self._conn, self.profile, job_id))
 
     def unfinished_job_ids(self) -> list[str]:
         """Jobs to resume polling after a restart: not finished, not expired."""

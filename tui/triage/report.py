@@ -2,16 +2,19 @@
 
 The job (every field the API gave), its state history from the journal (a table, oldest
 first, with how long each state lasted), what else the journal knows (submission, first
-seen, expiry), every API call about it from the activity log (status, latency, the
-rate-limit and request-id headers, error bodies), and an equivalent `curl` that reads the
-token from `$DESCRIPT_API_TOKEN`. The token itself never appears: the activity log never
-holds request headers and scrubs error bodies, and the curl line names only the variable.
+seen, expiry), every API call about it (status, latency, the request-id headers, error
+bodies; the rate-limit headers too for this process's calls): those the journal kept from
+every process, merged with this process's activity log, a run of identical polls folded
+into one line; and an equivalent `curl` that reads the token from `$DESCRIPT_API_TOKEN`.
+The token itself never appears: the activity log never holds request headers and scrubs
+error bodies, the journal keeps no other header, and the curl line names only the variable.
 """
 
 from __future__ import annotations
 
 import json
 import shlex
+import statistics
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from pathlib import Path
@@ -20,7 +23,7 @@ from typing import Any
 from tui.api.activity import ActivityEntry
 from tui.api.models import Job, Outcome, format_timestamp
 from tui.formatting import format_duration, percent_text
-from tui.journal import StateChange
+from tui.journal import CALLS_CAP, CALLS_FIRST, StateChange
 
 TOKEN_VARIABLE = "DESCRIPT_API_TOKEN"
 HISTORY_COLUMNS = ("Observed (UTC)", "State", "Result", "Outcome", "Progress", "Seen by", "Lasted")
@@ -38,9 +41,46 @@ def curl_command(base_url: str, job_id: str) -> str:
     )
 
 
-def calls_about(job_id: str, entries: Iterable[ActivityEntry]) -> list[ActivityEntry]:
-    """Activity entries about the job (its submit, GETs, DELETE), oldest first."""
-    return sorted((e for e in entries if e.is_about(job_id)), key=lambda e: e.at)
+def _call_key(entry: ActivityEntry) -> tuple[object, ...]:
+    """What tells one call from another: the journal keeps a call's time to the microsecond."""
+    ids = tuple(sorted(entry.request_ids.items()))
+    return (entry.at, entry.method, entry.path, entry.status, ids)
+
+
+def calls_about(
+    job_id: str, entries: Iterable[ActivityEntry], journaled: Iterable[ActivityEntry] = ()
+) -> list[ActivityEntry]:
+    """The calls about the job (its submit, GETs, DELETE), oldest first: this process's
+    `entries` and the `journaled` ones (`Journal.job_calls`), each call once; this process's
+    copy wins (it has the rate-limit headers the journal does not keep)."""
+    merged: dict[tuple[object, ...], ActivityEntry] = {}
+    for entry in (*journaled, *entries):
+        if entry.is_about(job_id):
+            merged[_call_key(entry)] = entry
+    return sorted(merged.values(), key=lambda e: e.at)
+
+
+def _foldable(entry: ActivityEntry) -> bool:
+    """An answered call with nothing to say beyond its status: a routine poll."""
+    return not entry.is_error and not entry.note and not entry.error_body
+
+
+def fold_calls(calls: Sequence[ActivityEntry]) -> list[list[ActivityEntry]]:
+    """`calls` in runs: consecutive routine calls with the same method, path and status
+    share a run; an error or a call with a note is always a run of its own."""
+    runs: list[list[ActivityEntry]] = []
+    for entry in calls:
+        last = runs[-1][-1] if runs else None
+        if (
+            last is not None
+            and _foldable(entry)
+            and _foldable(last)
+            and (entry.method, entry.path, entry.status) == (last.method, last.path, last.status)
+        ):
+            runs[-1].append(entry)
+        else:
+            runs.append([entry])
+    return runs
 
 
 def _when(value: datetime | None) -> str:
@@ -134,6 +174,32 @@ def _call_lines(entry: ActivityEntry) -> list[str]:
     return lines
 
 
+def _folded_line(run: Sequence[ActivityEntry]) -> str:
+    """`GET /jobs/ID` → 200 × 57, 12:00:01–12:05:00, latency p50 40 ms / max 300 ms, ..."""
+    first, last = run[0], run[-1]
+    until = f"{last.at:%H:%M:%S}" if last.at.date() == first.at.date() else _when(last.at)
+    line = (
+        f"- `{first.method} {first.path}` → {first.status} × {len(run)},"
+        f" {first.at:%Y-%m-%d %H:%M:%S}–{until} UTC"
+    )
+    latencies = [e.latency_ms for e in run if e.latency_ms is not None]
+    if latencies:
+        line += (
+            f", latency p50 {statistics.median(latencies):.0f} ms / max {max(latencies):.0f} ms"
+        )
+    ids = [e.request_id for e in run if e.request_id]
+    if ids:
+        line += f", request ids {ids[0]}…{ids[-1]}" if len(ids) > 1 else f", request id {ids[0]}"
+    return line
+
+
+def _calls_section(calls: Sequence[ActivityEntry]) -> list[str]:
+    lines: list[str] = []
+    for run in fold_calls(calls):
+        lines.extend(_call_lines(run[0]) if len(run) == 1 else [_folded_line(run)])
+    return lines or ["None recorded (the journal and this session's log hold none)."]
+
+
 def _summary(job: Job) -> list[str]:
     rows = [
         ("job_id", job.job_id),
@@ -159,12 +225,14 @@ def incident_report(
     journaled: Any = None,
     history: Sequence[StateChange] = (),
     entries: Iterable[ActivityEntry] = (),
+    calls: Iterable[ActivityEntry] = (),
     base_url: str,
     now: datetime,
 ) -> str:
     """The Markdown report for `job` (`journaled`: its `JournaledJob`, if any; `history`:
-    `Journal.state_history(job_id)`)."""
-    calls = calls_about(job.job_id, entries)
+    `Journal.state_history(job_id)`; `entries`: this process's activity log; `calls`:
+    `Journal.job_calls(job_id)`, the calls every process journaled)."""
+    about = calls_about(job.job_id, entries, calls)
     lines = [
         f"# Incident report: job {job.job_id}",
         "",
@@ -184,9 +252,11 @@ def incident_report(
         "",
         "## API calls about this job",
         "",
-        "From this session's activity log (calls made before it started are not kept).",
+        "From the journal (every descript-tui process that used it; per job the first "
+        f"{CALLS_FIRST} and the newest, {CALLS_CAP} at most, for 30 days) and this session's "
+        "activity log. A run of identical polls is one line; an error is never folded.",
         "",
-        *([line for e in calls for line in _call_lines(e)] or ["None in this session's log."]),
+        *_calls_section(about),
         "",
         "## Reproduce",
         "",
