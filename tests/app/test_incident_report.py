@@ -1,5 +1,6 @@
 """`!` on a job the dashboard submitted and watched fail: the report holds its state history
-from the journal, oldest first, and the request id of every call about it."""
+from the journal, oldest first, and the request ids of the calls about it, which the
+session also journals for a later process."""
 
 from __future__ import annotations
 
@@ -54,7 +55,13 @@ async def test_bang_reports_the_journaled_history_and_the_request_ids(
     assert rows[-1].endswith("| final |")
     post = re.search(r"`POST /jobs/import/project_media` → 201.* X-Request-Id: (sim-\d{8})", text)
     assert post is not None
-    ids = re.findall(rf"`GET /jobs/{job_id}` → 200.* X-Request-Id: (sim-\d{{8}})", text)
-    assert ids and len(set(ids)) == len(ids) and post.group(1) not in ids
+    # The polls: one line per run of identical ones, with the run's first and last id.
+    polls = [line for line in text.splitlines() if f"`GET /jobs/{job_id}` → 200" in line]
+    ids = re.findall(r"sim-\d{8}", " ".join(polls))
+    assert ids and ids == sorted(set(ids)) and post.group(1) not in ids
     assert DEMO_TOKEN not in text and "$DESCRIPT_API_TOKEN" in text
+    # The session journaled its calls about the job (written in batches, the rest at exit).
+    calls = journal.job_calls(job_id)
+    assert (calls[0].method, calls[0].request_id) == ("POST", post.group(1))
+    assert {c.request_id for c in calls[1:]} >= set(ids)
     journal.close()

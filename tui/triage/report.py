@@ -175,12 +175,13 @@ def _call_lines(entry: ActivityEntry) -> list[str]:
 
 
 def _folded_line(run: Sequence[ActivityEntry]) -> str:
-    """`GET /jobs/ID` → 200 × 57, 12:00:01–12:05:00, latency p50 40 ms / max 300 ms, ..."""
+    """`- <first>–12:05:00 `GET /jobs/ID` → 200 × 57, latency p50 40 ms / max 300 ms, request
+    ids first…last`: time first, like the line of a single call, so the list reads in order."""
     first, last = run[0], run[-1]
     until = f"{last.at:%H:%M:%S}" if last.at.date() == first.at.date() else _when(last.at)
     line = (
-        f"- `{first.method} {first.path}` → {first.status} × {len(run)},"
-        f" {first.at:%Y-%m-%d %H:%M:%S}–{until} UTC"
+        f"- {_when(first.at)}–{until} `{first.method} {first.path}` → {first.status}"
+        f" × {len(run)}"
     )
     latencies = [e.latency_ms for e in run if e.latency_ms is not None]
     if latencies:

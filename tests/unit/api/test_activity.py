@@ -135,6 +135,17 @@ def test_a_call_is_about_a_job_by_its_path_or_the_job_it_created() -> None:
     assert not listing.is_about("j-1")
 
 
+def test_the_job_a_call_is_about_is_what_the_journal_files_it_under() -> None:
+    assert entry(7).about_job == "7"
+    assert ActivityEntry(AT, "DELETE", "/jobs/j-2", 202, 9.0).about_job == "j-2"
+    assert ActivityEntry(AT, "GET", "/jobs/j-2?x=1", 200, 9.0).about_job == "j-2"
+    # A submit is about the job its 201 created, or none (a refused submit, its endpoint).
+    assert ActivityEntry(AT, "POST", "/jobs/agent", 201, 9.0, job_id="j-3").about_job == "j-3"
+    assert ActivityEntry(AT, "POST", "/jobs/agent", 400, 9.0).about_job is None
+    assert ActivityEntry(AT, "GET", "/jobs", 200, 9.0).about_job is None
+    assert ActivityEntry(AT, "GET", "/projects/p-1", 200, 9.0).about_job is None
+
+
 def test_capacity_must_be_positive() -> None:
     with pytest.raises(ValueError):
         ActivityLog(capacity=0)

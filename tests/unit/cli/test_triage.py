@@ -100,7 +100,8 @@ def test_the_report_holds_the_state_history_the_wait_journaled_and_request_ids(
     assert "| submit |" in rows[0]
     assert any("| running |" in row for row in rows[1:-1])
     assert rows[-1].endswith("| stopped | error | failed | - | poll | final |")
-    assert re.search(rf"`GET /jobs/{job.job_id}` → 200, .* X-Request-Id: sim-\d{{8}}", text)
+    # The polls of `--wait` and the report's own GET: one run, first id to last.
+    assert re.search(rf"`GET /jobs/{job.job_id}` → 200 × \d+, .*ids sim-\d{{8}}…sim-\d{{8}}", text)
     assert TOKEN not in text
 
 

@@ -6,7 +6,9 @@ from tests.unit.triage.jobs import NOW, failed_import
 from tui.api.activity import ActivityEntry
 from tui.journal import StateChange
 from tui.triage.report import (
+    calls_about,
     curl_command,
+    fold_calls,
     incident_report,
     report_path,
     state_history_table,
@@ -105,3 +107,55 @@ def test_the_report_shows_the_history_and_each_calls_request_id() -> None:
     assert "`POST /jobs/import/project_media` → 201, 80 ms · X-Request-Id: req-post" in text
     assert "`GET /jobs/j-1` → 200, 41 ms · X-Request-Id: req-get, CF-Ray: 8f0c-AMS" in text
     assert "other" not in text  # j-10 is another job
+
+
+def get(
+    seconds: float, status: int | None = 200, rid: int | None = None, **fields: object
+) -> ActivityEntry:
+    ids = {"X-Request-Id": f"sim-{rid}"} if rid is not None else {}
+    return ActivityEntry(
+        NOW + timedelta(seconds=seconds), "GET", "/jobs/j-1", status, 40.0 + seconds,
+        request_ids=ids, **fields,  # type: ignore[arg-type]
+    )
+
+
+def test_a_run_of_identical_polls_is_one_line_with_its_span_latency_and_ids() -> None:
+    job = failed_import("j-1", {"a.mp4": "boom"})
+    polls = [get(n, rid=n) for n in range(57)]
+    text = incident_report(job, entries=polls, base_url="https://api.test/v1", now=NOW)
+    [line] = [line for line in text.splitlines() if "`GET /jobs/j-1`" in line]
+    assert line == (
+        "- 2026-12-01T12:00:00.000Z–12:00:56 `GET /jobs/j-1` → 200 × 57,"
+        " latency p50 68 ms / max 96 ms, request ids sim-0…sim-56"
+    )
+
+
+def test_errors_notes_and_another_status_break_a_run_and_are_never_folded() -> None:
+    calls = [
+        get(0, rid=0), get(1, rid=1),
+        get(2, 500, rid=2), get(3, 500, rid=3),  # two errors: two lines
+        get(4, rid=4, note="retry 1/5 in 2.0 s"),
+        get(5, rid=5), get(6, rid=6), get(7, rid=7),
+        get(8, 404),
+    ]
+    runs = fold_calls(calls)
+    assert [len(run) for run in runs] == [2, 1, 1, 1, 3, 1]
+    text = incident_report(
+        failed_import("j-1", {}), entries=calls, base_url="https://api.test/v1", now=NOW
+    )
+    lines = [line for line in text.splitlines() if "`GET /jobs/j-1`" in line]
+    assert len(lines) == 6
+    assert "× 2" in lines[0] and "request ids sim-0…sim-1" in lines[0]
+    assert lines[1].endswith("`GET /jobs/j-1` → 500, 42 ms · X-Request-Id: sim-2")
+    assert "× 3" in lines[4] and "request ids sim-5…sim-7" in lines[4]
+    assert "→ 404" in lines[5] and "×" not in lines[5]
+
+
+def test_a_journaled_call_still_in_the_live_log_is_listed_once_the_live_copy_wins() -> None:
+    live = get(1, rid=1, rate_limit={"X-RateLimit-Remaining": "7"})
+    journaled = [get(0, rid=0), get(1, rid=1)]  # as the journal gives them: no rate limits
+    merged = calls_about("j-1", [live, get(2, rid=2)], journaled)
+    assert [e.request_id for e in merged] == ["sim-0", "sim-1", "sim-2"]
+    assert merged[1].rate_limit == {"X-RateLimit-Remaining": "7"}
+    # Two calls that differ only in their request id are two calls.
+    assert len(calls_about("j-1", [get(3, rid=3)], [get(3, rid=4)])) == 2

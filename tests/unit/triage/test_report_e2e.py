@@ -1,5 +1,6 @@
 """Submit, poll, fail, report, against the in-process simulator: the report holds the job's
-states in the order they were seen and the request id of every call the simulator answered."""
+states in the order they were seen and the request ids of the calls the simulator answered
+(the submit on its own line, the run of identical polls folded into one)."""
 
 from __future__ import annotations
 
@@ -86,11 +87,27 @@ async def test_submit_poll_fail_report(
     assert times == sorted(times)
     assert all(re.fullmatch(r"\d+s|\d+m\d\ds", row[6]) for row in rows[:-1])
 
-    # Every call the simulator answered about the job, with the id it sent, in order.
-    line = r"^- .* `(POST|GET) ([^`]+)` → (\d+).* X-Request-Id: (sim-\d+)"
-    calls = re.findall(line, report, flags=re.M)
-    assert [(method, rid) for method, _, _, rid in calls] == wire.sent
-    assert calls[0][:3] == ("POST", "/jobs/import/project_media", "201")
-    assert {path for _, path, _, _ in calls[1:]} == {f"/jobs/{job.job_id}"}
-    assert len(calls) == polls + 1
+    # Every call the simulator answered about the job, with the id it sent: the POST on its
+    # own line, then the run of identical polls folded into one, first id to last.
+    lines = call_lines(report)
+    assert len(lines) == 2, lines
+    post = re.fullmatch(
+        r"- \S+ `POST /jobs/import/project_media` → 201, \d+ ms · .*X-Request-Id: (sim-\d+)",
+        lines[0],
+    )
+    assert post is not None and ("POST", post[1]) == wire.sent[0]
+    folded = re.fullmatch(
+        rf"- \S+–[:\d]+ `GET /jobs/{job.job_id}` → 200 × (\d+),"
+        r" latency p50 \d+ ms / max \d+ ms, request ids (sim-\d+)…(sim-\d+)",
+        lines[1],
+    )
+    assert folded is not None, lines[1]
+    assert int(folded[1]) == polls == len(wire.sent) - 1
+    assert (folded[2], folded[3]) == (wire.sent[1][1], wire.sent[-1][1])
     assert DEMO_TOKEN not in report and "$DESCRIPT_API_TOKEN" in report
+
+
+def call_lines(report: str) -> list[str]:
+    """The lines of the "API calls about this job" section that name a call."""
+    section = report.split("## API calls about this job", 1)[1].split("\n## ", 1)[0]
+    return [line for line in section.splitlines() if line.startswith("- ")]
