@@ -2,11 +2,13 @@
 
 `store.py` holds `Journal`; `schema.py` the tables and migrations; `records.py` what the
 journal answers; `history.py` a job's state history; `calls.py` the API calls about each
-job and `CallRecorder`, the activity-log listener that writes them. Import everything here.
+job; `recorder.py` `CallRecorder`, the activity-log listener that writes them. Import
+everything from here.
 """
 
-from tui.journal.calls import CALLS_CAP, CALLS_FIRST, CallRecorder
+from tui.journal.calls import CALLS_CAP, CALLS_FIRST
 from tui.journal.history import HISTORY_CAP, Source, StateChange
+from tui.journal.recorder import CallRecorder
 from tui.journal.records import JournaledJob, PendingSubmission
 from tui.journal.schema import (
     ABANDONED,
