@@ -14,7 +14,9 @@ other in the same run, each on a fresh journal file:
 - `write per call`: the naive alternative, one journal transaction per call, on the loop.
 
 Printed per arm: wall time per GET, the time the event loop spent inside the activity log's
-listeners per call (what a poll pays), and the rows the journal holds at the end.
+listeners per call (what a poll pays), and the rows the journal holds at the end. Then,
+on disk only: what one batch costs the worker thread once 1,000 jobs hold their 500 calls
+each (every insert also trims its job to the cap), and `job_calls` of a full job.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 # Runs from a checkout without an install, too.
@@ -87,6 +90,36 @@ async def poll_all(
     )
 
 
+def poll_entry(n: int, job: int) -> ActivityEntry:
+    at = datetime(2026, 11, 25, tzinfo=UTC) + timedelta(seconds=n)
+    ids = {"X-Request-Id": f"sim-{n:08d}"}
+    return ActivityEntry(at, "GET", f"/jobs/job-{job:04d}", 200, 40.0, request_ids=ids)
+
+
+def write_at_cap(folder: Path, jobs: int = 1000, per_job: int = 550) -> None:
+    with Journal(folder / "full.sqlite3") as journal:
+        journal.record_calls(
+            poll_entry(k * jobs + j, j) for k in range(per_job) for j in range(jobs)
+        )
+        start_n = per_job * jobs
+        for label, spread in (("50 jobs", 50), ("1 job", 1)):
+            spent = []
+            for r in range(20):
+                batch = [poll_entry(start_n + r * 50 + i, i % spread) for i in range(50)]
+                start = time.perf_counter()
+                journal.record_calls(batch)
+                spent.append((time.perf_counter() - start) * 1000)
+            start_n += 1000
+            print(
+                f"batch of 50 calls about {label:<8} (each at the cap): median"
+                f" {statistics.median(spent):5.1f} ms, max {max(spent):5.1f} ms"
+            )
+        start = time.perf_counter()
+        calls = journal.job_calls("job-0001")
+        print(f"job_calls() of a full job ({len(calls)} rows): "
+              f"{(time.perf_counter() - start) * 1000:.1f} ms")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--jobs", type=int, default=20)
@@ -99,6 +132,7 @@ def main() -> None:
         print(f"{args.jobs} jobs x {args.rounds} rounds of GET /jobs/ID, {sim.base_url}")
         for arm in ("no journal", "CallRecorder", "write per call"):
             print(asyncio.run(poll_all(sim, job_ids, args.rounds, arm, Path(folder))))
+        write_at_cap(Path(folder))
 
 
 if __name__ == "__main__":
