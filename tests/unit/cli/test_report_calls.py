@@ -11,8 +11,10 @@ import httpx
 import pytest
 
 from tests.unit.cli.conftest import TOKEN, CliRunner
+from tui.api.activity import ActivityEntry, ActivityLog
 from tui.api.models import Job
-from tui.journal import Journal
+from tui.commands import CliJournal
+from tui.journal import Journal, JournalError
 
 NORANGE = "https://media.example.com/norange-{}.mp4"
 
@@ -89,3 +91,21 @@ def test_the_journal_holds_each_call_once_however_many_commands_read_the_job(
     assert len(about) == 3
     with Journal(cli_env / "data" / "journal.sqlite3", profile="default") as journal:
         assert [c.request_id for c in journal.job_calls(job_id)] == about
+
+
+def test_a_journal_failing_at_the_last_write_costs_one_warning_not_the_command(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    warnings: list[str] = []
+    log = ActivityLog()
+    journal = Journal(tmp_path / "j.sqlite3")
+    cli_journal = CliJournal(journal, warnings.append, activity=log)
+    log.record(ActivityEntry(journal.clock.now(), "GET", "/jobs/j-1", 200, 4.0))
+
+    def full(entries: object) -> int:
+        raise JournalError("disk full")
+
+    monkeypatch.setattr(journal, "record_calls", full)
+    cli_journal.close()
+    assert len(warnings) == 1 and "disk full" in warnings[0]
+    assert not cli_journal.active
