@@ -19,7 +19,7 @@ from tui.api.limits import RateLimits
 from tui.api.scheduler import DEFAULT_POLICY, PollingScheduler
 from tui.callbacks.wiring import CallbackScheduler, CallbackWatch, check_public_url, parse_host_port
 from tui.config import Connection, Profile, client_deadlines
-from tui.journal import MEMORY, Journal, JournalError
+from tui.journal import MEMORY, CallRecorder, Journal, JournalError
 
 #: Where a session's client comes from: a resolved profile, a ready client, or a builder.
 ClientSource = Connection | DescriptClient | Callable[[], DescriptClient] | None
@@ -55,6 +55,8 @@ class Session:
     callbacks: CallbackWatch | None = None
     #: Why callbacks are off although asked for (a bad setting).
     callbacks_problem: str | None = None
+    #: Journals the client's calls about jobs (for incident reports of later processes).
+    calls: CallRecorder | None = field(default=None, repr=False)
 
     @property
     def profile_name(self) -> str | None:
@@ -91,6 +93,8 @@ class Session:
         if self.client is not None:
             with contextlib.suppress(Exception):  # closing a dead connection must not crash
                 await self.client.aclose()
+        if self.calls is not None:
+            await self.calls.aclose()  # before the journal closes
         if self.journal is not None and self.owns_journal:
             self.journal.close()
 
@@ -125,6 +129,9 @@ class SessionFactory:
         callbacks = self._callbacks(session) if client is not None else None
         session.scheduler = self._scheduler(client, clock, connection, callbacks)
         self._open_journal(session, journal)
+        if session.client is not None and session.journal is not None:
+            session.calls = CallRecorder(session.journal, clock)
+            session.calls.attach(session.client.activity)
         return session
 
     def _callbacks(self, session: Session) -> CallbackWatch | None:

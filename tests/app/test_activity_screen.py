@@ -97,6 +97,21 @@ async def test_enter_shows_the_whole_error_body_and_the_filter_keeps_errors_only
         await settle(pilot, lambda: bool(app.results))
 
 
+async def test_the_detail_shows_the_request_id_the_simulator_sent(
+    sim_app: Any, sim_clock: Any
+) -> None:
+    app = FormHost(make_client(sim_app, sim_clock), sim_clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await make_some_calls(app)
+        sent = [e.request_id for e in app.client.activity.entries()]
+        assert all(sent) and len(set(sent)) == 2
+        await open_activity(pilot, app)
+        await pilot.press("enter")  # the cursor is on the last call, the 404
+        await pilot.pause()
+        assert f"request id: X-Request-Id: {sent[1]}" in screen_text(app)
+        assert sent[0] not in screen_text(app)  # the table itself shows no ids
+
+
 async def test_new_calls_appear_live_while_the_screen_is_open(sim_app: Any, sim_clock: Any) -> None:
     app = FormHost(make_client(sim_app, sim_clock), sim_clock)
     async with app.run_test(size=SIZE) as pilot:

@@ -1,13 +1,15 @@
 """The record of every request and response, for the activity screen and for debugging.
 
 An entry holds what was asked and what came back (time, method, path with query, status,
-latency, the rate-limit headers, the body of an error, and a note such as "retry 2/5 in
-7.0 s" or "outcome unknown"). It never holds request headers, so the Authorization header
-cannot leak; `redact()` also scrubs the token from any text (an error body that echoes it).
+latency, the rate-limit headers, the request-id headers the server or a proxy sent, the
+body of an error, the job the call was about, and a note such as "retry 2/5 in 7.0 s" or
+"outcome unknown"). It never holds request headers, so the Authorization header cannot
+leak; `redact()` also scrubs the token from any text (an error body that echoes it).
 """
 
 from __future__ import annotations
 
+import json
 import logging
 from collections import deque
 from collections.abc import Callable, Iterator, Mapping
@@ -90,6 +92,38 @@ def rate_limit_headers(headers: Mapping[str, str]) -> dict[str, str]:
     return found
 
 
+#: Response headers that name a request on the server's side, as the API's hosts and the
+#: proxies in front of them spell them: what a support ticket asks for.
+REQUEST_ID_HEADERS = ("X-Request-Id", "Request-Id", "X-Amzn-RequestId", "CF-Ray")
+
+
+def request_id_headers(headers: Mapping[str, str]) -> dict[str, str]:
+    """Only the request-id headers of a response (those present), under their usual names."""
+    found: dict[str, str] = {}
+    for name in REQUEST_ID_HEADERS:
+        value = headers.get(name)
+        if value is not None:
+            found[name] = value
+    return found
+
+
+def created_job_id(method: str, status: int, body: bytes) -> str | None:
+    """The job a submit's 201 created (its body's `job_id`), so the log can tie the POST to
+    the job; None for anything else or an unreadable body."""
+    if method != "POST" or status != 201:
+        return None
+    try:
+        data = json.loads(body)
+    except (ValueError, UnicodeDecodeError):
+        return None
+    job_id = data.get("job_id") if isinstance(data, dict) else None
+    return str(job_id) if job_id else None
+
+
+#: The methods of `/jobs/{job_id}` (a POST to `/jobs/agent` is a submit, not about "agent").
+_JOB_METHODS = frozenset({"GET", "DELETE"})
+
+
 @dataclass(frozen=True, slots=True)
 class ActivityEntry:
     at: datetime
@@ -107,10 +141,34 @@ class ActivityEntry:
     attempt: int = 1
     #: Which budget it spent ("import", "agent", "status", "upload" ...).
     kind: str | None = None
+    #: The request-id headers of the answer (`request_id_headers`); empty when none came.
+    request_ids: Mapping[str, str] = field(default_factory=dict)
+    #: The job the call was about when the path does not say (the job a POST created).
+    job_id: str | None = None
 
     @property
     def is_error(self) -> bool:
         return self.status is None or self.status >= 400
+
+    @property
+    def request_id(self) -> str | None:
+        """The first request id the answer carried (`REQUEST_ID_HEADERS` order)."""
+        return next(iter(self.request_ids.values()), None)
+
+    @property
+    def about_job(self) -> str | None:
+        """The job this call created (a submit's 201), read or cancelled (`GET`/`DELETE
+        /jobs/{id}`); None for a list page, an upload, a submit that made no job."""
+        if self.job_id:
+            return self.job_id
+        segments = self.path.split("?", 1)[0].strip("/").split("/")
+        if self.method in _JOB_METHODS and len(segments) == 2 and segments[0] == "jobs":
+            return segments[1]
+        return None
+
+    def is_about(self, job_id: str) -> bool:
+        """Whether this call read, cancelled or created `job_id`."""
+        return self.about_job == job_id
 
     def summary(self) -> str:
         """One line: `14:32:05 GET /jobs/abc 200 41 ms · remaining 19 · retry 2/5 in 7.0 s`."""
@@ -120,6 +178,8 @@ class ActivityEntry:
             parts[0] += f" {self.latency_ms:.0f} ms"
         if self.rate_limit:
             parts.append(", ".join(f"{k} {v}" for k, v in self.rate_limit.items()))
+        if self.request_id:
+            parts.append(f"request {self.request_id}")
         if self.note:
             parts.append(self.note)
         return " · ".join(parts)

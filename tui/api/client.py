@@ -25,10 +25,12 @@ import httpx
 from tui.api.activity import (
     ActivityEntry,
     ActivityLog,
+    created_job_id,
     install_log_redaction,
     rate_limit_headers,
     redact,
     redact_query,
+    request_id_headers,
 )
 from tui.api.answers import (
     MAX_ANSWER_BYTES,
@@ -140,7 +142,8 @@ class DescriptClient(Uploads):
             raise MissingTokenError("the API token contains characters that are not ASCII")
         self.clock: Clock = clock or (limits.clock if limits else SystemClock())
         self._limits = limits or RateLimits(self.clock)
-        self._activity = activity or ActivityLog()
+        # Not `activity or ...`: an empty log is falsy (it has a length), and is still the one.
+        self._activity = activity if activity is not None else ActivityLog()
         self.retry_policy = retry or DEFAULT_POLICY
         self._rng = rng or random.Random()
         self.on_retry = on_retry
@@ -258,6 +261,7 @@ class DescriptClient(Uploads):
                     kind,
                     attempt,
                     headers=response.headers,
+                    job_id=created_job_id(method, response.status_code, response.content),
                 )
                 self._check_size(response, method, shown, json)
                 return response
@@ -431,6 +435,7 @@ class DescriptClient(Uploads):
         error_body: str | None = None,
         detail: str | None = None,
         note: str | None = None,
+        job_id: str | None = None,
     ) -> None:
         text_note = "; ".join(part for part in (detail, note) if part) or None
         self._activity.record(
@@ -445,6 +450,8 @@ class DescriptClient(Uploads):
                 note=self._scrub(text_note) if text_note else None,
                 attempt=attempt,
                 kind=str(kind),
+                request_ids=request_id_headers(headers or {}),
+                job_id=job_id,
             )
         )
 
@@ -467,6 +474,7 @@ class DescriptClient(Uploads):
             None,
             "check",
             1,
+            headers=response.headers,
             note=f"unreadable answer: {reason}",
         )
         return UnexpectedResponseError(

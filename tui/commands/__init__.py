@@ -22,9 +22,18 @@ from dataclasses import dataclass, field
 from enum import IntEnum
 from typing import TYPE_CHECKING, Any, TextIO, TypeVar
 
+from tui.api.activity import ActivityLog
 from tui.api.clock import Clock, SystemClock
 from tui.config import client_deadlines
-from tui.journal import MEMORY, Journal, JournaledJob, JournalError
+from tui.journal import (
+    MEMORY,
+    CallRecorder,
+    Journal,
+    JournaledJob,
+    JournalError,
+    Source,
+    StateChange,
+)
 from tui.simulator.world import DEMO_TOKEN
 from tui.submissions import submit_journaled
 
@@ -117,6 +126,9 @@ class CliContext:
     transport_factory: TransportFactory | None = None
     # The command line as typed, to refuse a token that was pasted into it.
     argv: tuple[str, ...] = ()
+    #: The command's one activity log: every client it opens records here, and the journal
+    #: keeps the calls about jobs from it (`CallRecorder`).
+    activity: ActivityLog = field(default_factory=ActivityLog)
     _connection: Any = None
 
     def out(self, line: str = "") -> None:
@@ -201,6 +213,7 @@ class CliContext:
             base_url=connection.base_url,
             transport=transport,
             clock=self.clock,
+            activity=self.activity,
             on_retry=self.say_retry,
             limits=self._rate_limits(connection) if transport is None else None,
             **client_deadlines(getattr(connection, "profile", None), self.request_timeout),
@@ -243,7 +256,7 @@ class CliContext:
                 f"note: the journal was corrupt: it was moved to {journal.recovered_from} and "
                 "a new one was started"
             )
-        return CliJournal(journal, self.err)
+        return CliJournal(journal, self.err, activity=self.activity)
 
 
 def demo_connection(base_url: str, *, read_only: bool = False) -> Any:
@@ -276,11 +289,22 @@ class CliJournal:
     `mark_outcome_unknown` and `mark_rejected` let `submit_journaled` use it directly.
     """
 
-    def __init__(self, journal: Journal | None, warn: Callable[[str], None]) -> None:
+    def __init__(
+        self,
+        journal: Journal | None,
+        warn: Callable[[str], None],
+        *,
+        activity: ActivityLog | None = None,
+    ) -> None:
         self._journal = journal
         self._warn = warn
         #: The submission last marked outcome-unknown (it waits for reconciliation).
         self.outcome_unknown_id: int | None = None
+        # The command's calls about jobs, kept for a later `jobs report` (written on close).
+        self._calls: CallRecorder | None = None
+        if journal is not None and activity is not None:
+            self._calls = CallRecorder(journal, journal.clock)
+            self._calls.attach(activity)
 
     def __enter__(self) -> CliJournal:
         return self
@@ -302,6 +326,11 @@ class CliJournal:
         return self._journal is not None and self._journal.in_memory
 
     def close(self) -> None:
+        calls, self._calls = self._calls, None
+        if calls is not None:
+            self._guard(lambda _: calls.close(), 0)
+            if calls.problem is not None and self._journal is not None:
+                self._warn(journal_warning(JournalError(calls.problem)))
         journal, self._journal = self._journal, None
         if journal is not None:
             # Nothing left to lose: every write was committed.
@@ -369,8 +398,8 @@ class CliJournal:
         """Whether this profile submitted or has seen `job_id` (callbacks for others are forged)."""
         return self._guard(lambda j: j.get_job(job_id) is not None, False)
 
-    def upsert_job(self, job: Job) -> None:
-        self._guard(lambda j: j.upsert_job(job), False)
+    def upsert_job(self, job: Job, *, seen_by: Source = "poll") -> None:
+        self._guard(lambda j: j.upsert_job(job, seen_by=seen_by), False)
 
     def upsert_jobs(self, jobs: Iterable[Job]) -> None:
         self._guard(lambda j: j.upsert_jobs(jobs), 0)
@@ -378,6 +407,14 @@ class CliJournal:
     def record_events(self, events: Iterable[Any]) -> None:
         """One scheduler batch: changed jobs upserted, "gone" (404) ones marked expired."""
         self._guard(lambda j: j.record_events(events), 0)
+
+    def state_history(self, job_id: str) -> list[StateChange]:
+        """One job's recorded changes, oldest first (the incident report)."""
+        return self._guard(lambda j: j.state_history(job_id), [])
+
+    def job_calls(self, job_id: str) -> list[Any]:
+        """The API calls about one job every process journaled, oldest first (the report)."""
+        return self._guard(lambda j: j.job_calls(job_id), [])
 
     def load_jobs(self) -> list[JournaledJob]:
         """Every journaled job of the profile (short ids, retry links, incident reports)."""

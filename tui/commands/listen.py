@@ -100,7 +100,7 @@ async def _reread_hinted_jobs(
         except DescriptError as error:
             ctx.err(f"callback for {hint.job_id}: re-read failed: " + describe_error(error)[0])
             continue
-        journal.upsert_job(job)
+        journal.upsert_job(job, seen_by="callback")
         if args.json:
             ctx.out(json.dumps({"callback_for": hint.job_id, "job": job.raw}, ensure_ascii=False))
         else:

@@ -66,9 +66,10 @@ def extend_jobs(actions: Any) -> None:
         "report",
         help="write an incident report (Markdown) for one job",
         description=(
-            "Write a Markdown incident report for one job: the job, its journal history, the "
-            "API calls about it, error bodies and an equivalent curl (the token is read from "
-            "$DESCRIPT_API_TOKEN, never written). Prints the file's path."
+            "Write a Markdown incident report for one job: the job, its state history from "
+            "the journal, the API calls about it with their request ids, error bodies and an "
+            "equivalent curl (the token is read from $DESCRIPT_API_TOKEN, never written). "
+            "Prints the file's path."
         ),
     )
     report.add_argument("job_id", metavar="JOB_ID")
@@ -267,13 +268,18 @@ async def write_report(args: argparse.Namespace, ctx: CliContext) -> int:
 
     async with ctx.client() as client:
         with ctx.journal() as journal:
+            # The GET journals the latest state first, so the history ends with it.
             job = await read_job(client, ctx, journal, args.job_id)
             row = next((r for r in journal.load_jobs() if r.job_id == job.job_id), None)
+            history = journal.state_history(job.job_id)
+            calls = journal.job_calls(job.job_id)
         now = ctx.clock.now()
         text = incident_report(
             job,
             journaled=row,
+            history=history,
             entries=client.activity.entries(),
+            calls=calls,
             base_url=client.base_url,
             now=now,
         )

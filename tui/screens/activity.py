@@ -75,6 +75,12 @@ def entry_detail(entry: ActivityEntry) -> str:
     ]
     if entry.rate_limit:
         lines.append("rate limit: " + " · ".join(f"{k}: {v}" for k, v in entry.rate_limit.items()))
+    if entry.request_ids:
+        # What the API's support (or a proxy's) asks for to find this call on their side.
+        ids = " · ".join(f"{k}: {v}" for k, v in entry.request_ids.items())
+        lines.append(f"request id: {ids}")
+    if entry.job_id:
+        lines.append(f"job: {entry.job_id}")
     if entry.note:
         lines.append(f"note: {entry.note}")
     if entry.error_body is not None:

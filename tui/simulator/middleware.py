@@ -12,6 +12,7 @@ ASGI message without waiting.
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
 from collections.abc import Sequence
 
@@ -31,6 +32,9 @@ _BAD_GATEWAY = (
 )
 # A held answer waits for the client to hang up, at most this long (real seconds).
 HOLD_MAX_S = 3600.0
+# Every answer names itself, as real APIs and their proxies do, so a client's log and an
+# incident report can quote it: `sim-00000001`, counted per simulator (deterministic).
+REQUEST_ID_HEADER = b"x-request-id"
 
 
 class _Answer:
@@ -74,6 +78,7 @@ class SimulatorMiddleware:
     def __init__(self, app: ASGIApp, sim: SimState) -> None:
         self.app = app
         self.sim = sim
+        self._request_ids = itertools.count(1)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -92,9 +97,12 @@ class SimulatorMiddleware:
         answer = _Answer()
         # When the request arrived (a held or trickled answer ends much later).
         started = (sim.limit_clock(), ts_to_iso(sim.world.now_ts()))
+        request_id = f"sim-{next(self._request_ids):08d}".encode()
 
         async def logging_send(message: Message) -> None:
             if message["type"] == "http.response.start":
+                headers = [*message.get("headers", ()), (REQUEST_ID_HEADER, request_id)]
+                message = {**message, "headers": headers}
                 answer.see_start(message)
             elif message["type"] == "http.response.body":
                 answer.see_body(message.get("body", b""))

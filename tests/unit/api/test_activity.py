@@ -10,9 +10,11 @@ import pytest
 from tui.api.activity import (
     ActivityEntry,
     ActivityLog,
+    created_job_id,
     rate_limit_headers,
     redact,
     redact_query,
+    request_id_headers,
 )
 
 AT = datetime(2026, 11, 25, 14, 32, 5, tzinfo=UTC)
@@ -97,6 +99,51 @@ def test_only_rate_limit_headers_are_kept() -> None:
         "Retry-After": "7",
         "X-RateLimit-Remaining": "0",
     }
+
+
+def test_request_id_headers_are_kept_under_their_usual_names_whichever_came() -> None:
+    headers = httpx.Headers(
+        {"x-amzn-requestid": "amz-1", "cf-ray": "8f0c-AMS", "x-request-id": "r-1", "server": "x"}
+    )
+    assert request_id_headers(headers) == {
+        "X-Request-Id": "r-1",
+        "X-Amzn-RequestId": "amz-1",
+        "CF-Ray": "8f0c-AMS",
+    }
+    assert request_id_headers(httpx.Headers({"request-id": "req_9"})) == {"Request-Id": "req_9"}
+    assert request_id_headers(httpx.Headers({"content-type": "text/html"})) == {}
+    shown = entry(request_ids={"CF-Ray": "8f0c-AMS", "Request-Id": "req_9"})
+    assert shown.request_id == "8f0c-AMS"
+    assert shown.summary().endswith("· request 8f0c-AMS")
+    assert entry().request_id is None and "request" not in entry().summary()
+
+
+def test_a_submit_answer_names_the_job_it_created() -> None:
+    assert created_job_id("POST", 201, b'{"job_id": "j-1", "drive_id": "d"}') == "j-1"
+    assert created_job_id("POST", 201, b"not json") is None
+    assert created_job_id("POST", 201, b"[1]") is None
+    assert created_job_id("POST", 400, b'{"job_id": "j-1"}') is None
+    assert created_job_id("GET", 201, b'{"job_id": "j-1"}') is None
+
+
+def test_a_call_is_about_a_job_by_its_path_or_the_job_it_created() -> None:
+    assert entry(0).is_about("0")
+    assert not entry(10).is_about("1")  # a longer id that starts the same is another job
+    post = ActivityEntry(AT, "POST", "/jobs/agent", 201, 30.0, job_id="j-1")
+    assert post.is_about("j-1") and not post.is_about("agent-2")
+    listing = ActivityEntry(AT, "GET", "/jobs?cursor=j-1", 200, 9.0)
+    assert not listing.is_about("j-1")
+
+
+def test_the_job_a_call_is_about_is_what_the_journal_files_it_under() -> None:
+    assert entry(7).about_job == "7"
+    assert ActivityEntry(AT, "DELETE", "/jobs/j-2", 202, 9.0).about_job == "j-2"
+    assert ActivityEntry(AT, "GET", "/jobs/j-2?x=1", 200, 9.0).about_job == "j-2"
+    # A submit is about the job its 201 created, or none (a refused submit, its endpoint).
+    assert ActivityEntry(AT, "POST", "/jobs/agent", 201, 9.0, job_id="j-3").about_job == "j-3"
+    assert ActivityEntry(AT, "POST", "/jobs/agent", 400, 9.0).about_job is None
+    assert ActivityEntry(AT, "GET", "/jobs", 200, 9.0).about_job is None
+    assert ActivityEntry(AT, "GET", "/projects/p-1", 200, 9.0).about_job is None
 
 
 def test_capacity_must_be_positive() -> None:

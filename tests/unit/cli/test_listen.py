@@ -5,12 +5,14 @@ from __future__ import annotations
 import json
 import socket
 import threading
+from pathlib import Path
 
 import httpx
 import pytest
 
 from tests.unit.cli.conftest import CliResult, CliRunner
 from tui.commands.simulate import free_port
+from tui.journal import Journal
 
 SECRET = "s3cret-path-for-tests-only-0123456789"
 
@@ -42,7 +44,7 @@ def _listen_in_thread(
 
 
 def test_listen_rereads_the_job_and_ignores_forgeries(
-    sim_cli: CliRunner, monkeypatch: pytest.MonkeyPatch
+    sim_cli: CliRunner, monkeypatch: pytest.MonkeyPatch, cli_env: Path
 ) -> None:
     submitted = sim_cli(
         "import", "--name", "Cb", "--media", "https://media.example.com/a.mp4", "--json"
@@ -69,6 +71,9 @@ def test_listen_rereads_the_job_and_ignores_forgeries(
     assert SECRET not in result.all
     assert "1 received" in result.err and "1 unknown job" in result.err
     assert "1 wrong path" in result.err
+    # The journal's history says a callback brought the state the GET read.
+    with Journal(cli_env / "data" / "journal.sqlite3") as journal:
+        assert [c.source for c in journal.state_history(job_id)] == ["submit", "callback"]
 
 
 def test_listen_refuses_a_public_url_without_a_scheme(sim_cli: CliRunner) -> None:

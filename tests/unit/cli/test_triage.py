@@ -4,6 +4,7 @@ incident reports, `--stalled`, bulk cancel, `--retry-failed` and the URL preflig
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -83,6 +84,25 @@ def test_the_incident_report_is_written_to_a_file_without_the_token(
     assert f"`GET /jobs/{job.job_id}` → 200" in text
     assert "$DESCRIPT_API_TOKEN" in text and TOKEN not in text
     assert "failed file **norange-1.mp4**" in text
+
+
+def test_the_report_holds_the_state_history_the_wait_journaled_and_request_ids(
+    sim_cli: CliRunner, tmp_path: Path
+) -> None:
+    job = Job.from_json(submit(sim_cli, NORANGE.format(2)))
+    assert job.outcome.value == "failed"
+    result = sim_cli("jobs", "report", job.job_id, "--output", str(tmp_path))
+    assert result.code == 0, result.err
+    text = Path(result.out.strip()).read_text()
+    history = text.split("## State history", 1)[1].split("\n## ", 1)[0]
+    rows = [line for line in history.splitlines() if line.startswith("| 20")]
+    # The submit's 201, then what `--wait` polled, in order, the failure last and final.
+    assert "| submit |" in rows[0]
+    assert any("| running |" in row for row in rows[1:-1])
+    assert rows[-1].endswith("| stopped | error | failed | - | poll | final |")
+    # The polls of `--wait` and the report's own GET: one run, first id to last.
+    assert re.search(rf"`GET /jobs/{job.job_id}` → 200 × \d+, .*ids sim-\d{{8}}…sim-\d{{8}}", text)
+    assert TOKEN not in text
 
 
 def test_list_stalled_names_a_job_queued_too_long(

@@ -7,12 +7,13 @@ import multiprocessing
 import sqlite3
 import stat
 import threading
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from tests.unit.journal.conftest import T0
 from tui.api.clock import ManualClock
 from tui.api.models import Job, JobCreated, Outcome
 from tui.journal import (
@@ -25,7 +26,6 @@ from tui.journal import (
     default_journal_path,
 )
 
-T0 = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 IMPORT_REQUEST = {
     "project_name": "Interview with Ada",
     "add_media": {"ada.mp4": {"url": "https://media.example/ada.mp4"}},
@@ -55,24 +55,6 @@ PARTIAL = job_json(
         },
     },
 )
-
-
-@pytest.fixture
-def clock() -> ManualClock:
-    clock = ManualClock()
-    clock.set(T0)
-    return clock
-
-
-@pytest.fixture
-def journal_path(tmp_path: Path) -> Path:
-    return tmp_path / "data" / "journal.sqlite3"
-
-
-@pytest.fixture
-def journal(journal_path: Path, clock: ManualClock) -> Journal:
-    with Journal(journal_path, clock=clock) as journal:
-        yield journal
 
 
 def created(job_id: str) -> JobCreated:
@@ -376,7 +358,7 @@ def test_a_sending_submission_of_a_dead_process_is_orphaned_at_once(tmp_path: Pa
 
 
 def test_a_version_1_journal_is_upgraded_in_place(tmp_path: Path) -> None:
-    from tui.journal import _SCHEMA_V1
+    from tui.journal.schema import _SCHEMA_V1
 
     path = tmp_path / "old.sqlite3"
     with sqlite3.connect(path) as conn:
@@ -392,4 +374,4 @@ def test_a_version_1_journal_is_upgraded_in_place(tmp_path: Path) -> None:
         assert old.status == "outcome_unknown" and not old.orphaned
         journal.record_submission("agent", {"prompt": "x"})  # an old row has no fingerprint
     with sqlite3.connect(path) as conn:
-        assert conn.execute("PRAGMA user_version").fetchone()[0] == 2
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION

@@ -210,14 +210,18 @@ class JobTriage(JobActions):
     async def write_incident_report(self, job: Job) -> None:
         session = self.session
         journal, client, now = session.journal, session.client, session.clock.now()
-        journaled = None
+        journaled, history, calls = None, [], []
         if journal is not None:
             rows = await self.journal_write(journal.load_jobs) or []
             journaled = next((r for r in rows if r.job_id == job.job_id), None)
+            history = await self.journal_write(journal.state_history, job.job_id) or []
+            calls = await self.journal_write(journal.job_calls, job.job_id) or []
         text = incident_report(
             job,
             journaled=journaled,
+            history=history,
             entries=client.activity.entries() if client is not None else (),
+            calls=calls,
             base_url=client.base_url if client is not None else "",
             now=now,
         )

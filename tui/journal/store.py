@@ -2,8 +2,10 @@
 
 Pure stdlib `sqlite3`, no Textual. A submission is written BEFORE its POST is sent, then
 linked to the job the server created (or marked as outcome-unknown so it can be reconciled
-instead of resubmitted). Each change of a job's state is upserted; a job the server no
-longer knows (404 past the 30-day retention) keeps its last state and files, flagged expired.
+instead of resubmitted). Each change of a job's state is upserted, and kept as a row of
+its state history (`history.py`); every API call about a job is kept too (`calls.py`,
+written in batches by a `CallRecorder` on the activity log); a job the server no longer
+knows (404 past the 30-day retention) keeps its last state and files, flagged expired.
 
 Concurrency: WAL mode, a busy timeout, and a retry loop around every write transaction, so
 two instances (or two threads) writing at once lose no rows. Every call is a short blocking
@@ -21,21 +23,41 @@ import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
 import platformdirs
 
+from tui.api.activity import ActivityEntry
 from tui.api.clock import Clock, SystemClock
 from tui.api.models import (
     JOB_TYPE_BY_KIND,
+    RETENTION,
     Job,
     JobCreated,
     ModelError,
     format_timestamp,
-    parse_timestamp,
+)
+from tui.journal.calls import insert_calls, prune_calls, read_calls, stamp
+from tui.journal.history import (
+    Source,
+    StateChange,
+    prune_history,
+    read_history,
+    record_change,
+)
+from tui.journal.records import JournaledJob, PendingSubmission, parse_time
+from tui.journal.schema import (
+    ABANDONED,
+    CREATED,
+    MIGRATIONS,
+    OUTCOME_UNKNOWN,
+    RECONCILED,
+    REJECTED,
+    SCHEMA_VERSION,
+    SENDING,
+    UNRESOLVED,
 )
 from tui.submissions import (
     TwinInfo,
@@ -49,70 +71,14 @@ APP_NAME = "descript-tui"
 DATA_DIR_ENV = "DESCRIPT_TUI_DATA_DIR"
 JOURNAL_FILE_NAME = "journal.sqlite3"
 MEMORY = Path(":memory:")
-SCHEMA_VERSION = 2
 # A submission still "sending" after this long was interrupted (crash, kill): reconcile it.
 STALE_SENDING = timedelta(minutes=2)
 BUSY_TIMEOUT_S = 5.0
 WRITE_ATTEMPTS = 8
 
-# Submission statuses.
-SENDING = "sending"  # written, POST not answered yet
-CREATED = "created"  # the server answered with a job id
-OUTCOME_UNKNOWN = "outcome_unknown"  # the body went out, no answer came: reconcile
-REJECTED = "rejected"  # the server said no (4xx/5xx with a body): no job was created
-RECONCILED = "reconciled"  # a person matched it to a job found in the list
-ABANDONED = "abandoned"  # a person said no job was created (free to resubmit)
-
 KIND_TO_JOB_TYPE = JOB_TYPE_BY_KIND
 
 T = TypeVar("T")
-
-_SCHEMA_V1 = """
-CREATE TABLE IF NOT EXISTS submissions (
-    local_id      INTEGER PRIMARY KEY AUTOINCREMENT,
-    profile       TEXT NOT NULL,
-    kind          TEXT NOT NULL,
-    request_json  TEXT NOT NULL,
-    extra_json    TEXT,
-    submitted_at  TEXT NOT NULL,
-    status        TEXT NOT NULL,
-    job_id        TEXT,
-    error         TEXT,
-    resolved_at   TEXT
-);
-CREATE INDEX IF NOT EXISTS submissions_status ON submissions (profile, status);
-CREATE TABLE IF NOT EXISTS jobs (
-    profile       TEXT NOT NULL,
-    job_id        TEXT NOT NULL,
-    job_type      TEXT,
-    job_state     TEXT,
-    outcome       TEXT NOT NULL,
-    finished      INTEGER NOT NULL,
-    project_id    TEXT,
-    created_at    TEXT,
-    job_json      TEXT NOT NULL,
-    local_id      INTEGER,
-    source        TEXT NOT NULL,
-    first_seen_at TEXT NOT NULL,
-    updated_at    TEXT NOT NULL,
-    expired_at    TEXT,
-    PRIMARY KEY (profile, job_id)
-);
-CREATE INDEX IF NOT EXISTS jobs_unfinished ON jobs (profile, finished, expired_at);
-CREATE TABLE IF NOT EXISTS ui_state (
-    key         TEXT PRIMARY KEY,
-    value_json  TEXT NOT NULL,
-    updated_at  TEXT NOT NULL
-);
-"""
-# v2: each submission's request fingerprint (to refuse a twin) and sending process.
-_SCHEMA_V2 = """
-ALTER TABLE submissions ADD COLUMN fingerprint TEXT;
-ALTER TABLE submissions ADD COLUMN owner TEXT;
-CREATE INDEX IF NOT EXISTS submissions_fingerprint ON submissions (profile, fingerprint);
-"""
-_MIGRATIONS: dict[int, str] = {1: _SCHEMA_V1, 2: _SCHEMA_V2}
-_UNRESOLVED = f"job_id IS NULL AND status IN ('{SENDING}', '{OUTCOME_UNKNOWN}')"
 
 
 class JournalError(Exception):
@@ -130,59 +96,16 @@ def default_journal_path(environ: Mapping[str, str] = os.environ) -> Path:
     return base / JOURNAL_FILE_NAME
 
 
-@dataclass(frozen=True)
-class JournaledJob:
-    """One row of the table at start: a job, or a submission still without a job."""
-
-    local_id: int | None
-    job_id: str | None
-    kind: str
-    job: Job | None
-    request: dict[str, Any] | None = field(default=None, repr=False)
-    extra: dict[str, Any] | None = field(default=None, repr=False)
-    submitted_at: datetime | None = None
-    submission_status: str | None = None
-    error: str | None = None
-    source: str = "submitted"
-    first_seen_at: datetime | None = None
-    updated_at: datetime | None = None
-    expired_at: datetime | None = None
-
-    @property
-    def expired(self) -> bool:
-        return self.expired_at is not None
-
-    @property
-    def needs_reconciliation(self) -> bool:
-        return self.job_id is None and self.submission_status in (SENDING, OUTCOME_UNKNOWN)
-
-    @property
-    def key(self) -> str:
-        """A stable row key: the job id, or `local-N` for a submission without one yet."""
-        return self.job_id or f"local-{self.local_id}"
-
-
-@dataclass(frozen=True)
-class PendingSubmission:
-    """A submission whose POST may or may not have created a job."""
-
-    local_id: int
-    kind: str
-    request: dict[str, Any] = field(repr=False)
-    submitted_at: datetime
-    status: str
-    error: str | None
-    #: Still `sending`, and the process that sent it is gone (killed, crashed): its POST
-    #: may have gone out; it needs reconciling now, not after `STALE_SENDING`.
-    orphaned: bool = False
-
-
-def _iso(value: datetime) -> str:
-    return format_timestamp(value)
-
-
-def _time(value: str | None) -> datetime | None:
-    return parse_timestamp(value) if value else None
+@contextlib.contextmanager
+def _immediate(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    """One write transaction, its lock taken up front; rolled back on any error."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield conn
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
 
 
 def _is_busy(exc: sqlite3.OperationalError) -> bool:
@@ -255,20 +178,31 @@ class Journal:
             raise sqlite3.DatabaseError(f"quick_check: {check}")
         for target in range(version + 1, SCHEMA_VERSION + 1):
             self._retry(lambda t=target: self._migrate(conn, t))
+        self._retry(lambda: self._prune(conn))
+
+    def _prune(self, conn: sqlite3.Connection) -> None:
+        """Drop history and calls past the API's retention; the write lock only when there
+        is some."""
+        before = self.clock.now() - RETENTION
+        stale = conn.execute(
+            "SELECT 1 FROM job_states WHERE observed_at < ?"
+            " UNION ALL SELECT 1 FROM job_calls WHERE at < ? LIMIT 1",
+            (format_timestamp(before), stamp(before)),
+        ).fetchone()
+        if stale is None:
+            return
+        with _immediate(conn):
+            prune_history(conn, before)
+            prune_calls(conn, before)
 
     def _migrate(self, conn: sqlite3.Connection, target: int) -> None:
-        conn.execute("BEGIN IMMEDIATE")
-        try:
+        with _immediate(conn):
             # Another instance may have migrated while we waited for the lock.
             if conn.execute("PRAGMA user_version").fetchone()[0] < target:
-                for statement in _MIGRATIONS[target].split(";"):
+                for statement in MIGRATIONS[target].split(";"):
                     if statement.strip():
                         conn.execute(statement)
                 conn.execute(f"PRAGMA user_version = {target}")
-            conn.execute("COMMIT")
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
 
     def _open(self) -> sqlite3.Connection:
         conn = self._connect()
@@ -336,20 +270,9 @@ class Journal:
                 delay = min(delay * 2, 0.5)
         raise AssertionError("unreachable")
 
-    @contextlib.contextmanager
-    def _write(self) -> Iterator[sqlite3.Connection]:
-        conn = self._conn
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            yield conn
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
-        conn.execute("COMMIT")
-
     def _transact(self, body: Callable[[sqlite3.Connection], T]) -> T:
         def attempt() -> T:
-            with self._write() as conn:
+            with _immediate(self._conn) as conn:
                 return body(conn)
 
         with self._lock:
@@ -360,7 +283,7 @@ class Journal:
             return self._retry(lambda: self._conn.execute(sql, tuple(params)).fetchall())
 
     def _now(self) -> str:
-        return _iso(self.clock.now())
+        return format_timestamp(self.clock.now())
 
     # --- submissions -------------------------------------------------------------------------
 
@@ -412,7 +335,7 @@ class Journal:
 
     def _twins(self, conn: sqlite3.Connection, fingerprint: str) -> list[TwinInfo]:
         rows = conn.execute(
-            f"SELECT * FROM submissions WHERE profile = ? AND fingerprint = ? AND {_UNRESOLVED}"
+            f"SELECT * FROM submissions WHERE profile = ? AND fingerprint = ? AND {UNRESOLVED}"
             " ORDER BY local_id",
             (self.profile, fingerprint),
         ).fetchall()
@@ -421,7 +344,7 @@ class Journal:
                 local_id=row["local_id"],
                 kind=row["kind"],
                 status=row["status"],
-                submitted_at=_time(row["submitted_at"]) or self.clock.now(),
+                submitted_at=parse_time(row["submitted_at"]) or self.clock.now(),
                 orphaned=row["status"] == SENDING and not process_alive(row["owner"]),
             )
             for row in rows
@@ -456,7 +379,10 @@ class Journal:
                 " WHERE local_id = ? AND profile = ?",
                 (CREATED, job_created.job_id, now, local_id, self.profile),
             )
-            self._upsert(conn, job, now, local_id=local_id, source="submitted", only_new=True)
+            self._upsert(
+                conn, job, now, seen_by="submit", local_id=local_id, source="submitted",
+                only_new=True,
+            )
 
         self._transact(body)
 
@@ -483,9 +409,9 @@ class Journal:
     def pending_reconciliations(self) -> list[PendingSubmission]:
         """Submissions whose outcome is unknown, or that were interrupted while sending: by
         age (`STALE_SENDING`), or at once when the sending process is gone (`orphaned`)."""
-        stale = _iso(self.clock.now() - STALE_SENDING)
+        stale = format_timestamp(self.clock.now() - STALE_SENDING)
         rows = self._read(
-            f"SELECT * FROM submissions WHERE profile = ? AND {_UNRESOLVED} ORDER BY local_id",
+            f"SELECT * FROM submissions WHERE profile = ? AND {UNRESOLVED} ORDER BY local_id",
             (self.profile,),
         )
         found = []
@@ -498,7 +424,7 @@ class Journal:
                     local_id=row["local_id"],
                     kind=row["kind"],
                     request=json.loads(row["request_json"]),
-                    submitted_at=_time(row["submitted_at"]) or self.clock.now(),
+                    submitted_at=parse_time(row["submitted_at"]) or self.clock.now(),
                     status=row["status"],
                     error=row["error"],
                     orphaned=orphaned,
@@ -546,10 +472,17 @@ class Journal:
         job: Job,
         now: str,
         *,
+        seen_by: Source,
         local_id: int | None = None,
         source: str = "list",
         only_new: bool = False,
     ) -> bool:
+        """Write `job` if it is new or changed (True), and its history row if one is due.
+
+        The journal's one writer of a job's state: every caller (submit, poll, list,
+        callback) comes through here, so `record_change` sees every change exactly once.
+        `source` is how the job was first seen (kept); `seen_by` who saw this change.
+        """
         job_json = json.dumps(job.raw, sort_keys=True)
         values = (
             self.profile,
@@ -559,7 +492,7 @@ class Journal:
             str(job.outcome),
             int(job.is_finished),
             job.project_id,
-            _iso(job.created_at) if job.created_at else None,
+            format_timestamp(job.created_at) if job.created_at else None,
             job_json,
             local_id,
             source,
@@ -585,20 +518,25 @@ class Journal:
             f" ON CONFLICT (profile, job_id) {conflict}",
             values,
         )
-        return cur.rowcount > 0
+        if cur.rowcount <= 0:
+            return False
+        record_change(conn, self.profile, job, now, seen_by)
+        return True
 
-    def upsert_job(self, job: Job) -> bool:
-        """Record a job's latest state (submitted here or found in the list); True if changed."""
+    def upsert_job(self, job: Job, *, seen_by: Source = "poll") -> bool:
+        """Record a job's latest state (a GET of it, by default); True if changed."""
         now = self._now()
-        return self._transact(lambda conn: self._upsert(conn, job, now))
+        return self._transact(lambda conn: self._upsert(conn, job, now, seen_by=seen_by))
 
-    def upsert_jobs(self, jobs: Iterable[Job]) -> int:
-        """Many jobs in one transaction (a list page, a poll batch); returns how many changed."""
+    def upsert_jobs(self, jobs: Iterable[Job], *, seen_by: Source = "list") -> int:
+        """Many jobs in one transaction (a list page, by default); returns how many changed."""
         batch = list(jobs)
         if not batch:
             return 0
         now = self._now()
-        return self._transact(lambda conn: sum(self._upsert(conn, job, now) for job in batch))
+        return self._transact(
+            lambda conn: sum(self._upsert(conn, job, now, seen_by=seen_by) for job in batch)
+        )
 
     def record_events(self, events: Iterable[Any]) -> int:
         """Journal one batch of scheduler `JobEvent`s in one transaction.
@@ -619,7 +557,7 @@ class Journal:
         now = self._now()
 
         def body(conn: sqlite3.Connection) -> int:
-            changed = sum(self._upsert(conn, job, now) for job in upserts)
+            changed = sum(self._upsert(conn, job, now, seen_by="poll") for job in upserts)
             for job_id in gone:
                 changed += self._expire(conn, job_id, now)
             return changed
@@ -638,6 +576,24 @@ class Journal:
         """The server says 404 for a job we know: past retention. Its last state stays."""
         now = self._now()
         self._transact(lambda conn: self._expire(conn, job_id, now))
+
+    def state_history(self, job_id: str) -> list[StateChange]:
+        """Every kept change of one job's state, progress or result, oldest first."""
+        with self._lock:
+            return self._retry(lambda: read_history(self._conn, self.profile, job_id))
+
+    def record_calls(self, entries: Iterable[ActivityEntry]) -> int:
+        """Journal a batch of activity entries in one transaction: those about a job (its
+        submit, GETs, DELETE) become `job_calls` rows; returns how many."""
+        batch = [entry for entry in entries if entry.about_job is not None]
+        if not batch:
+            return 0
+        return self._transact(lambda conn: insert_calls(conn, self.profile, batch))
+
+    def job_calls(self, job_id: str) -> list[ActivityEntry]:
+        """Every kept API call about one job, from every process, oldest first."""
+        with self._lock:
+            return self._retry(lambda: read_calls(self._conn, self.profile, job_id))
 
     def unfinished_job_ids(self) -> list[str]:
         """Jobs to resume polling after a restart: not finished, not expired."""
@@ -668,7 +624,7 @@ class Journal:
             (self.profile,),
         )
         result = [self._journaled(row) for row in job_rows]
-        stale = _iso(self.clock.now() - STALE_SENDING)
+        stale = format_timestamp(self.clock.now() - STALE_SENDING)
         orphan_rows = self._read(
             "SELECT * FROM submissions WHERE profile = ? AND job_id IS NULL AND"
             " (status = ? OR (status = ? AND submitted_at <= ?)) ORDER BY local_id DESC",
@@ -683,7 +639,7 @@ class Journal:
                     job=None,
                     request=json.loads(row["request_json"]),
                     extra=json.loads(row["extra_json"]) if row["extra_json"] else None,
-                    submitted_at=_time(row["submitted_at"]),
+                    submitted_at=parse_time(row["submitted_at"]),
                     submission_status=row["status"],
                     error=row["error"],
                     source="submitted",
@@ -704,13 +660,13 @@ class Journal:
             job=job,
             request=json.loads(row["request_json"]) if row["request_json"] else None,
             extra=json.loads(row["extra_json"]) if row["extra_json"] else None,
-            submitted_at=_time(row["submitted_at"]),
+            submitted_at=parse_time(row["submitted_at"]),
             submission_status=row["status"],
             error=row["error"],
             source=row["source"],
-            first_seen_at=_time(row["first_seen_at"]),
-            updated_at=_time(row["updated_at"]),
-            expired_at=_time(row["expired_at"]),
+            first_seen_at=parse_time(row["first_seen_at"]),
+            updated_at=parse_time(row["updated_at"]),
+            expired_at=parse_time(row["expired_at"]),
         )
 
     # --- UI state ----------------------------------------------------------------------------
