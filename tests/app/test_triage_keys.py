@@ -13,7 +13,7 @@ from tui.api.models import Outcome
 from tui.app import DescriptApp
 from tui.screens.bulk_cancel import BulkCancelScreen
 from tui.screens.confirm_open import ConfirmOpenScreen
-from tui.screens.failures import FailuresScreen
+from tui.screens.failures import FailureChoice, FailuresScreen
 from tui.screens.goto import GotoScreen
 from tui.simulator.world import DEMO_TOKEN, World
 from tui.widgets.job_table import COLUMN_KEYS, row_values
@@ -106,7 +106,7 @@ async def test_failures_screen_lists_the_boards_failures_and_enter_selects_the_j
         assert isinstance(failures, FailuresScreen)
         assert failures.groups, "the demo world has failures"
         job_id = failures.groups[0].job_ids[0]
-        failures.dismiss(job_id)
+        failures.dismiss(FailureChoice(job_id))
         await until(pilot, lambda: screen.renderer.current_job_id() == job_id)
         assert app.screen is screen
 

@@ -10,7 +10,7 @@ from tests.unit.triage.jobs import failed_import, make_job
 from tui.api.models import Job, Outcome
 from tui.screens.bulk_cancel import BulkCancelScreen
 from tui.screens.confirm_open import WARNING, ConfirmOpenScreen, needs_confirmation
-from tui.screens.failures import FailuresScreen
+from tui.screens.failures import FailureChoice, FailuresScreen
 from tui.screens.goto import GotoScreen
 from tui.simulator.world import World
 from tui.triage.failures import group_failures
@@ -89,7 +89,59 @@ async def test_failures_screen_groups_expand_and_enter_opens_the_job(
         assert tree.cursor_node is not None and tree.cursor_node.data is not None
         wanted = tree.cursor_node.data
         await pilot.press("enter")
-        await settle(pilot, lambda: app.results == [wanted])
+        await settle(pilot, lambda: app.results == [FailureChoice(wanted)])
+
+
+LONG = (
+    "AI agent failed to process the request: the edit asked for is not possible in this "
+    "composition because the referenced scene was removed while the job was queued"
+)
+
+
+async def test_failures_titles_keep_their_count_and_a_cut_message_ends_with_an_ellipsis(
+    sim_app: Any, sim_clock: Any
+) -> None:
+    jobs = [failed_import(f"j{i}-aaaa", {"a.mp4": LONG}) for i in range(7)]
+    jobs.append(failed_import("j9-bbbb", {"b.mp4": RANGE}))
+    app = host(sim_app, sim_clock)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = FailuresScreen(group_failures(jobs))
+        app.open(screen)
+        await settle(pilot, lambda: screen.is_mounted and bool(screen.query("#failures-tree")))
+        await pilot.pause()
+        lines = screen_text(app).splitlines()
+        long_line = next(line for line in lines if LONG[:30] in line)
+        assert LONG not in long_line  # cut to the dialog's width...
+        assert "… × 7  (7 jobs)" in long_line  # ...with an ellipsis, the count kept
+        assert f"{RANGE} × 1  (1 job)" in screen_text(app)  # a short one whole
+        tree = screen.query_one("#failures-tree", Tree)
+        assert tree.virtual_size.width <= tree.size.width  # nothing scrolls sideways
+        await pilot.resize_terminal(70, SIZE[1])  # narrower: cut shorter, the count stays
+
+        def narrow_line() -> str:
+            return next((line for line in screen_text(app).splitlines() if "× 7" in line), "")
+
+        await settle(pilot, lambda: len(narrow_line().strip()) < len(long_line.strip()))
+        assert "… × 7  (7 jobs)" in narrow_line()
+
+
+async def test_ctrl_r_on_a_job_or_file_row_asks_to_retry_that_job(
+    sim_app: Any, sim_clock: Any
+) -> None:
+    jobs = [failed_import("j1-aaaa", {"a.mp4": RANGE, "b.mp4": None})]
+    app = host(sim_app, sim_clock)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = FailuresScreen(group_failures(jobs))
+        app.open(screen)
+        await settle(pilot, lambda: screen.is_mounted and bool(screen.query("#failures-tree")))
+        await pilot.press("ctrl+r")  # on a group: no job to retry yet
+        await pilot.pause()
+        assert app.results == [] and app.screen is screen
+        await pilot.press("enter", "down", "down")  # unfold, the job, its file
+        tree = screen.query_one("#failures-tree", Tree)
+        assert tree.cursor_node is not None and str(tree.cursor_node.label) == "a.mp4"
+        await pilot.press("ctrl+r")
+        await settle(pilot, lambda: app.results == [FailureChoice("j1-aaaa", retry=True)])
 
 
 async def test_bulk_cancel_asks_once_then_shows_each_answer(
