@@ -117,6 +117,9 @@ class ImportScreen(SubmitFormScreen):
         #: Preflight warnings by media name, for the URLs they were found for.
         self.preflight_warnings: dict[str, str] = {}
         self._preflighted: tuple[tuple[str, str], ...] | None = None
+        #: A retry's extra rows are mounting: validation waits for them (their fields do
+        #: not exist until they are mounted).
+        self._rows_arriving = False
 
     def compose(self) -> ComposeResult:
         yield Static(Text("Import media"), classes="form-title")
@@ -194,12 +197,24 @@ class ImportScreen(SubmitFormScreen):
                 if focus:
                     row.query_one(".media-source", Input).focus()
             else:
+                self._rows_arriving = True
                 rows.add_row(source, media_name, focus=focus)
+        if self._rows_arriving:
+            self.call_after_refresh(self._rows_arrived)
         count = len(plan.files)
         files = f"{count} failed file{'s' if count != 1 else ''}"
         self.query_one(".form-title", Static).update(
             Text(f"Retry {files} of job {plan.original_job_id}")
         )
+
+    def _rows_arrived(self) -> None:
+        self._rows_arriving = False
+        self.revalidate()
+
+    def revalidate(self) -> list[Problem]:
+        if self._rows_arriving:
+            return []  # judged once every row of the retry is there (`_rows_arrived`)
+        return super().revalidate()
 
     def journal_extra(self, request: ImportRequest) -> dict[str, Any] | None:
         """A retry links the new job to the original (`retry_of`, `retried_files`), as long
