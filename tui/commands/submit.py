@@ -528,7 +528,7 @@ def retry_sources(plan: RetryPlan, arguments: Sequence[str], language: str | Non
     if plan.unknown:
         pairs = " ".join(f"--media {shlex.quote(f'{clean(name)}=URL')}" for name in plan.unknown)
         raise UsageError(
-            f"{NO_URLS_FROM_API}, and job {plan.original_job_id} was not imported from here: "
+            f"job {plan.original_job_id} was not imported from here. {NO_URLS_FROM_API}: "
             f"give the URL of {', '.join(clean(name) for name in plan.unknown)} with "
             f"{pairs} (a local path works too)"
         )
