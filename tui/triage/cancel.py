@@ -12,6 +12,8 @@ from dataclasses import dataclass
 
 from tui.api.errors import DescriptError
 from tui.api.models import CancelResult
+from tui.live.board import JobRow
+from tui.live.rows import RowStatus
 
 #: `DescriptClient.cancel_job`: returns a `CancelResult` (status_code, reason, note).
 CancelFunction = Callable[[str], Awaitable[CancelResult]]
@@ -31,6 +33,12 @@ class CancelAnswer:
 def error_text(error: BaseException) -> str:
     """`409 conflict: Job already stopped (DELETE /jobs/...)`, or why no answer came."""
     return " ".join(str(error).split()) or type(error).__name__
+
+
+def cancellable(row: JobRow) -> bool:
+    """Whether a DELETE could stop this row's job: live (not expired, not a lost submission)
+    and queued or running as last read. Marked rows that are not go unsent."""
+    return row.status is RowStatus.LIVE and not row.job.is_finished
 
 
 async def cancel_each(job_ids: Iterable[str], cancel: CancelFunction) -> list[CancelAnswer]:

@@ -19,10 +19,10 @@ from typing import TYPE_CHECKING, Any
 from textual import work
 
 from tui.api.models import JOB_TYPE_IMPORT, Job, JobCreated
-from tui.live.board import Changes, JobRow
+from tui.live.board import Changes
 from tui.live.rows import RowStatus
 from tui.screens.jobs.actions import JobActions
-from tui.triage.cancel import CancelAnswer, summary
+from tui.triage.cancel import CancelAnswer, cancellable, summary
 from tui.triage.failures import group_failures
 from tui.triage.ids import resolve_job_id
 from tui.triage.report import incident_report, report_path
@@ -358,12 +358,6 @@ class JobTriage(JobActions):
                 severity="warning",
                 markup=False,
             )
-
-
-def cancellable(row: JobRow) -> bool:
-    """Whether a DELETE could stop this row's job: live (not expired, not a lost submission)
-    and queued or running as last read."""
-    return row.status is RowStatus.LIVE and not row.job.is_finished
 
 
 def has_display(environ: Mapping[str, str] = os.environ) -> bool:
