@@ -111,8 +111,9 @@ async def test_failures_screen_lists_the_boards_failures_and_enter_selects_the_j
         assert app.screen is screen
 
 
-async def test_space_marks_rows_and_c_cancels_them_all_then_marks_clear(
-    sim_world: World, sim_app: Any, sim_clock: Any, make_dashboard: Any
+@pytest.mark.parametrize("marking", ["space on each", "* on the running filter"])
+async def test_marked_rows_are_all_cancelled_by_c_then_marks_clear(
+    sim_world: World, sim_app: Any, sim_clock: Any, make_dashboard: Any, marking: str
 ) -> None:
     user = demo_user(sim_world)
     ids = [
@@ -126,9 +127,12 @@ async def test_space_marks_rows_and_c_cancels_them_all_then_marks_clear(
         await until(pilot, lambda: loaded(app))
         screen = app.jobs_screen
         board = screen.board
-        for job_id in ids:
-            screen.renderer.select_job(job_id)
-            await pilot.press("space")
+        if marking.startswith("space"):
+            for job_id in ids:
+                screen.renderer.select_job(job_id)
+                await pilot.press("space")
+        else:
+            await pilot.press("2", "asterisk")  # every row the filter shows
         assert sorted(board.marked_ids()) == sorted(ids)
         assert row_values(board.row(ids[0]), sim_clock.now())[0].startswith("●")
         await pilot.press("c")

@@ -144,26 +144,36 @@ async def test_ctrl_r_on_a_job_or_file_row_asks_to_retry_that_job(
         await settle(pilot, lambda: app.results == [FailureChoice("j1-aaaa", retry=True)])
 
 
+def running_agents(world: World, clock: Any, count: int) -> list[str]:
+    user = demo_user(world)
+    ids = [
+        world.submit_agent(user, {"project_name": f"P{i}", "prompt": "x"}, run_s=600).job_id
+        for i in range(count)
+    ]
+    clock.advance_nowait(10)
+    return ids
+
+
+def cancel_refusing(app: FormHost, refused: str, calls: list[str]) -> Any:
+    """The client's cancel, except `refused` gets a real 404 (a job the server lost)."""
+
+    async def cancel(job_id: str) -> Any:
+        calls.append(job_id)
+        return await app.client.cancel_job("no-such-job" if job_id == refused else job_id)
+
+    return cancel
+
+
 async def test_bulk_cancel_asks_once_then_shows_each_answer(
     sim_app: Any, sim_world: World, sim_clock: Any
 ) -> None:
-    user = demo_user(sim_world)
-    ids = [
-        sim_world.submit_agent(user, {"project_name": f"P{i}", "prompt": "x"}, run_s=600).job_id
-        for i in range(3)
-    ]
-    sim_clock.advance_nowait(10)
+    ids = running_agents(sim_world, sim_clock, 3)
     app = host(sim_app, sim_clock)
     async with app.run_test(size=SIZE) as pilot:
         jobs = [await app.client.get_job(job_id) for job_id in ids]
         done = make_job("done-1234", "stopped", result={"status": "success"})
         calls: list[str] = []
-
-        async def cancel(job_id: str) -> Any:
-            calls.append(job_id)
-            if job_id == ids[2]:
-                return await app.client.cancel_job("no-such-job")  # a real 404 answer
-            return await app.client.cancel_job(job_id)
+        cancel = cancel_refusing(app, ids[2], calls)
 
         screen = BulkCancelScreen([*jobs, done], cancel)
         app.open(screen)
@@ -185,6 +195,32 @@ async def test_bulk_cancel_asks_once_then_shows_each_answer(
         assert [a.ok for a in answers] == [True, True, False]
     cancelled = [await make_client(sim_app, sim_clock).get_job(ids[0])]
     assert cancelled[0].outcome is Outcome.CANCELLED
+
+
+async def test_bulk_cancel_lists_at_most_its_limit_and_counts_the_rest(
+    sim_world: World, sim_app: Any, sim_clock: Any
+) -> None:
+    ids = running_agents(sim_world, sim_clock, 5)
+    app = host(sim_app, sim_clock)
+    async with app.run_test(size=SIZE) as pilot:
+        jobs = [await app.client.get_job(job_id) for job_id in ids]
+        stopped = [make_job(f"done-{i}", "stopped", result={"status": "success"}) for i in range(2)]
+        cancel = cancel_refusing(app, ids[4], [])
+        screen = BulkCancelScreen(jobs, cancel, skipped=stopped, limit=3)
+        app.open(screen)
+        await settle(pilot, lambda: screen.is_mounted and bool(screen.query("#bulk-close")))
+        shown = screen_text(app)
+        assert "Cancel 5 jobs?  (2 marked already stopped: skipped)" in shown
+        assert sum(job_id in shown for job_id in ids) == 3
+        assert "… and 2 more to cancel" in shown
+        assert "… and 2 more already stopped: not sent" in shown
+        await pilot.press("y")
+        await settle(pilot, lambda: screen.phase == "done")
+        shown = screen_text(app)
+        # The refusal comes first; three lines, the rest counted.
+        assert f"✖ {ids[4]}  404" in shown
+        assert "… and 2 more answers (counted below)" in shown
+        assert "4 cancelled, 1 refused" in shown
 
 
 async def test_bulk_cancel_declined_sends_nothing(sim_app: Any, sim_clock: Any) -> None:
