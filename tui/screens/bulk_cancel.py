@@ -137,7 +137,16 @@ class BulkCancelScreen(ModalScreen[list[CancelAnswer] | None]):
 
     @work(exclusive=True, group="bulk-cancel", exit_on_error=False)
     async def send(self) -> None:
-        answers = await cancel_each([job.job_id for job in self.live], self.cancel)
+        total, refused = len(self.live), 0
+        status = self.query_one("#bulk-summary", Static)
+
+        def answered(so_far: list[CancelAnswer]) -> None:
+            nonlocal refused
+            refused += not so_far[-1].ok  # counted as they come: no pass over them all
+            words = f"Cancelling… {len(so_far):,} of {total:,} answered"
+            status.update(Text(words + (f", {refused:,} refused" if refused else "")))
+
+        answers = await cancel_each([job.job_id for job in self.live], self.cancel, answered)
         self.answers = answers
         listing = self.query_one("#bulk-list", VerticalScroll)
         await listing.remove_children(

@@ -41,8 +41,15 @@ def cancellable(row: JobRow) -> bool:
     return row.status is RowStatus.LIVE and not row.job.is_finished
 
 
-async def cancel_each(job_ids: Iterable[str], cancel: CancelFunction) -> list[CancelAnswer]:
-    """Cancel each job in turn; one answer per job, in order; errors do not stop the rest."""
+async def cancel_each(
+    job_ids: Iterable[str],
+    cancel: CancelFunction,
+    on_answer: Callable[[list[CancelAnswer]], None] | None = None,
+) -> list[CancelAnswer]:
+    """Cancel each job in turn; one answer per job, in order; errors do not stop the rest.
+
+    `on_answer` sees the answers so far after each one (thousands of DELETEs within the
+    budget take minutes: the dialog counts them as they come)."""
     answers: list[CancelAnswer] = []
     for job_id in dict.fromkeys(job_ids):
         try:
@@ -51,6 +58,8 @@ async def cancel_each(job_ids: Iterable[str], cancel: CancelFunction) -> list[Ca
             answers.append(CancelAnswer(job_id, False, error_text(error)))
         else:
             answers.append(CancelAnswer(job_id, True, result.status_line))
+        if on_answer is not None:
+            on_answer(answers)
     return answers
 
 
