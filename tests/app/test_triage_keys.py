@@ -13,7 +13,7 @@ from tui.api.models import Outcome
 from tui.app import DescriptApp
 from tui.screens.bulk_cancel import BulkCancelScreen
 from tui.screens.confirm_open import ConfirmOpenScreen
-from tui.screens.failures import FailuresScreen
+from tui.screens.failures import FailureChoice, FailuresScreen
 from tui.screens.goto import GotoScreen
 from tui.simulator.world import DEMO_TOKEN, World
 from tui.widgets.job_table import COLUMN_KEYS, row_values
@@ -106,13 +106,14 @@ async def test_failures_screen_lists_the_boards_failures_and_enter_selects_the_j
         assert isinstance(failures, FailuresScreen)
         assert failures.groups, "the demo world has failures"
         job_id = failures.groups[0].job_ids[0]
-        failures.dismiss(job_id)
+        failures.dismiss(FailureChoice(job_id))
         await until(pilot, lambda: screen.renderer.current_job_id() == job_id)
         assert app.screen is screen
 
 
-async def test_space_marks_rows_and_c_cancels_them_all_then_marks_clear(
-    sim_world: World, sim_app: Any, sim_clock: Any, make_dashboard: Any
+@pytest.mark.parametrize("marking", ["space on each", "* on the running filter"])
+async def test_marked_rows_are_all_cancelled_by_c_then_marks_clear(
+    sim_world: World, sim_app: Any, sim_clock: Any, make_dashboard: Any, marking: str
 ) -> None:
     user = demo_user(sim_world)
     ids = [
@@ -126,9 +127,12 @@ async def test_space_marks_rows_and_c_cancels_them_all_then_marks_clear(
         await until(pilot, lambda: loaded(app))
         screen = app.jobs_screen
         board = screen.board
-        for job_id in ids:
-            screen.renderer.select_job(job_id)
-            await pilot.press("space")
+        if marking.startswith("space"):
+            for job_id in ids:
+                screen.renderer.select_job(job_id)
+                await pilot.press("space")
+        else:
+            await pilot.press("2", "asterisk")  # every row the filter shows
         assert sorted(board.marked_ids()) == sorted(ids)
         assert row_values(board.row(ids[0]), sim_clock.now())[0].startswith("●")
         await pilot.press("c")

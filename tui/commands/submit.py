@@ -13,7 +13,8 @@ change of state.
 from __future__ import annotations
 
 import argparse
-from collections.abc import Awaitable, Callable, Mapping
+import shlex
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
 
 from tui.api.limits import RequestKind
@@ -46,7 +47,7 @@ from tui.commands.output import UploadProgress, clean, to_json
 from tui.commands.reading import read_job
 from tui.commands.triage import Handler, call_handler, resolve_ids
 from tui.triage.preflight import preflight_media
-from tui.triage.retry_failed import RetryError, plan_retry
+from tui.triage.retry_failed import NO_URLS_FROM_API, RetryError, RetryPlan, plan_retry
 
 
 def register(subparsers: Any) -> None:
@@ -419,7 +420,10 @@ def _extend_import(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--retry-failed",
         metavar="JOB_ID",
-        help="import just the failed files of this partial or failed import, into its project",
+        help=(
+            "import just the failed files of this partial or failed import, into its project; "
+            "for an import not sent from here, give each file's URL with --media NAME=URL"
+        ),
     )
     parser.add_argument(
         "--no-preflight",
@@ -474,10 +478,9 @@ def _with_callbacks(handler: Handler) -> Handler:
 def _import_with_triage(handler: Handler) -> Handler:
     async def run(args: argparse.Namespace, ctx: CliContext) -> int:
         if args.retry_failed:
-            if args.media or args.name:
+            if args.name:
                 raise UsageError(
-                    "--retry-failed takes its files and project from the original job: "
-                    "drop --media and --name"
+                    "--retry-failed takes its project from the original job: drop --name"
                 )
             return await retry_failed(args, ctx)
         if not args.media:
@@ -506,6 +509,32 @@ async def warn_preflight(ctx: CliContext, add_media: Mapping[str, MediaItem]) ->
         ctx.err("sending anyway (it may fail on Descript's side; --no-preflight skips this check)")
 
 
+def retry_sources(plan: RetryPlan, arguments: Sequence[str], language: str | None) -> RetryPlan:
+    """`--media NAME=URL` (or a URL or path whose file name is NAME) for failed files; every
+    failed file must then have a source, else exit 2 naming them and nothing is sent."""
+    sources: dict[str, MediaItem] = {}
+    for argument in arguments:
+        name, _, rest = argument.partition("=")
+        if rest and name in plan.files:
+            argument = rest  # NAME=URL: a URL's own "=" only comes after "://"
+        else:
+            name = ""
+        derived, item = media_from_argument(argument, language=language)
+        sources[name or derived] = item
+    try:
+        plan = plan.with_sources(sources)
+    except RetryError as error:
+        raise UsageError(f"--media: {error}") from None
+    if plan.unknown:
+        pairs = " ".join(f"--media {shlex.quote(f'{clean(name)}=URL')}" for name in plan.unknown)
+        raise UsageError(
+            f"job {plan.original_job_id} was not imported from here. {NO_URLS_FROM_API}: "
+            f"give the URL of {', '.join(clean(name) for name in plan.unknown)} with "
+            f"{pairs} (a local path works too)"
+        )
+    return plan
+
+
 async def retry_failed(args: argparse.Namespace, ctx: CliContext) -> int:
     """Import just the failed files of a partial or failed import, linked in the journal."""
     from tui.api.limits import RequestKind
@@ -522,6 +551,7 @@ async def retry_failed(args: argparse.Namespace, ctx: CliContext) -> int:
                 raise CommandFailed(f"error: {error}") from None
             if args.project_id and args.project_id != plan.request.project_id:
                 raise UsageError("--retry-failed imports into the original job's project")
+            plan = retry_sources(plan, args.media or [], args.language)
             ctx.err(
                 f"retrying {len(plan.files)} failed file(s) of job {job.job_id} into project "
                 f"{clean(job.project_id)}: {', '.join(clean(name) for name in plan.files)}"

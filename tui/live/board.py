@@ -278,12 +278,16 @@ class Board:
         return out.freeze()
 
     def set_marked(self, job_ids: Iterable[str], marked: bool) -> Changes:
-        """Mark or unmark rows for a bulk action."""
+        """Mark or unmark rows for a bulk action, in one pass (`*` marks 50,000 rows).
+
+        A mark moves no row (no filter or sort reads it), so rows are not placed again."""
         out = _Collect()
+        rows = self._rows
         for job_id in job_ids:
-            row = self._rows.get(job_id)
+            row = rows.get(job_id)
             if row is not None and row.marked != marked:
-                self._replace(replace(row, marked=marked), {"marked"}, out)
+                rows[job_id] = replace(row, marked=marked)
+                out.changed[job_id] = {"marked"}
         return out.freeze()
 
     def learn_project_names(self, names: Mapping[str, str]) -> Changes:

@@ -34,9 +34,10 @@ from tui.api.requests import (
     UrlMedia,
     language_problem,
 )
+from tui.paths import style_paths
 from tui.screens.submit_form import SubmitFormScreen
 from tui.triage.preflight import UrlCheck, preflight_media
-from tui.triage.retry_failed import RetryPlan
+from tui.triage.retry_failed import NO_URLS_FROM_API, RetryPlan
 from tui.widgets.media_rows import MediaEntries, MediaEntry, MediaRows
 from tui.widgets.project_picker import ProjectPicker
 
@@ -52,6 +53,15 @@ Preflight = Callable[[Mapping[str, MediaItem]], Awaitable[Mapping[str, UrlCheck]
 
 # Fields outside the media rows, each with a place for its problems.
 _FIELD_PROBLEMS = ("project_name", "project", "team_access", "language", "media", "composition")
+
+
+def retry_note(plan: RetryPlan) -> str:
+    """What the form says when some failed files have no known source."""
+    names = ", ".join(plan.unknown)
+    return (
+        f"{NO_URLS_FROM_API} (this import was not sent from here): paste the URL of "
+        f"{names} in its row below (or a local file path). Rows left empty are not sent."
+    )
 
 
 class ImportScreen(SubmitFormScreen):
@@ -73,6 +83,8 @@ class ImportScreen(SubmitFormScreen):
         "composition": "c",
     }
     FIELD_ORDER = _FIELD_PROBLEMS
+    # triage.tcss: the note of a retry whose URLs the API did not return.
+    CSS_PATH: ClassVar[Any] = style_paths("forms.tcss", "triage.tcss")
     REQUEST_KIND = RequestKind.IMPORT
     KIND_LABEL = "import"
     SUBMIT_LABEL = "Import"
@@ -105,10 +117,15 @@ class ImportScreen(SubmitFormScreen):
         #: Preflight warnings by media name, for the URLs they were found for.
         self.preflight_warnings: dict[str, str] = {}
         self._preflighted: tuple[tuple[str, str], ...] | None = None
+        #: A retry's extra rows are mounting: validation waits for them (their fields do
+        #: not exist until they are mounted).
+        self._rows_arriving = False
 
     def compose(self) -> ComposeResult:
         yield Static(Text("Import media"), classes="form-title")
         with VerticalScroll(id="form-fields"):
+            if self.retry is not None and self.retry.unknown:
+                yield Static(Text(retry_note(self.retry)), id="retry-note")
             yield self.labelled(
                 "New project name",
                 Input(placeholder="e.g. Podcast episode 12", id="project-name", compact=True),
@@ -164,19 +181,40 @@ class ImportScreen(SubmitFormScreen):
             Project(id=project_id, name=name, created_at=None, updated_at=None, raw={})
         )
         rows = self.query_one(MediaRows)
-        for index, (media_name, item) in enumerate(plan.request.add_media.items()):
+        known = plan.request.add_media
+        cursor_placed = False
+        for index, media_name in enumerate(plan.files):
+            item = known.get(media_name)
             source = item.url if isinstance(item, UrlMedia) else str(getattr(item, "path", ""))
+            # A file whose URL the API did not return: its name kept, its URL to be pasted;
+            # the first such row takes the cursor.
+            focus = item is None and not cursor_placed
+            cursor_placed = cursor_placed or focus
             if index == 0 and rows.rows:
                 row = rows.rows[0]
                 row.query_one(".media-source", Input).value = source
                 row.query_one(".media-name", Input).value = media_name
+                if focus:
+                    row.query_one(".media-source", Input).focus()
             else:
-                rows.add_row(source, media_name)
+                self._rows_arriving = True
+                rows.add_row(source, media_name, focus=focus)
+        if self._rows_arriving:
+            self.call_after_refresh(self._rows_arrived)
         count = len(plan.files)
         files = f"{count} failed file{'s' if count != 1 else ''}"
         self.query_one(".form-title", Static).update(
             Text(f"Retry {files} of job {plan.original_job_id}")
         )
+
+    def _rows_arrived(self) -> None:
+        self._rows_arriving = False
+        self.revalidate()
+
+    def revalidate(self) -> list[Problem]:
+        if self._rows_arriving:
+            return []  # judged once every row of the retry is there (`_rows_arrived`)
+        return super().revalidate()
 
     def journal_extra(self, request: ImportRequest) -> dict[str, Any] | None:
         """A retry links the new job to the original (`retry_of`, `retried_files`), as long

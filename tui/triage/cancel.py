@@ -12,6 +12,8 @@ from dataclasses import dataclass
 
 from tui.api.errors import DescriptError
 from tui.api.models import CancelResult
+from tui.live.board import JobRow
+from tui.live.rows import RowStatus
 
 #: `DescriptClient.cancel_job`: returns a `CancelResult` (status_code, reason, note).
 CancelFunction = Callable[[str], Awaitable[CancelResult]]
@@ -33,8 +35,21 @@ def error_text(error: BaseException) -> str:
     return " ".join(str(error).split()) or type(error).__name__
 
 
-async def cancel_each(job_ids: Iterable[str], cancel: CancelFunction) -> list[CancelAnswer]:
-    """Cancel each job in turn; one answer per job, in order; errors do not stop the rest."""
+def cancellable(row: JobRow) -> bool:
+    """Whether a DELETE could stop this row's job: live (not expired, not a lost submission)
+    and queued or running as last read. Marked rows that are not go unsent."""
+    return row.status is RowStatus.LIVE and not row.job.is_finished
+
+
+async def cancel_each(
+    job_ids: Iterable[str],
+    cancel: CancelFunction,
+    on_answer: Callable[[list[CancelAnswer]], None] | None = None,
+) -> list[CancelAnswer]:
+    """Cancel each job in turn; one answer per job, in order; errors do not stop the rest.
+
+    `on_answer` sees the answers so far after each one (thousands of DELETEs within the
+    budget take minutes: the dialog counts them as they come)."""
     answers: list[CancelAnswer] = []
     for job_id in dict.fromkeys(job_ids):
         try:
@@ -43,6 +58,8 @@ async def cancel_each(job_ids: Iterable[str], cancel: CancelFunction) -> list[Ca
             answers.append(CancelAnswer(job_id, False, error_text(error)))
         else:
             answers.append(CancelAnswer(job_id, True, result.status_line))
+        if on_answer is not None:
+            on_answer(answers)
     return answers
 
 

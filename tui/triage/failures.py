@@ -16,9 +16,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from rich.cells import cell_len, set_cell_size
+
 from tui.api.models import Job, Outcome
 
 NO_MESSAGE = "(failed without an error message)"
+# A title cut to fit keeps at least this much of its message (then the row scrolls).
+MIN_MESSAGE = 12
 # "... a.mp4: reason" or "... a.mp4: reason (and 2 more)": the file a job-level message names.
 _NAMED_FILE = re.compile(r"(?:^|[.:;]\s)([^\s:]+\.[A-Za-z0-9]{2,5}): (.+?)(?: \(and \d+ more\))?$")
 
@@ -56,7 +60,17 @@ class FailureGroup:
     @property
     def title(self) -> str:
         """`URL does not support Range requests × 7`."""
-        return f"{self.message} × {self.count}"
+        return self.title_within(None)
+
+    def title_within(self, width: int | None) -> str:
+        """The title in at most `width` cells (None: whole): a message that does not fit
+        ends with "…", and the count always stays (`URL does not support Ran… × 7`)."""
+        count = f" × {self.count}"
+        message = self.message
+        if width is not None and cell_len(message) + len(count) > width:
+            room = max(MIN_MESSAGE, width - len(count))
+            message = set_cell_size(message, room - 1).rstrip() + "…"
+        return message + count
 
     def to_json(self) -> dict[str, Any]:
         return {

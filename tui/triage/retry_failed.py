@@ -1,23 +1,31 @@
 """Resubmit only what failed: an import of just the failed files, into the same project.
 
 The job's result names its failed files; their URLs (or local paths) come from the request
-the journal kept when this tool submitted the original. The new submission carries the
-link in its journal `extra` (`RETRY_OF`, `RETRIED_FILES`), so either job can find the other
-with `retry_links` over `Journal.load_jobs()`, no new table needed.
+the journal kept when this tool submitted the original. For an import made elsewhere the API
+returns only the file names (`result.media_status`), never the media URLs: the plan then
+names those files as `unknown` and the user supplies each source (the form's rows, the CLI's
+`--media NAME=URL`) through `RetryPlan.with_sources`. The new submission carries the link in
+its journal `extra` (`RETRY_OF`, `RETRIED_FILES`), so either job can find the other with
+`retry_links` over `Journal.load_jobs()`, no new table needed.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from tui.api.models import Job, Outcome
 from tui.api.requests import ImportRequest, MediaItem, UploadMedia, UrlMedia
+from tui.triage.failures import failures_of
 
 #: Keys of a submission's journal `extra` linking a retry to the job it retries.
 RETRY_OF = "retry_of"
 RETRIED_FILES = "retried_files"
+#: Said wherever a retry lacks sources: the form's note and the CLI's refusal.
+NO_URLS_FROM_API = (
+    "The Descript API returns only the failed files' names, not their media URLs"
+)
 
 
 class RetryError(ValueError):
@@ -30,7 +38,25 @@ class RetryPlan:
 
     request: ImportRequest
     original_job_id: str
-    files: tuple[str, ...]
+    files: tuple[str, ...]  # every failed file, in the job's order
+
+    @property
+    def unknown(self) -> tuple[str, ...]:
+        """Failed files whose source nobody kept (not journaled): to be pasted."""
+        return tuple(name for name in self.files if name not in self.request.add_media)
+
+    def with_sources(self, sources: Mapping[str, MediaItem]) -> RetryPlan:
+        """The plan with `sources` (media name -> item) filling in or replacing files'
+        sources; a name that is not one of the failed files is refused."""
+        strangers = [name for name in sources if name not in self.files]
+        if strangers:
+            raise RetryError(
+                f"{', '.join(strangers)} is not a failed file of job {self.original_job_id} "
+                f"(its failed files: {', '.join(self.files)})"
+            )
+        known = {**self.request.add_media, **sources}
+        media = {name: known[name] for name in self.files if name in known}
+        return replace(self, request=replace(self.request, add_media=media))
 
     @property
     def extra(self) -> dict[str, Any]:
@@ -65,7 +91,11 @@ def plan_retry(
     original_request: Mapping[str, Any] | None,
     extra: Mapping[str, Any] | None = None,
 ) -> RetryPlan:
-    """The import of `job`'s failed files into its project, from its journaled request."""
+    """The import of `job`'s failed files into its project.
+
+    Each file's source comes from the journaled request; a file it does not cover (or every
+    file, for a job this tool did not submit) is left `unknown` for the user to supply.
+    """
     if job.kind != "import":
         raise RetryError(f"job {job.job_id} is a {job.kind} job: only imports can be retried")
     if job.outcome not in (Outcome.PARTIAL, Outcome.FAILED):
@@ -75,32 +105,21 @@ def plan_retry(
         )
     if not job.project_id:
         raise RetryError(f"job {job.job_id} names no project to import into")
-    if original_request is None:
-        raise RetryError(
-            f"the journal has no request for job {job.job_id} (it was not submitted from "
-            "this tool), so the failed files' URLs are unknown: import them again with "
-            f"--project-id {job.project_id} --media URL ..."
-        )
-    sent = original_request.get("add_media")
+    sent = (original_request or {}).get("add_media")
+    sent = sent if isinstance(sent, dict) else {}
     failed = [f.name for f in job.failed_files]
-    if not failed and job.outcome is Outcome.FAILED and isinstance(sent, dict):
-        failed = list(sent)  # an import whose every file failed lists none: all of them
+    if not failed and job.outcome is Outcome.FAILED:
+        # An import whose every file failed may list none: all it sent, else the file its
+        # message names (the failures screen's own reading of it).
+        failed = list(sent) or [f.file_name for f in failures_of(job) if f.file_name]
     if not failed:
         raise RetryError(f"job {job.job_id} failed without naming a failed file: nothing to retry")
     local_files = (extra or {}).get("local_files") or {}
     media: dict[str, MediaItem] = {}
-    missing: list[str] = []
     for name in failed:
-        item = _media_item(name, sent if isinstance(sent, dict) else {}, local_files)
-        if item is None:
-            missing.append(name)
-        else:
+        item = _media_item(name, sent, local_files)
+        if item is not None:
             media[name] = item
-    if missing:
-        raise RetryError(
-            f"the journaled request of job {job.job_id} does not say where "
-            f"{', '.join(missing)} came from: import it again with --media"
-        )
     request = ImportRequest(add_media=media, project_id=job.project_id)
     return RetryPlan(request=request, original_job_id=job.job_id, files=tuple(failed))
 

@@ -134,6 +134,11 @@ class JobActions(JobsFeed):
             self.query_one("#detail").add_class("-hidden")
         elif not self.board.job_filter.is_default:
             self.action_clear_filters()
+        elif self.board.marked_ids():
+            self.action_clear_marks()
+
+    def action_clear_marks(self) -> None:
+        raise NotImplementedError  # triage.py: marks for a bulk cancel
 
     # -- a job -----------------------------------------------------------------------------
 

@@ -77,6 +77,8 @@ class JobsScreen(JobTriage):
         Binding("colon", "goto", "Go to job", key_display=":", show=False),
         Binding("F", "failures", "Failures", show=False),
         Binding("space", "toggle_mark", "Mark", show=False),
+        Binding("asterisk", "mark_shown", "Mark all shown", key_display="*", show=False),
+        Binding("u", "clear_marks", "Unmark all", show=False),
         Binding("exclamation_mark", "incident_report", "Report", key_display="!", show=False),
         Binding("ctrl+r", "retry_failed", "Retry failed files", show=False),
         # The app's keys live here, not on the App, so they never fire while a form or a
@@ -182,6 +184,8 @@ class JobsScreen(JobTriage):
         """Render one board call's changes: rows, the filter bar, the detail pane, notices."""
         if not changes and not changes.watch_ended:
             return
+        if changes.removed:
+            self._marked_count = None  # a marked row may have gone: count again
         self.renderer.apply(changes)
         self._update_filter_bar()
         shown = self.detail.job
@@ -272,11 +276,12 @@ class JobsScreen(JobTriage):
             parts.append(f"text “{f.text}”")
         shown, total = len(board), board.total
         loading = "" if self.listing_complete or not total else " (loading…)"
+        marked = f" · ● {self.marked_count:,} marked" if self.marked_count else ""
         if compact:
-            return f"{' · '.join(parts)}  {sort.describe()}  {shown:,}/{total:,}{loading}"
+            return f"{' · '.join(parts)}  {sort.describe()}  {shown:,}/{total:,}{loading}{marked}"
         return (
             f"Filter: {' · '.join(parts)}   Sort: {sort.describe()}   "
-            f"{shown:,} of {total:,} jobs{loading}"
+            f"{shown:,} of {total:,} jobs{loading}{marked}"
         )
 
     def _update_filter_bar(self) -> None:

@@ -14,19 +14,23 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
 from pathlib import Path
 from types import SimpleNamespace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual import work
 
 from tui.api.models import JOB_TYPE_IMPORT, Job, JobCreated
+from tui.live.board import Changes
 from tui.live.rows import RowStatus
 from tui.screens.jobs.actions import JobActions
-from tui.triage.cancel import CancelAnswer, summary
+from tui.triage.cancel import CancelAnswer, cancellable, summary
 from tui.triage.failures import group_failures
 from tui.triage.ids import resolve_job_id
 from tui.triage.report import incident_report, report_path
 from tui.triage.retry_failed import RetryError, RetryLinks, plan_retry, retry_links
 from tui.triage.stalls import StallThresholds, StallTracker
+
+if TYPE_CHECKING:
+    from tui.screens.failures import FailureChoice
 
 # `F` lists the failures of this window (as `jobs failures` does by default).
 FAILURES_WINDOW = timedelta(days=7)
@@ -150,12 +154,29 @@ class JobTriage(JobActions):
         groups = group_failures((row.job for row in self.board.rows()), since=since)
         self.app.push_screen(FailuresScreen(groups), self._failure_chosen)
 
-    def _failure_chosen(self, job_id: str | None) -> None:
-        row = self.board.get(job_id) if job_id is not None else None
-        if row is not None:
-            self.focus_job(row.job)
+    def _failure_chosen(self, choice: FailureChoice | None) -> None:
+        """Enter: the job selected on the board; `ctrl+r`: its failed files in the form."""
+        row = self.board.get(choice.job_id) if choice is not None else None
+        if row is None:
+            return
+        self.focus_job(row.job)
+        if choice is not None and choice.retry and self.can_change("import"):
+            self.open_retry(row.job)
 
     # -- marks and bulk cancel ---------------------------------------------------------------
+
+    @property
+    def marked_count(self) -> int:
+        """How many rows are marked; counted again only after marks change (not per poll)."""
+        count: int | None = getattr(self, "_marked_count", None)
+        if count is None:
+            count = self._marked_count = sum(row.marked for row in self.board.rows())
+        return count
+
+    def show_marks(self, changes: Changes) -> None:
+        """Render a change of marks; the filter bar's count follows."""
+        self._marked_count = None
+        self.show_changes(changes)
 
     def action_toggle_mark(self) -> None:
         """Space: mark or unmark the selected row for a bulk cancel (`c`)."""
@@ -163,13 +184,39 @@ class JobTriage(JobActions):
         if job is None:
             return
         marked = not self.board.row(job.job_id).marked
-        self.show_changes(self.board.set_marked([job.job_id], marked))
-        count = len(self.board.marked_ids())
+        self.show_marks(self.board.set_marked([job.job_id], marked))
+        count = self.marked_count
         self.notify(
             f"{count} marked: c cancels them." if count else "No job marked.",
             markup=False,
             timeout=3,
         )
+
+    def action_mark_shown(self) -> None:
+        """`*`: mark every row the filter shows (one pass over the board's order)."""
+        board = self.board
+        shown = board.shown_ids()
+        if not shown:
+            self.notify("No job shown to mark.", severity="warning")
+            return
+        self.show_marks(board.set_marked(shown, True))
+        stopped = sum(not cancellable(board.row(job_id)) for job_id in shown)
+        live = len(shown) - stopped
+        skipped = f"; {stopped:,} already stopped, c skips them" if stopped else ""
+        self.notify(
+            f"Marked {len(shown):,} shown: {live:,} can be cancelled{skipped}. u unmarks.",
+            markup=False,
+            timeout=5,
+        )
+
+    def action_clear_marks(self) -> None:
+        """`u`: unmark every row, shown or not."""
+        marked = self.board.marked_ids()
+        if not marked:
+            self.notify("No job marked.", markup=False, timeout=3)
+            return
+        self.show_marks(self.board.set_marked(marked, False))
+        self.notify(f"Unmarked {len(marked):,}.", markup=False, timeout=3)
 
     def action_cancel_job(self) -> None:
         """`c`: the marked jobs at once (BulkCancelScreen), else the selected one."""
@@ -182,14 +229,17 @@ class JobTriage(JobActions):
             return
         from tui.screens.bulk_cancel import BulkCancelScreen
 
-        jobs = [self.board.row(job_id).job for job_id in marked]
-        self.app.push_screen(BulkCancelScreen(jobs, client.cancel_job), self._bulk_cancelled)
+        rows = [self.board.row(job_id) for job_id in marked]
+        live = [row.job for row in rows if cancellable(row)]
+        skipped = [row.job for row in rows if not cancellable(row)]
+        modal = BulkCancelScreen(live, client.cancel_job, skipped=skipped)
+        self.app.push_screen(modal, self._bulk_cancelled)
 
     def _bulk_cancelled(self, answers: list[CancelAnswer] | None) -> None:
         marked = self.board.marked_ids()
         if answers is None:
             return  # declined: the marks stay for another try
-        self.show_changes(self.board.set_marked(marked, False))
+        self.show_marks(self.board.set_marked(marked, False))
         self.notify(f"Bulk cancel: {summary(answers)}.", markup=False)
         scheduler = self.session.scheduler
         for answer in answers if scheduler is not None else ():
