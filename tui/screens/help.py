@@ -28,7 +28,7 @@ COLUMN_LEGEND: tuple[tuple[str, str], ...] = (
     ("Elapsed", "created until stopped; for a live job, created until now"),
     ("Files", "an import's files: imported ✔ and failed ✖"),
     ("◆", "watched: a notification when the job finishes (w)"),
-    ("●", "marked for a bulk cancel (space, then c)"),
+    ("●", "marked for a bulk cancel (space or * for all shown, then c; u unmarks)"),
     ("⏸ stall", "queued or running without progress past the profile's stall minutes (5)"),
 )
 
