@@ -27,7 +27,6 @@ sleeps on the injected clock until the next job is due (or `watch()` / `poke()` 
 from __future__ import annotations
 
 import asyncio
-import heapq
 import math
 from collections.abc import AsyncIterator, Callable, Iterable
 from datetime import datetime, timedelta
@@ -59,7 +58,6 @@ from tui.api.models import Job, JobPage
 from tui.api.planning import (
     DEFAULT_POLICY,
     LIST_LOOKBACK,
-    CreatedIndex,
     DueQueue,
     PollPolicy,
     RequestBudget,
@@ -67,6 +65,7 @@ from tui.api.planning import (
     Sweep,
     Tracked,
 )
+from tui.api.sweeping import SweepPlanner
 
 __all__ = [
     "DEFAULT_POLICY",
@@ -113,15 +112,14 @@ class PollingScheduler:
         self._poll_floor = poll_floor or (lambda _job_id: None)  # callbacks: safety polls only
         self.stats = SchedulerStats()
         self._jobs: dict[str, Tracked] = {}
-        # Active jobs by due time, and the sweepable ones by creation (planning.py).
+        # Active jobs by due time (planning.py); the sweepable ones by creation (sweeping.py).
         self._due = DueQueue()
-        self._candidates = CreatedIndex()
+        self._sweeper = SweepPlanner(policy, self._clock, self._jobs, self._due_time)
+        self._candidates = self._sweeper.candidates
         # Ids watched but never read: a finding sweep looks for them before any GET.
         self._unplaced: set[str] = set()
         # Ids the user unwatched: discovery must not bring them back.
         self._ignored: set[str] = set()
-        # created_at of every job seen in a list (or watched): how many rows a sweep costs.
-        self._listed = CreatedIndex()
         self._pending: list[SchedulerEvent] = []
         self._budget = RequestBudget(policy.max_requests_per_second)
         self._wake = asyncio.Event()
@@ -135,10 +133,6 @@ class PollingScheduler:
         self._poll_gap = policy.max_interval
         self._paused_until: float | None = None
         self._offline_failures = 0
-        self._last_sweep: float | None = None
-        self._last_sweep_pages = 0
-        self._sweeps_off_until: float | None = None
-        self._discovered_once = False
         self._walk_pending = walk_on_start
         self._walk_yield = False
         self._walk_cursor: str | None = None
@@ -354,22 +348,23 @@ class PollingScheduler:
                     return batch, None
             return _WALK, None
         sweeps_on = self._sweeps_on(now)
-        sweep_ok = sweeps_on and now >= self._next_sweep_time()
+        sweeper = self._sweeper
+        sweep_ok = sweeps_on and now >= sweeper.next_time()
         hold_unplaced = False
         held_from = math.inf  # sweep candidates created at or after this wait for the sweep
         if sweeps_on:
-            finding = self._plan_finding()
+            finding = sweeper.finding(self._unplaced)
             if finding is not None and sweep_ok:
                 return finding, None
             hold_unplaced = finding is not None
-            sweep = self._plan_sweep(now)
+            sweep = sweeper.plan(now)
             if sweep is not None and sweep_ok:
                 return sweep, None
             if sweep is not None and sweep.cutoff is not None:
                 # The sweep waits for its pace; the jobs it will cover wait for it.
                 held_from = sweep.cutoff.timestamp()
-        if self.discover and sweep_ok and now >= self._next_discovery():
-            pages = 1 if self._discovered_once else policy.discover_max_pages
+        if self.discover and sweep_ok and now >= sweeper.next_discovery():
+            pages = 1 if sweeper.discovered_once else policy.discover_max_pages
             return Sweep(cutoff=None, max_pages=pages, discovery=True), None
         batch, wake = self._due_batch(now, budget, hold_unplaced=hold_unplaced, held_from=held_from)
         if batch:
@@ -399,108 +394,19 @@ class PollingScheduler:
         return batch, None
 
     def _next_wake(self, now: float, due: float | None, held: bool) -> float | None:
+        sweeper = self._sweeper
         wakes = [due]
         if held:
-            wakes.append(self._next_sweep_time())
+            wakes.append(sweeper.next_time())
         if self._sweeps_on(now):
-            wakes.append(self._sweep_wake())
+            wakes.append(sweeper.wake())
         if self.discover:
-            wakes.append(max(self._next_discovery(now), self._next_sweep_time()))
+            wakes.append(max(sweeper.next_discovery(now), sweeper.next_time()))
         future = [w for w in wakes if w is not None and w > now]
         return min(future) if future else None
 
-    def _next_discovery(self, now: float | None = None) -> float:
-        if self._last_sweep is None:
-            return -math.inf if now is None else now
-        return self._last_sweep + self.policy.discover_interval
-
     def _sweeps_on(self, now: float) -> bool:
-        return self.sweeps and (self._sweeps_off_until is None or now >= self._sweeps_off_until)
-
-    def _next_sweep_time(self) -> float:
-        """Sweeps start 3 s apart at least, and keep to `sweep_pages_per_second`."""
-        if self._last_sweep is None:
-            return -math.inf
-        pace = self._last_sweep_pages / self.policy.sweep_pages_per_second
-        return self._last_sweep + max(self.policy.min_interval, pace)
-
-    def _plan_finding(self) -> Sweep | None:
-        """Ids never read: newest list pages find them for less than a GET each.
-
-        One GET is as cheap as one page and surer, so a lone id is read by GET; from two
-        on, the newest pages go first (`_sweep` stops as soon as GETs are cheaper).
-        """
-        if len(self._unplaced) < 2:
-            return None
-        return Sweep(
-            cutoff=None,
-            targets=sorted(self._unplaced),
-            # Enough pages for every id to be on the newest ones, and one more; `_sweep`
-            # stops sooner once the ids still missing are fewer than the pages read.
-            max_pages=2 * self.policy.pages_for(len(self._unplaced)) + 1,
-            finding=True,
-        )
-
-    def _oldest_listable(self) -> float:
-        return (self._clock.now() - LIST_LOOKBACK).timestamp()
-
-    def _plan_sweep(self, now: float) -> Sweep | None:
-        """The widest newest-first window whose pages pay for themselves, if any.
-
-        Walks the sweep index newest first and stops where a window would cost more than
-        `max_sweep_pages`: the cost follows the window, not the number of jobs watched.
-        """
-        policy = self.policy
-        oldest = self._oldest_listable()
-        soon = now + policy.due_slack
-        scanned: list[str] = []
-        best: int | None = None
-        best_id = ""
-        due_count = stale_count = 0
-        for created, job_id in self._candidates.newest_first():
-            if created <= oldest:
-                break
-            tracked = self._jobs[job_id]
-            pages = policy.pages_for(self._listed.count_since(created))
-            if pages > policy.max_sweep_pages:
-                break
-            scanned.append(job_id)
-            if self._due_time(tracked) <= soon:
-                due_count += 1
-            if now - (tracked.last_seen or now) >= policy.first_interval:
-                stale_count += 1
-            # Cheaper than one GET per due job, or each page refreshes enough 5 s-old jobs.
-            if due_count > pages or stale_count >= pages * policy.sweep_yield:
-                best, best_id = len(scanned), job_id
-        if best is None:
-            return None
-        cutoff = self._jobs[best_id].job
-        assert cutoff is not None and cutoff.created_at is not None  # indexed by created_at
-        pages = policy.pages_for(self._listed.count_since(cutoff.created_at.timestamp()))
-        return Sweep(
-            cutoff=cutoff.created_at,
-            targets=scanned[:best],
-            # Room for jobs created since we last looked.
-            max_pages=min(policy.max_sweep_pages, pages + 2),
-        )
-
-    def _sweep_wake(self) -> float | None:
-        """When enough jobs will be 5 s old for an early sweep to pay for itself."""
-        oldest = self._candidates.oldest()
-        if oldest is None:
-            return None
-        pages = self.policy.pages_for(self._listed.count_since(oldest))
-        needed = pages * self.policy.sweep_yield
-        if len(self._candidates) < needed:
-            return None
-        stale_at = heapq.nsmallest(
-            needed,
-            (
-                (self._jobs[job_id].last_seen or 0.0) + self.policy.first_interval
-                for _, job_id in self._candidates.newest_first()
-            ),
-        )
-        return max(stale_at[-1], self._next_sweep_time())
+        return self.sweeps and self._sweeper.cooled(now)
 
     # -- sending -------------------------------------------------------------------------------
 
@@ -575,12 +481,12 @@ class PollingScheduler:
         if complete:
             # The walk saw every job: discovery starts from here, sweeps at their pace.
             self._walk_pending = False
-            self._discovered_once = True
-            self._last_sweep, self._last_sweep_pages = seen, 1
+            self._sweeper.discovered_once = True
+            self._sweeper.started(seen, 1)
         self._pending.append(WalkEvent(self._walk_pages, self._walk_jobs, complete))
 
     async def _sweep(self, sweep: Sweep) -> None:
-        self._last_sweep = self._clock.monotonic()
+        self._sweeper.started(self._clock.monotonic(), 0)
         self.stats.sweeps += 1
         floor = self._clock.now() - LIST_LOOKBACK
         created_after = floor if sweep.finding else None
@@ -590,9 +496,8 @@ class PollingScheduler:
         missing = set(sweep.targets) if sweep.finding else set()
         cursor: str | None = None
         complete = False
-        self._last_sweep_pages = 0
         for _ in range(sweep.max_pages):
-            self._last_sweep_pages += 1
+            self._sweeper.last_pages += 1
             try:
                 page = await self._list_page(created_after, cursor)
             except Exception as error:  # every failure is classified: the loop goes on
@@ -603,7 +508,7 @@ class PollingScheduler:
             for job in page.jobs:
                 returned.add(job.job_id)
                 missing.discard(job.job_id)
-                if job.job_id not in self._listed and job.job_id not in self._jobs:
+                if job.job_id not in self._sweeper.listed and job.job_id not in self._jobs:
                     new_rows += 1
                 self._observe(job, seen, listed=True)
             cursor = page.next_cursor
@@ -612,10 +517,10 @@ class PollingScheduler:
                 break
             if sweep.discovery and new_rows < len(page.jobs):
                 break  # this page reached jobs we already know
-            if sweep.finding and len(missing) <= self._last_sweep_pages:
+            if sweep.finding and len(missing) <= self._sweeper.last_pages:
                 break  # all found, or GETs for the rest cost no more than paging on
         if sweep.discovery:
-            self._discovered_once = True
+            self._sweeper.discovered_once = True
         if complete or sweep.finding:
             # A target the window did not return needs its own GET from now on.
             for job_id in sweep.targets:
@@ -624,10 +529,6 @@ class PollingScheduler:
                     tracked.sweepable = False
                     self._unplaced.discard(job_id)
                     self._index(tracked)
-
-    def _remember_row(self, job: Job) -> None:
-        if job.created_at is not None:
-            self._listed.add(job.job_id, job.created_at.timestamp())
 
     # -- answers -------------------------------------------------------------------------------
 
@@ -644,10 +545,10 @@ class PollingScheduler:
         tracked = tracked or self._jobs.get(job.job_id)
         if tracked is None:
             if not (walked or (listed and self.discover)) or job.job_id in self._ignored:
-                self._remember_row(job)
+                self._sweeper.remember(job)
                 return
             tracked = self._jobs[job.job_id] = Tracked(job.job_id)
-        self._remember_row(job)
+        self._sweeper.remember(job)
         if not tracked.active and tracked.announced:
             return  # finished or failed for good: a list row adds nothing
         self._unplaced.discard(job.job_id)
@@ -716,7 +617,7 @@ class PollingScheduler:
             return
         self.stats.failures += 1
         # A 4xx (or unreadable page) from the list: fall back to GETs for a while.
-        self._sweeps_off_until = self._clock.monotonic() + self.policy.sweep_cooldown
+        self._sweeper.off_until = self._clock.monotonic() + self.policy.sweep_cooldown
 
     def _connection_failed(self, error: Exception) -> None:
         """Handle a failure that concerns every request (see `is_connection_error`)."""
