@@ -65,7 +65,7 @@ from tui.api.planning import (
     Sweep,
     Tracked,
 )
-from tui.api.sweeping import SweepPlanner
+from tui.api.sweeping import ListRead, SweepPlanner
 
 __all__ = [
     "DEFAULT_POLICY",
@@ -83,11 +83,18 @@ __all__ = [
 
 # `created_after` is exclusive on some servers: start the window just before the oldest job.
 _CUTOFF_SLACK = timedelta(milliseconds=1)
-# The first list walk's one action (it reads one page per loop turn).
+# Start the first list walk; send the next page of the list read under way.
 _WALK: Literal["walk"] = "walk"
+_PAGE: Literal["page"] = "page"
 
 
-_Action = Sweep | list[Tracked] | Literal["walk"]
+_Action = Sweep | list[Tracked] | Literal["walk", "page"]
+
+
+def _retrieve(page: asyncio.Future[JobPage]) -> None:
+    """A page whose loop ended unread: its error must not be logged as never retrieved."""
+    if not page.cancelled():
+        page.exception()
 
 
 class PollingScheduler:
@@ -134,10 +141,10 @@ class PollingScheduler:
         self._paused_until: float | None = None
         self._offline_failures = 0
         self._walk_pending = walk_on_start
-        self._walk_yield = False
-        self._walk_cursor: str | None = None
-        self._walk_pages = 0
-        self._walk_jobs = 0
+        # The list read under way (a sweep or the walk) and its one page in flight, if any:
+        # due GETs go on while it is out (tui/api/sweeping.py).
+        self._read: ListRead | None = None
+        self._page: asyncio.Future[JobPage] | None = None
 
     # -- what the app and CLI call ----------------------------------------------------------
 
@@ -248,12 +255,17 @@ class PollingScheduler:
                 continue
             self._wake.clear()
             await self._step()
+        if self._stopping and self._page is not None:
+            self._page.cancel()  # stopped for good: nobody will read its answer
+            self._page = None
         if self._pending and generation == self._generation:
             batch, self._pending = self._pending, []
             yield batch
 
     async def _step(self) -> None:
-        """One turn of the loop: send one thing, or sleep until something is due."""
+        """One turn of the loop: fold in a page, send one thing, or sleep until one is due."""
+        if self._absorb_page():
+            return
         now = self._clock.monotonic()
         if self._state is LinkState.UNAUTHORIZED:
             if not self._beat(None):
@@ -271,13 +283,13 @@ class PollingScheduler:
         if action is None:
             await self._wait(None if wake_at is None else wake_at - now)
             return
-        if action == _WALK:
-            await self._walk_page()
-        elif isinstance(action, Sweep):
-            await self._sweep(action)
+        if action == _WALK or isinstance(action, Sweep):
+            self._start_read(action if isinstance(action, Sweep) else None)
+        elif action == _PAGE:
+            self._send_page()
         else:
             await self._get_jobs(action)
-        self._heartbeat_due = True
+            self._heartbeat_due = True  # a page's heartbeat follows its answer
 
     def _beat(self, next_at: float | None) -> bool:
         """After a request, say when the server was last heard and when the next one goes."""
@@ -337,15 +349,9 @@ class PollingScheduler:
         budget = self._budget.left(now)
         if budget <= 0:
             return None, self._budget.free_at(now)
+        if self._read is not None:
+            return self._plan_during(self._read, now, budget)
         if self._walk_pending:
-            # Walk pages and due GETs take turns, so a long walk does not freeze the watch.
-            if self._walk_yield:
-                self._walk_yield = False
-                # Ids never read wait for the walk, which may return them (as for finding).
-                hold = len(self._unplaced) >= 2
-                batch, _ = self._due_batch(now, budget, hold_unplaced=hold)
-                if batch:
-                    return batch, None
             return _WALK, None
         sweeps_on = self._sweeps_on(now)
         sweeper = self._sweeper
@@ -370,6 +376,25 @@ class PollingScheduler:
         if batch:
             return batch, None
         return None, self._next_wake(now, wake, hold_unplaced or held_from != math.inf)
+
+    def _plan_during(
+        self, read: ListRead, now: float, budget: int
+    ) -> tuple[_Action | None, float | None]:
+        """While a list read is under way: its next page and due GETs take turns.
+
+        At most one page is in flight; due GETs go meanwhile (a page that hangs does not
+        hold them), and first once after each page, so a long read does not freeze the
+        watch. The jobs the read will return wait for it.
+        """
+        if self._page is None and not read.yield_turn:
+            return _PAGE, None
+        hold = read.holds_unplaced(len(self._unplaced))
+        batch, due = self._due_batch(now, budget, hold_unplaced=hold, held_from=read.held_from())
+        if batch:
+            return batch, None
+        if self._page is None:
+            return _PAGE, None
+        return None, due  # the page's answer wakes the loop too
 
     def _due_batch(
         self, now: float, budget: int, *, hold_unplaced: bool, held_from: float = math.inf
@@ -439,96 +464,133 @@ class PollingScheduler:
             else:
                 self._job_failed(tracked, result, seen)
 
-    async def _list_page(self, created_after: datetime | None, cursor: str | None) -> JobPage:
-        """One `GET /jobs` page within the budget (every list read goes through here)."""
-        while self._budget.left(self._clock.monotonic()) <= 0:
-            now = self._clock.monotonic()
-            await self._clock.sleep(self._budget.free_at(now) - now)
+    def _start_read(self, sweep: Sweep | None) -> None:
+        """Begin a sweep (or, with None, the first walk) and send its first page."""
+        self._walk_pending = self._walk_pending and sweep is not None
+        created_after: datetime | None = None
+        if sweep is not None:
+            self._sweeper.started(self._clock.monotonic(), 0)
+            self.stats.sweeps += 1
+            floor = self._clock.now() - LIST_LOOKBACK
+            created_after = floor if sweep.finding else None
+            if sweep.cutoff is not None:
+                created_after = max(sweep.cutoff - _CUTOFF_SLACK, floor)
+        missing = set(sweep.targets) if sweep is not None and sweep.finding else set()
+        self._read = ListRead(sweep, created_after, missing=missing)
+        self._send_page()
+
+    def _send_page(self) -> None:
+        """Send the read's next `GET /jobs` page without waiting for it (every list read)."""
+        read = self._read
+        assert read is not None and self._page is None
         self._budget.spent(self._clock.monotonic())
         self.stats.list_pages += 1
-        try:
-            page = await self._client.list_jobs_page(
-                created_after=created_after, limit=self.policy.page_limit, cursor=cursor
+        read.yield_turn = False
+        if not read.walk:
+            self._sweeper.last_pages += 1
+        page = asyncio.ensure_future(
+            self._client.list_jobs_page(
+                created_after=read.created_after, limit=self.policy.page_limit, cursor=read.cursor
             )
-        except Exception as error:
-            self._heard(error)
-            raise
-        self._heard(page)
-        self._online()
-        return page
+        )
+        page.add_done_callback(_retrieve)
+        self._page = page
 
-    async def _walk_page(self) -> None:
-        """The first list walk, one page per turn; a failed page is asked again later."""
-        try:
-            page = await self._list_page(None, self._walk_cursor)
-        except Exception as error:  # every failure is classified: the loop goes on
-            if is_connection_error(error):
-                self._connection_failed(error)  # the same page again after the backoff
-                return
-            self.stats.failures += 1
-            self._walk_pending = False
-            wrapped = error if isinstance(error, DescriptError) else unexpected(error)
-            self._pending.append(WalkEvent(self._walk_pages, self._walk_jobs, False, wrapped))
-            return
+    def _absorb_page(self) -> bool:
+        """Fold in the page that came back, if one did (True: the turn is spent)."""
+        page, read = self._page, self._read
+        if page is None or not page.done() or read is None:
+            return False
+        self._page = None
+        self._heartbeat_due = True
+        if page.cancelled():
+            return True  # asked again on the next turn
+        error = page.exception()
+        if error is not None and not isinstance(error, Exception):
+            raise error  # cancellation or exit: let it end the loop
+        if error is not None:
+            self._heard(error)
+            self._read_failed(read, error)
+            return True
+        answer = page.result()
+        self._heard(answer)
+        self._online()
         seen = self._clock.monotonic()
+        read.pages += 1
+        read.rows += len(answer.jobs)
+        read.cursor = answer.next_cursor
+        read.yield_turn = True
+        if read.walk:
+            self._walked(read, answer, seen)
+        else:
+            self._swept(read, answer, seen)
+        self._send_ahead(read, seen)
+        return True
+
+    def _send_ahead(self, read: ListRead, now: float) -> None:
+        """Ask for the read's next page before its rows are handed out, when no GET is due:
+        the reader's work on this page (a dashboard's table) overlaps the next answer."""
+        if self._read is not read or self._budget.left(now) <= 0:
+            return
+        hold = read.holds_unplaced(len(self._unplaced))
+        batch, _ = self._due_batch(now, 1, hold_unplaced=hold, held_from=read.held_from())
+        if not batch:
+            self._send_page()
+
+    def _walked(self, read: ListRead, page: JobPage, seen: float) -> None:
         for job in page.jobs:
             self._observe(job, seen, listed=True, walked=True)
-        self._walk_pages += 1
-        self._walk_jobs += len(page.jobs)
-        self._walk_yield = True
-        self._walk_cursor = page.next_cursor
         complete = page.next_cursor is None
         if complete:
             # The walk saw every job: discovery starts from here, sweeps at their pace.
-            self._walk_pending = False
+            self._read = None
             self._sweeper.discovered_once = True
             self._sweeper.started(seen, 1)
-        self._pending.append(WalkEvent(self._walk_pages, self._walk_jobs, complete))
+        self._pending.append(WalkEvent(read.pages, read.rows, complete))
 
-    async def _sweep(self, sweep: Sweep) -> None:
-        self._sweeper.started(self._clock.monotonic(), 0)
-        self.stats.sweeps += 1
-        floor = self._clock.now() - LIST_LOOKBACK
-        created_after = floor if sweep.finding else None
-        if sweep.cutoff is not None:
-            created_after = max(sweep.cutoff - _CUTOFF_SLACK, floor)
-        returned: set[str] = set()
-        missing = set(sweep.targets) if sweep.finding else set()
-        cursor: str | None = None
-        complete = False
-        for _ in range(sweep.max_pages):
-            self._sweeper.last_pages += 1
-            try:
-                page = await self._list_page(created_after, cursor)
-            except Exception as error:  # every failure is classified: the loop goes on
-                self._list_failed(error)
-                return
-            seen = self._clock.monotonic()
-            new_rows = 0
-            for job in page.jobs:
-                returned.add(job.job_id)
-                missing.discard(job.job_id)
-                if job.job_id not in self._sweeper.listed and job.job_id not in self._jobs:
-                    new_rows += 1
-                self._observe(job, seen, listed=True)
-            cursor = page.next_cursor
-            if cursor is None:
-                complete = True
-                break
-            if sweep.discovery and new_rows < len(page.jobs):
-                break  # this page reached jobs we already know
-            if sweep.finding and len(missing) <= self._sweeper.last_pages:
-                break  # all found, or GETs for the rest cost no more than paging on
+    def _swept(self, read: ListRead, page: JobPage, seen: float) -> None:
+        sweep = read.sweep
+        assert sweep is not None
+        new_rows = 0
+        for job in page.jobs:
+            read.returned.add(job.job_id)
+            read.missing.discard(job.job_id)
+            if job.job_id not in self._sweeper.listed and job.job_id not in self._jobs:
+                new_rows += 1
+            self._observe(job, seen, listed=True)
+        complete = page.next_cursor is None
+        if not (
+            complete
+            or read.pages >= sweep.max_pages
+            # A discovery page that reached jobs we already know.
+            or (sweep.discovery and new_rows < len(page.jobs))
+            # All found, or GETs for the rest cost no more than paging on.
+            or (sweep.finding and len(read.missing) <= read.pages)
+        ):
+            return
+        self._read = None
         if sweep.discovery:
             self._sweeper.discovered_once = True
         if complete or sweep.finding:
             # A target the window did not return needs its own GET from now on.
             for job_id in sweep.targets:
                 tracked = self._jobs.get(job_id)
-                if tracked is not None and job_id not in returned:
+                if tracked is not None and job_id not in read.returned:
                     tracked.sweepable = False
                     self._unplaced.discard(job_id)
                     self._index(tracked)
+
+    def _read_failed(self, read: ListRead, error: Exception) -> None:
+        if read.walk and is_connection_error(error):
+            self._connection_failed(error)  # the same walk page again after the backoff
+            return
+        self._read = None
+        if not read.walk:
+            self._list_failed(error)
+            return
+        self.stats.failures += 1
+        wrapped = error if isinstance(error, DescriptError) else unexpected(error)
+        self._pending.append(WalkEvent(read.pages, read.rows, False, wrapped))
 
     # -- answers -------------------------------------------------------------------------------
 
@@ -687,14 +749,19 @@ class PollingScheduler:
 
     async def _wait(self, delay: float | None) -> None:
         """Sleep on the clock for `delay` (None: until woken) or until watch/poke/stop."""
-        if self._wake.is_set() or self._pending:
+        page = self._page
+        if self._wake.is_set() or self._pending or (page is not None and page.done()):
             return
         waiter = asyncio.ensure_future(self._wake.wait())
         tasks: set[asyncio.Future[object]] = {waiter}
         if delay is not None:
             tasks.add(asyncio.ensure_future(self._clock.sleep(max(0.0, delay))))
         try:
-            await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+            # The page in flight, when it answers, wakes the loop too (it is not ours to end).
+            ours = set(tasks)
+            await asyncio.wait(
+                tasks if page is None else {*tasks, page}, return_when=asyncio.FIRST_COMPLETED
+            )
         finally:
-            for task in tasks:
+            for task in ours:
                 task.cancel()

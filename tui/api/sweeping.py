@@ -15,6 +15,8 @@ from __future__ import annotations
 import heapq
 import math
 from collections.abc import Callable, Collection
+from dataclasses import dataclass, field
+from datetime import datetime
 
 from tui.api.clock import Clock
 from tui.api.models import Job
@@ -153,3 +155,43 @@ class SweepPlanner:
             ),
         )
         return max(stale_at[-1], self.next_time())
+
+
+@dataclass(slots=True)
+class ListRead:
+    """One list read under way, a page at a time: a sweep (of any kind) or the first walk.
+
+    The scheduler keeps at most one of these and at most one of its pages in flight; due
+    GETs go on meanwhile, except for the jobs the read will return (`holds`).
+    """
+
+    #: None for the first walk (every page of the API's default window).
+    sweep: Sweep | None
+    created_after: datetime | None
+    cursor: str | None = None
+    #: Pages asked for (a failed walk page is asked again and not counted twice).
+    pages: int = 0
+    #: Rows returned so far (every kind), and the finding sweep's ids not yet returned.
+    rows: int = 0
+    returned: set[str] = field(default_factory=set)
+    missing: set[str] = field(default_factory=set)
+    #: Due GETs go first once after each page (so a long read does not freeze the watch).
+    yield_turn: bool = False
+
+    @property
+    def walk(self) -> bool:
+        return self.sweep is None
+
+    def held_from(self) -> float:
+        """Sweep candidates created at or after this wait for the read (inf: none)."""
+        sweep = self.sweep
+        if sweep is None or sweep.cutoff is None:
+            return math.inf
+        return sweep.cutoff.timestamp()
+
+    def holds_unplaced(self, unplaced: int) -> bool:
+        """Ids never read wait for a finding sweep; for a walk, from two on (as for finding),
+        and a lone one for the walk's first page, the newest jobs, which likely hold it."""
+        if self.sweep is not None:
+            return self.sweep.finding
+        return unplaced >= 2 or self.pages == 0
