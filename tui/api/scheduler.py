@@ -288,6 +288,8 @@ class PollingScheduler:
         elif action == _PAGE:
             self._send_page()
         else:
+            if self._read is not None:
+                self._read.yield_turn = False  # the GETs had their turn: the read's page next
             await self._get_jobs(action)
             self._heartbeat_due = True  # a page's heartbeat follows its answer
 

@@ -7,13 +7,14 @@ the client's 30 s deadline), jobs the page will not return are still read on tim
 from __future__ import annotations
 
 import asyncio
+import itertools
 from dataclasses import dataclass, field
 from datetime import timedelta
 
 from tests.unit.api.test_scheduler import FakeJobApi, drive
 from tui.api.clock import ManualClock
 from tui.api.models import RETENTION
-from tui.api.scheduler import PollingScheduler, WalkEvent
+from tui.api.scheduler import PollingScheduler, PollPolicy, WalkEvent
 
 
 @dataclass
@@ -66,3 +67,19 @@ async def test_a_page_that_answers_late_is_folded_in_and_the_read_goes_on() -> N
     assert [(e.pages, e.complete) for e in walk] == [(1, False), (2, False), (3, True)]
     assert [t - start for t, _ in api.lists[:3]] == [0.0, 12.0, 12.0]
     assert len(scheduler.watched) == 250
+
+
+async def test_a_walk_among_many_due_jobs_takes_turns_and_is_not_starved() -> None:
+    clock = ManualClock()
+    api = FakeJobApi(clock)
+    api.add(6000, step=None)  # 60 pages of running jobs, each due 5 s after it was walked
+    scheduler = PollingScheduler(api, clock=clock, walk_on_start=True)
+    events = await drive(scheduler, clock, 40)
+    walk = [e for e in events if isinstance(e, WalkEvent)]
+    assert walk[-1] == WalkEvent(60, 6000, True)
+    # Between two walk pages, at most one batch of GETs (4): turns, not a flood of GETs.
+    page_times = [t for t, _ in api.lists][:60]
+    for before, after in itertools.pairwise(page_times):
+        between = [t for t, _ in api.gets if before < t < after]
+        assert len(between) <= PollPolicy().max_concurrency
+    assert api.gets, "the jobs walked first were read again while the walk went on"
