@@ -10,8 +10,9 @@ Descript API allows (async-job-model.txt, errors-and-rate-limits.txt):
 - Many jobs are refreshed by one `GET /jobs` page (100 rows, newest first, `created_after`
   the oldest job covered) when that is cheaper than one GET each: when more jobs are due
   than the sweep needs pages, or when each page would refresh at least `sweep_yield` jobs
-  that are 5 s old; sweeps keep to an average page rate. Ids watched before they were ever
-  read are found the same way (a "finding" sweep of the newest pages); a job a complete
+  that are 5 s old; sweeps revisit a big fleet every ~6 s within an average page rate
+  (tui/api/sweeping.py), one page in flight while due GETs go on. Ids watched before they
+  were ever read are found the same way (a "finding" sweep of the newest pages); a job a complete
   sweep did not return falls back to its own GET. With `discover=True`, jobs created
   elsewhere are added; with `walk_on_start=True`, the whole list is read once at start.
 - Due jobs are served earliest-due first (a heap: `planning.DueQueue`) under a planned
@@ -235,7 +236,7 @@ class PollingScheduler:
         self._wake.set()
 
     def stop(self) -> None:
-        """End `run()` after the request in flight, if any."""
+        """End `run()` after the GETs in flight, if any (a list page in flight is dropped)."""
         self._stopping = True
         self._wake.set()
 
