@@ -469,7 +469,8 @@ class PollingScheduler:
 
     def _start_read(self, sweep: Sweep | None) -> None:
         """Begin a sweep (or, with None, the first walk) and send its first page."""
-        self._walk_pending = self._walk_pending and sweep is not None
+        if sweep is None:
+            self._walk_pending = False
         created_after: datetime | None = None
         if sweep is not None:
             self._sweeper.started(self._clock.monotonic(), 0)
