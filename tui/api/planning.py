@@ -56,6 +56,10 @@ class PollPolicy:
     max_requests_per_second: int = 8
     #: GETs sent at once.
     max_concurrency: int = 4
+    #: While a list read is under way (a sweep, the first walk), GETs take at most this many
+    #: of the requests in any 1 s window; its pages get the rest (a 50,000-job walk is ~6
+    #: pages/s, not 3.6, while thousands of walked jobs are due).
+    read_gets_per_second: int = 2
     #: Offline backoff: first delay, doubling, capped.
     offline_first_delay: float = 2.0
     offline_max_delay: float = 30.0

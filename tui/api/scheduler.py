@@ -130,6 +130,8 @@ class PollingScheduler:
         self._ignored: set[str] = set()
         self._pending: list[SchedulerEvent] = []
         self._budget = RequestBudget(policy.max_requests_per_second)
+        # The GETs' share while a list read is under way (every GET is counted here).
+        self._read_gets = RequestBudget(policy.read_gets_per_second)
         self._wake = asyncio.Event()
         self._stopping = False
         self._generation = 0
@@ -391,8 +393,13 @@ class PollingScheduler:
         """
         if self._page is None and not read.yield_turn:
             return _PAGE, None
-        hold = read.holds_unplaced(len(self._unplaced))
-        batch, due = self._due_batch(now, budget, hold_unplaced=hold, held_from=read.held_from())
+        share = min(budget, self._read_gets.left(now))
+        batch: list[Tracked] = []
+        due: float | None = self._read_gets.free_at(now)
+        if share > 0:
+            hold = read.holds_unplaced(len(self._unplaced))
+            held_from = read.held_from()
+            batch, due = self._due_batch(now, share, hold_unplaced=hold, held_from=held_from)
         if batch:
             return batch, None
         if self._page is None:
@@ -442,6 +449,7 @@ class PollingScheduler:
         now = self._clock.monotonic()
         for tracked in batch:
             self._budget.spent(now)
+            self._read_gets.spent(now)
             tracked.last_get = now
             self._index(tracked)
         self.stats.job_gets += len(batch)
@@ -536,8 +544,10 @@ class PollingScheduler:
         the reader's work on this page (a dashboard's table) overlaps the next answer."""
         if self._read is not read or self._budget.left(now) <= 0:
             return
-        hold = read.holds_unplaced(len(self._unplaced))
-        batch, _ = self._due_batch(now, 1, hold_unplaced=hold, held_from=read.held_from())
+        batch: list[Tracked] = []
+        if self._read_gets.left(now) > 0:  # else no GET may go now anyway
+            hold = read.holds_unplaced(len(self._unplaced))
+            batch, _ = self._due_batch(now, 1, hold_unplaced=hold, held_from=read.held_from())
         if not batch:
             self._send_page()
 

@@ -83,3 +83,10 @@ async def test_a_walk_among_many_due_jobs_takes_turns_and_is_not_starved() -> No
         between = [t for t, _ in api.gets if before < t < after]
         assert len(between) <= PollPolicy().max_concurrency
     assert api.gets, "the jobs walked first were read again while the walk went on"
+    # The GETs' share while the walk goes on: 2 in any 1 s window; the pages get the other 6.
+    policy = PollPolicy()
+    walk_gets = [t for t, _ in api.gets if t < page_times[-1]]
+    for t in walk_gets:
+        assert sum(t <= u < t + 1.0 for u in walk_gets) <= policy.read_gets_per_second
+    share = policy.max_requests_per_second - policy.read_gets_per_second
+    assert page_times[-1] - page_times[0] <= 60 / share + 1.0
