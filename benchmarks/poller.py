@@ -20,6 +20,15 @@ first output that shows it stopped; a stop never seen counts with its age at the
 request to the last stop seen. Both pollers run one after the other on a fresh simulator,
 in the same process, with the same seeded stop times; each figure is the median of
 `--repeats` runs with the spread (min-max).
+
+`floor req/s` is the least any client could spend for p95 <= `--target` s on that run
+(`refresh_floor`): a read shows a job stopped only if it returns that job's row, and one
+request returns at most 100 rows that follow each other in the list's order (a page of a
+`created_after`/`created_before` window; a GET is one row). Revisiting every running job
+every T seconds makes a stop's staleness uniform on [0, T], whose p95 is 0.95 T, so T is at
+most target / 0.95; each revisit costs at least the fewest runs of 100 consecutive rows
+that hold every running job (greedy, over the fleet's rows alone: other rows are assumed
+free to skip). The floor is that count averaged over the run, divided by T.
 """
 
 from __future__ import annotations
@@ -27,6 +36,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import io
+import math
 import random
 import statistics
 import sys
@@ -50,6 +60,10 @@ from tui.simulator.server import RunningSimulator, start_in_background
 from tui.simulator.world import DEMO_TOKEN
 
 NAIVE_INTERVAL_S = 3.0
+# The most rows one `GET /jobs` page returns (the API's maximum `limit`).
+PAGE_ROWS = 100
+# The floor is sampled this often over the run (s of simulator time).
+FLOOR_STEP_S = 0.1
 
 
 class CountingTransport(httpx.AsyncBaseTransport):
@@ -80,6 +94,10 @@ class Fleet:
 
     sim: RunningSimulator
     stops: dict[str, float]
+    #: When the jobs were put on the Drive (simulator time).
+    started: float = 0.0
+    #: The fleet's job ids in the list's order (newest first: created_at, then seq).
+    listed: list[str] = field(default_factory=list)
     seen: dict[str, float] = field(default_factory=dict)
 
     def saw_stopped(self, job_id: str) -> None:
@@ -95,13 +113,40 @@ def make_fleet(jobs: int, seed: int, min_run: float, max_run: float) -> Fleet:
     rng = random.Random(seed)
     start = world.now_ts()
     stops: dict[str, float] = {}
-    for job in add_bulk_jobs(world, user, jobs, state="running"):
+    bulk = add_bulk_jobs(world, user, jobs, state="running")
+    for job in bulk:
         stop = start + rng.uniform(min_run, max_run)
         # The world computes a job's state from these: it stops at `stop` exactly.
         job.queued_s = 0.0
         job.run_s = stop - job.created_at
         stops[job.job_id] = stop
-    return Fleet(sim, stops)
+    listed = [j.job_id for j in sorted(bulk, key=lambda j: (j.created_at, j.seq), reverse=True)]
+    return Fleet(sim, stops, start, listed)
+
+
+def runs_of_rows(running: list[bool]) -> int:
+    """The fewest runs of `PAGE_ROWS` consecutive rows that hold every running row (greedy
+    from the newest: each run starts at the first running row the previous ones missed)."""
+    runs = 0
+    covered_to = -1
+    for rank, is_running in enumerate(running):
+        if is_running and rank > covered_to:
+            runs += 1
+            covered_to = rank + PAGE_ROWS - 1
+    return runs
+
+
+def refresh_floor(fleet: Fleet, target: float) -> float:
+    """The least req/s any client needs for p95 staleness <= `target` on this fleet."""
+    revisit = target / 0.95  # p95 of a uniform staleness on [0, T] is 0.95 T
+    end = max(fleet.stops.values())
+    stops = [fleet.stops[job_id] for job_id in fleet.listed]
+    samples = max(1, math.ceil((end - fleet.started) / FLOOR_STEP_S))
+    total_runs = 0
+    for index in range(samples):
+        at = fleet.started + index * FLOOR_STEP_S
+        total_runs += runs_of_rows([stop > at for stop in stops])
+    return total_runs / samples / revisit
 
 
 @dataclass
@@ -113,6 +158,7 @@ class RunResult:
     requests: int
     status_429: int
     seconds: float
+    floor_req_s: float = 0.0
 
     @property
     def req_per_s(self) -> float:
@@ -132,7 +178,13 @@ def finish(name: str, fleet: Fleet, counter: CountingTransport) -> RunResult:
     seconds = max(1e-9, (time.monotonic() - first) - (now - last))
     unseen = len(fleet.stops) - len(fleet.seen)
     return RunResult(
-        name, len(fleet.stops), staleness, unseen, counter.requests, counter.status_429, seconds
+        name,
+        len(fleet.stops),
+        staleness,
+        unseen,
+        counter.requests,
+        counter.status_429,
+        seconds,
     )
 
 
@@ -226,14 +278,17 @@ def main() -> None:
     parser.add_argument("--max-run", type=float, default=40.0, help="latest stop (s)")
     parser.add_argument("--grace", type=float, default=30.0, help="watch this long after")
     parser.add_argument("--no-naive", action="store_true", help="only the jobs watch path")
+    parser.add_argument("--target", type=float, default=6.0, help="p95 staleness goal (s)")
+    parser.add_argument("--budget", type=float, default=2.5, help="req/s goal, for the verdict")
     args = parser.parse_args()
     sizes = [int(n) for n in args.jobs.split(",") if n.strip()]
     names = [n for n in RUNNERS if not (args.no_naive and n.startswith("naive"))]
     print(
         f"{'poller':<11} {'jobs':>5}  {'p50 s':>16}  {'p95 s':>18}  {'req/s':>18}  "
-        f"{'429s':>14}  {'unseen':>6}  {'wall s':>6}"
+        f"{'floor req/s':>18}  {'429s':>14}  {'unseen':>6}  {'wall s':>6}"
     )
     for size in sizes:
+        floors: list[float] = []
         for name in names:
             results: list[RunResult] = []
             started = time.monotonic()
@@ -241,7 +296,10 @@ def main() -> None:
                 fleet = make_fleet(size, repeat, args.min_run, args.max_run)
                 try:
                     runner = RUNNERS[name]
-                    results.append(asyncio.run(runner(fleet, args.grace)))  # type: ignore[arg-type]
+                    result = asyncio.run(runner(fleet, args.grace))  # type: ignore[arg-type]
+                    assert isinstance(result, RunResult)
+                    result.floor_req_s = refresh_floor(fleet, args.target)
+                    results.append(result)
                 finally:
                     fleet.sim.stop()
             wall = (time.monotonic() - started) / len(results)
@@ -249,10 +307,21 @@ def main() -> None:
                 f"{name:<11} {size:>5}  {spread([r.p(0.5) for r in results], '.1f'):>16}  "
                 f"{spread([r.p(0.95) for r in results], '.1f'):>18}  "
                 f"{spread([r.req_per_s for r in results], '.2f'):>18}  "
+                f"{spread([r.floor_req_s for r in results], '.2f'):>18}  "
                 f"{spread([float(r.status_429) for r in results], '.0f'):>14}  "
                 f"{max(r.unseen for r in results):>6}  {wall:>6.0f}",
                 flush=True,
             )
+            floors.extend(r.floor_req_s for r in results)
+        print(verdict(size, statistics.median(floors), args.target, args.budget), flush=True)
+
+
+def verdict(size: int, floor: float, target: float, budget: float) -> str:
+    """Whether p95 <= target at <= budget req/s is possible at all for this fleet."""
+    head = f"  {size} ids: p95 <= {target:g} s needs >= {floor:.2f} req/s (floor)"
+    if floor <= budget:
+        return f"{head}; {budget:g} req/s can do it"
+    return f"{head}: {budget:g} req/s cannot, short by x{floor / budget:.1f}"
 
 
 if __name__ == "__main__":

@@ -44,13 +44,22 @@ class PollPolicy:
     sweep_yield: int = 10
     #: Never page further than this in one sweep (10,000 rows: a 5,000-job fleet fits).
     max_sweep_pages: int = 100
-    #: Pages per second sweeps may spend on average: after P pages the next sweep waits
-    #: P / this (jobs it will cover wait for it rather than each taking its own GET).
+    #: Pages per second sweeps spend on average while that keeps a revisit within
+    #: `sweep_revisit`: after P pages the next sweep waits P / this (jobs it will cover wait
+    #: for it rather than each taking its own GET).
     sweep_pages_per_second: float = 2.5
+    #: A big fleet's sweeps come back at least this often (p95 of a stop seen ~0.95 x it)...
+    sweep_revisit: float = 6.0
+    #: ...spending no more than this many pages per second on average to do so.
+    max_sweep_pages_per_second: float = 8.0
     #: Planned status requests (GETs and list pages) per second; the server allows 20.
     max_requests_per_second: int = 8
     #: GETs sent at once.
     max_concurrency: int = 4
+    #: While a list read is under way (a sweep, the first walk), GETs take at most this many
+    #: of the requests in any 1 s window; its pages get the rest (a 50,000-job walk is ~6
+    #: pages/s, not 3.6, while thousands of walked jobs are due).
+    read_gets_per_second: int = 2
     #: Offline backoff: first delay, doubling, capped.
     offline_first_delay: float = 2.0
     offline_max_delay: float = 30.0

@@ -10,8 +10,9 @@ Descript API allows (async-job-model.txt, errors-and-rate-limits.txt):
 - Many jobs are refreshed by one `GET /jobs` page (100 rows, newest first, `created_after`
   the oldest job covered) when that is cheaper than one GET each: when more jobs are due
   than the sweep needs pages, or when each page would refresh at least `sweep_yield` jobs
-  that are 5 s old; sweeps keep to an average page rate. Ids watched before they were ever
-  read are found the same way (a "finding" sweep of the newest pages); a job a complete
+  that are 5 s old; sweeps revisit a big fleet every ~6 s within an average page rate
+  (tui/api/sweeping.py), one page in flight while due GETs go on. Ids watched before they
+  were ever read are found the same way (a "finding" sweep of the newest pages); a job a complete
   sweep did not return falls back to its own GET. With `discover=True`, jobs created
   elsewhere are added; with `walk_on_start=True`, the whole list is read once at start.
 - Due jobs are served earliest-due first (a heap: `planning.DueQueue`) under a planned
@@ -27,7 +28,6 @@ sleeps on the injected clock until the next job is due (or `watch()` / `poke()` 
 from __future__ import annotations
 
 import asyncio
-import heapq
 import math
 from collections.abc import AsyncIterator, Callable, Iterable
 from datetime import datetime, timedelta
@@ -59,7 +59,6 @@ from tui.api.models import Job, JobPage
 from tui.api.planning import (
     DEFAULT_POLICY,
     LIST_LOOKBACK,
-    CreatedIndex,
     DueQueue,
     PollPolicy,
     RequestBudget,
@@ -67,6 +66,7 @@ from tui.api.planning import (
     Sweep,
     Tracked,
 )
+from tui.api.sweeping import ListRead, SweepPlanner
 
 __all__ = [
     "DEFAULT_POLICY",
@@ -84,11 +84,18 @@ __all__ = [
 
 # `created_after` is exclusive on some servers: start the window just before the oldest job.
 _CUTOFF_SLACK = timedelta(milliseconds=1)
-# The first list walk's one action (it reads one page per loop turn).
+# Start the first list walk; send the next page of the list read under way.
 _WALK: Literal["walk"] = "walk"
+_PAGE: Literal["page"] = "page"
 
 
-_Action = Sweep | list[Tracked] | Literal["walk"]
+_Action = Sweep | list[Tracked] | Literal["walk", "page"]
+
+
+def _retrieve(page: asyncio.Future[JobPage]) -> None:
+    """A page whose loop ended unread: its error must not be logged as never retrieved."""
+    if not page.cancelled():
+        page.exception()
 
 
 class PollingScheduler:
@@ -113,17 +120,18 @@ class PollingScheduler:
         self._poll_floor = poll_floor or (lambda _job_id: None)  # callbacks: safety polls only
         self.stats = SchedulerStats()
         self._jobs: dict[str, Tracked] = {}
-        # Active jobs by due time, and the sweepable ones by creation (planning.py).
+        # Active jobs by due time (planning.py); the sweepable ones by creation (sweeping.py).
         self._due = DueQueue()
-        self._candidates = CreatedIndex()
+        self._sweeper = SweepPlanner(policy, self._clock, self._jobs, self._due_time)
+        self._candidates = self._sweeper.candidates
         # Ids watched but never read: a finding sweep looks for them before any GET.
         self._unplaced: set[str] = set()
         # Ids the user unwatched: discovery must not bring them back.
         self._ignored: set[str] = set()
-        # created_at of every job seen in a list (or watched): how many rows a sweep costs.
-        self._listed = CreatedIndex()
         self._pending: list[SchedulerEvent] = []
         self._budget = RequestBudget(policy.max_requests_per_second)
+        # The GETs' share while a list read is under way (every GET is counted here).
+        self._read_gets = RequestBudget(policy.read_gets_per_second)
         self._wake = asyncio.Event()
         self._stopping = False
         self._generation = 0
@@ -135,15 +143,11 @@ class PollingScheduler:
         self._poll_gap = policy.max_interval
         self._paused_until: float | None = None
         self._offline_failures = 0
-        self._last_sweep: float | None = None
-        self._last_sweep_pages = 0
-        self._sweeps_off_until: float | None = None
-        self._discovered_once = False
         self._walk_pending = walk_on_start
-        self._walk_yield = False
-        self._walk_cursor: str | None = None
-        self._walk_pages = 0
-        self._walk_jobs = 0
+        # The list read under way (a sweep or the walk) and its one page in flight, if any:
+        # due GETs go on while it is out (tui/api/sweeping.py).
+        self._read: ListRead | None = None
+        self._page: asyncio.Future[JobPage] | None = None
 
     # -- what the app and CLI call ----------------------------------------------------------
 
@@ -234,7 +238,7 @@ class PollingScheduler:
         self._wake.set()
 
     def stop(self) -> None:
-        """End `run()` after the request in flight, if any."""
+        """End `run()` after the GETs in flight, if any (a list page in flight is dropped)."""
         self._stopping = True
         self._wake.set()
 
@@ -254,12 +258,17 @@ class PollingScheduler:
                 continue
             self._wake.clear()
             await self._step()
+        if self._stopping and self._page is not None:
+            self._page.cancel()  # stopped for good: nobody will read its answer
+            self._page = None
         if self._pending and generation == self._generation:
             batch, self._pending = self._pending, []
             yield batch
 
     async def _step(self) -> None:
-        """One turn of the loop: send one thing, or sleep until something is due."""
+        """One turn of the loop: fold in a page, send one thing, or sleep until one is due."""
+        if self._absorb_page():
+            return
         now = self._clock.monotonic()
         if self._state is LinkState.UNAUTHORIZED:
             if not self._beat(None):
@@ -277,13 +286,15 @@ class PollingScheduler:
         if action is None:
             await self._wait(None if wake_at is None else wake_at - now)
             return
-        if action == _WALK:
-            await self._walk_page()
-        elif isinstance(action, Sweep):
-            await self._sweep(action)
+        if action == _WALK or isinstance(action, Sweep):
+            self._start_read(action if isinstance(action, Sweep) else None)
+        elif action == _PAGE:
+            self._send_page()
         else:
+            if self._read is not None:
+                self._read.yield_turn = False  # the GETs had their turn: the read's page next
             await self._get_jobs(action)
-        self._heartbeat_due = True
+            self._heartbeat_due = True  # a page's heartbeat follows its answer
 
     def _beat(self, next_at: float | None) -> bool:
         """After a request, say when the server was last heard and when the next one goes."""
@@ -343,38 +354,57 @@ class PollingScheduler:
         budget = self._budget.left(now)
         if budget <= 0:
             return None, self._budget.free_at(now)
+        if self._read is not None:
+            return self._plan_during(self._read, now, budget)
         if self._walk_pending:
-            # Walk pages and due GETs take turns, so a long walk does not freeze the watch.
-            if self._walk_yield:
-                self._walk_yield = False
-                # Ids never read wait for the walk, which may return them (as for finding).
-                hold = len(self._unplaced) >= 2
-                batch, _ = self._due_batch(now, budget, hold_unplaced=hold)
-                if batch:
-                    return batch, None
             return _WALK, None
         sweeps_on = self._sweeps_on(now)
-        sweep_ok = sweeps_on and now >= self._next_sweep_time()
+        sweeper = self._sweeper
+        sweep_ok = sweeps_on and now >= sweeper.next_time()
         hold_unplaced = False
         held_from = math.inf  # sweep candidates created at or after this wait for the sweep
         if sweeps_on:
-            finding = self._plan_finding()
+            finding = sweeper.finding(self._unplaced)
             if finding is not None and sweep_ok:
                 return finding, None
             hold_unplaced = finding is not None
-            sweep = self._plan_sweep(now)
+            sweep = sweeper.plan(now)
             if sweep is not None and sweep_ok:
                 return sweep, None
             if sweep is not None and sweep.cutoff is not None:
                 # The sweep waits for its pace; the jobs it will cover wait for it.
                 held_from = sweep.cutoff.timestamp()
-        if self.discover and sweep_ok and now >= self._next_discovery():
-            pages = 1 if self._discovered_once else policy.discover_max_pages
+        if self.discover and sweep_ok and now >= sweeper.next_discovery():
+            pages = 1 if sweeper.discovered_once else policy.discover_max_pages
             return Sweep(cutoff=None, max_pages=pages, discovery=True), None
         batch, wake = self._due_batch(now, budget, hold_unplaced=hold_unplaced, held_from=held_from)
         if batch:
             return batch, None
         return None, self._next_wake(now, wake, hold_unplaced or held_from != math.inf)
+
+    def _plan_during(
+        self, read: ListRead, now: float, budget: int
+    ) -> tuple[_Action | None, float | None]:
+        """While a list read is under way: its next page and due GETs take turns.
+
+        At most one page is in flight; due GETs go meanwhile (a page that hangs does not
+        hold them), and first once after each page, so a long read does not freeze the
+        watch. The jobs the read will return wait for it.
+        """
+        if self._page is None and not read.yield_turn:
+            return _PAGE, None
+        share = min(budget, self._read_gets.left(now))
+        batch: list[Tracked] = []
+        due: float | None = self._read_gets.free_at(now)
+        if share > 0:
+            hold = read.holds_unplaced(len(self._unplaced))
+            held_from = read.held_from()
+            batch, due = self._due_batch(now, share, hold_unplaced=hold, held_from=held_from)
+        if batch:
+            return batch, None
+        if self._page is None:
+            return _PAGE, None
+        return None, due  # the page's answer wakes the loop too
 
     def _due_batch(
         self, now: float, budget: int, *, hold_unplaced: bool, held_from: float = math.inf
@@ -399,108 +429,19 @@ class PollingScheduler:
         return batch, None
 
     def _next_wake(self, now: float, due: float | None, held: bool) -> float | None:
+        sweeper = self._sweeper
         wakes = [due]
         if held:
-            wakes.append(self._next_sweep_time())
+            wakes.append(sweeper.next_time())
         if self._sweeps_on(now):
-            wakes.append(self._sweep_wake())
+            wakes.append(sweeper.wake())
         if self.discover:
-            wakes.append(max(self._next_discovery(now), self._next_sweep_time()))
+            wakes.append(max(sweeper.next_discovery(now), sweeper.next_time()))
         future = [w for w in wakes if w is not None and w > now]
         return min(future) if future else None
 
-    def _next_discovery(self, now: float | None = None) -> float:
-        if self._last_sweep is None:
-            return -math.inf if now is None else now
-        return self._last_sweep + self.policy.discover_interval
-
     def _sweeps_on(self, now: float) -> bool:
-        return self.sweeps and (self._sweeps_off_until is None or now >= self._sweeps_off_until)
-
-    def _next_sweep_time(self) -> float:
-        """Sweeps start 3 s apart at least, and keep to `sweep_pages_per_second`."""
-        if self._last_sweep is None:
-            return -math.inf
-        pace = self._last_sweep_pages / self.policy.sweep_pages_per_second
-        return self._last_sweep + max(self.policy.min_interval, pace)
-
-    def _plan_finding(self) -> Sweep | None:
-        """Ids never read: newest list pages find them for less than a GET each.
-
-        One GET is as cheap as one page and surer, so a lone id is read by GET; from two
-        on, the newest pages go first (`_sweep` stops as soon as GETs are cheaper).
-        """
-        if len(self._unplaced) < 2:
-            return None
-        return Sweep(
-            cutoff=None,
-            targets=sorted(self._unplaced),
-            # Enough pages for every id to be on the newest ones, and one more; `_sweep`
-            # stops sooner once the ids still missing are fewer than the pages read.
-            max_pages=2 * self.policy.pages_for(len(self._unplaced)) + 1,
-            finding=True,
-        )
-
-    def _oldest_listable(self) -> float:
-        return (self._clock.now() - LIST_LOOKBACK).timestamp()
-
-    def _plan_sweep(self, now: float) -> Sweep | None:
-        """The widest newest-first window whose pages pay for themselves, if any.
-
-        Walks the sweep index newest first and stops where a window would cost more than
-        `max_sweep_pages`: the cost follows the window, not the number of jobs watched.
-        """
-        policy = self.policy
-        oldest = self._oldest_listable()
-        soon = now + policy.due_slack
-        scanned: list[str] = []
-        best: int | None = None
-        best_id = ""
-        due_count = stale_count = 0
-        for created, job_id in self._candidates.newest_first():
-            if created <= oldest:
-                break
-            tracked = self._jobs[job_id]
-            pages = policy.pages_for(self._listed.count_since(created))
-            if pages > policy.max_sweep_pages:
-                break
-            scanned.append(job_id)
-            if self._due_time(tracked) <= soon:
-                due_count += 1
-            if now - (tracked.last_seen or now) >= policy.first_interval:
-                stale_count += 1
-            # Cheaper than one GET per due job, or each page refreshes enough 5 s-old jobs.
-            if due_count > pages or stale_count >= pages * policy.sweep_yield:
-                best, best_id = len(scanned), job_id
-        if best is None:
-            return None
-        cutoff = self._jobs[best_id].job
-        assert cutoff is not None and cutoff.created_at is not None  # indexed by created_at
-        pages = policy.pages_for(self._listed.count_since(cutoff.created_at.timestamp()))
-        return Sweep(
-            cutoff=cutoff.created_at,
-            targets=scanned[:best],
-            # Room for jobs created since we last looked.
-            max_pages=min(policy.max_sweep_pages, pages + 2),
-        )
-
-    def _sweep_wake(self) -> float | None:
-        """When enough jobs will be 5 s old for an early sweep to pay for itself."""
-        oldest = self._candidates.oldest()
-        if oldest is None:
-            return None
-        pages = self.policy.pages_for(self._listed.count_since(oldest))
-        needed = pages * self.policy.sweep_yield
-        if len(self._candidates) < needed:
-            return None
-        stale_at = heapq.nsmallest(
-            needed,
-            (
-                (self._jobs[job_id].last_seen or 0.0) + self.policy.first_interval
-                for _, job_id in self._candidates.newest_first()
-            ),
-        )
-        return max(stale_at[-1], self._next_sweep_time())
+        return self.sweeps and self._sweeper.cooled(now)
 
     # -- sending -------------------------------------------------------------------------------
 
@@ -508,6 +449,7 @@ class PollingScheduler:
         now = self._clock.monotonic()
         for tracked in batch:
             self._budget.spent(now)
+            self._read_gets.spent(now)
             tracked.last_get = now
             self._index(tracked)
         self.stats.job_gets += len(batch)
@@ -533,101 +475,136 @@ class PollingScheduler:
             else:
                 self._job_failed(tracked, result, seen)
 
-    async def _list_page(self, created_after: datetime | None, cursor: str | None) -> JobPage:
-        """One `GET /jobs` page within the budget (every list read goes through here)."""
-        while self._budget.left(self._clock.monotonic()) <= 0:
-            now = self._clock.monotonic()
-            await self._clock.sleep(self._budget.free_at(now) - now)
+    def _start_read(self, sweep: Sweep | None) -> None:
+        """Begin a sweep (or, with None, the first walk) and send its first page."""
+        if sweep is None:
+            self._walk_pending = False
+        created_after: datetime | None = None
+        if sweep is not None:
+            self._sweeper.started(self._clock.monotonic(), 0)
+            self.stats.sweeps += 1
+            floor = self._clock.now() - LIST_LOOKBACK
+            created_after = floor if sweep.finding else None
+            if sweep.cutoff is not None:
+                created_after = max(sweep.cutoff - _CUTOFF_SLACK, floor)
+        missing = set(sweep.targets) if sweep is not None and sweep.finding else set()
+        self._read = ListRead(sweep, created_after, missing=missing)
+        self._send_page()
+
+    def _send_page(self) -> None:
+        """Send the read's next `GET /jobs` page without waiting for it (every list read)."""
+        read = self._read
+        assert read is not None and self._page is None
         self._budget.spent(self._clock.monotonic())
         self.stats.list_pages += 1
-        try:
-            page = await self._client.list_jobs_page(
-                created_after=created_after, limit=self.policy.page_limit, cursor=cursor
+        read.yield_turn = False
+        if not read.walk:
+            self._sweeper.last_pages += 1
+        page = asyncio.ensure_future(
+            self._client.list_jobs_page(
+                created_after=read.created_after, limit=self.policy.page_limit, cursor=read.cursor
             )
-        except Exception as error:
-            self._heard(error)
-            raise
-        self._heard(page)
-        self._online()
-        return page
+        )
+        page.add_done_callback(_retrieve)
+        self._page = page
 
-    async def _walk_page(self) -> None:
-        """The first list walk, one page per turn; a failed page is asked again later."""
-        try:
-            page = await self._list_page(None, self._walk_cursor)
-        except Exception as error:  # every failure is classified: the loop goes on
-            if is_connection_error(error):
-                self._connection_failed(error)  # the same page again after the backoff
-                return
-            self.stats.failures += 1
-            self._walk_pending = False
-            wrapped = error if isinstance(error, DescriptError) else unexpected(error)
-            self._pending.append(WalkEvent(self._walk_pages, self._walk_jobs, False, wrapped))
-            return
+    def _absorb_page(self) -> bool:
+        """Fold in the page that came back, if one did (True: the turn is spent)."""
+        page, read = self._page, self._read
+        if page is None or not page.done() or read is None:
+            return False
+        self._page = None
+        self._heartbeat_due = True
+        if page.cancelled():
+            return True  # asked again on the next turn
+        error = page.exception()
+        if error is not None and not isinstance(error, Exception):
+            raise error  # cancellation or exit: let it end the loop
+        if error is not None:
+            self._heard(error)
+            self._read_failed(read, error)
+            return True
+        answer = page.result()
+        self._heard(answer)
+        self._online()
         seen = self._clock.monotonic()
+        read.pages += 1
+        read.rows += len(answer.jobs)
+        read.cursor = answer.next_cursor
+        read.yield_turn = True
+        if read.walk:
+            self._walked(read, answer, seen)
+        else:
+            self._swept(read, answer, seen)
+        self._send_ahead(read, seen)
+        return True
+
+    def _send_ahead(self, read: ListRead, now: float) -> None:
+        """Ask for the read's next page before its rows are handed out, when no GET is due:
+        the reader's work on this page (a dashboard's table) overlaps the next answer."""
+        if self._read is not read or self._budget.left(now) <= 0:
+            return
+        batch: list[Tracked] = []
+        if self._read_gets.left(now) > 0:  # else no GET may go now anyway
+            hold = read.holds_unplaced(len(self._unplaced))
+            batch, _ = self._due_batch(now, 1, hold_unplaced=hold, held_from=read.held_from())
+        if not batch:
+            self._send_page()
+
+    def _walked(self, read: ListRead, page: JobPage, seen: float) -> None:
         for job in page.jobs:
             self._observe(job, seen, listed=True, walked=True)
-        self._walk_pages += 1
-        self._walk_jobs += len(page.jobs)
-        self._walk_yield = True
-        self._walk_cursor = page.next_cursor
         complete = page.next_cursor is None
         if complete:
             # The walk saw every job: discovery starts from here, sweeps at their pace.
-            self._walk_pending = False
-            self._discovered_once = True
-            self._last_sweep, self._last_sweep_pages = seen, 1
-        self._pending.append(WalkEvent(self._walk_pages, self._walk_jobs, complete))
+            self._read = None
+            self._sweeper.discovered_once = True
+            self._sweeper.started(seen, 1)
+        self._pending.append(WalkEvent(read.pages, read.rows, complete))
 
-    async def _sweep(self, sweep: Sweep) -> None:
-        self._last_sweep = self._clock.monotonic()
-        self.stats.sweeps += 1
-        floor = self._clock.now() - LIST_LOOKBACK
-        created_after = floor if sweep.finding else None
-        if sweep.cutoff is not None:
-            created_after = max(sweep.cutoff - _CUTOFF_SLACK, floor)
-        returned: set[str] = set()
-        missing = set(sweep.targets) if sweep.finding else set()
-        cursor: str | None = None
-        complete = False
-        self._last_sweep_pages = 0
-        for _ in range(sweep.max_pages):
-            self._last_sweep_pages += 1
-            try:
-                page = await self._list_page(created_after, cursor)
-            except Exception as error:  # every failure is classified: the loop goes on
-                self._list_failed(error)
-                return
-            seen = self._clock.monotonic()
-            new_rows = 0
-            for job in page.jobs:
-                returned.add(job.job_id)
-                missing.discard(job.job_id)
-                if job.job_id not in self._listed and job.job_id not in self._jobs:
-                    new_rows += 1
-                self._observe(job, seen, listed=True)
-            cursor = page.next_cursor
-            if cursor is None:
-                complete = True
-                break
-            if sweep.discovery and new_rows < len(page.jobs):
-                break  # this page reached jobs we already know
-            if sweep.finding and len(missing) <= self._last_sweep_pages:
-                break  # all found, or GETs for the rest cost no more than paging on
+    def _swept(self, read: ListRead, page: JobPage, seen: float) -> None:
+        sweep = read.sweep
+        assert sweep is not None
+        new_rows = 0
+        for job in page.jobs:
+            read.returned.add(job.job_id)
+            read.missing.discard(job.job_id)
+            if job.job_id not in self._sweeper.listed and job.job_id not in self._jobs:
+                new_rows += 1
+            self._observe(job, seen, listed=True)
+        complete = page.next_cursor is None
+        if not (
+            complete
+            or read.pages >= sweep.max_pages
+            # A discovery page that reached jobs we already know.
+            or (sweep.discovery and new_rows < len(page.jobs))
+            # All found, or GETs for the rest cost no more than paging on.
+            or (sweep.finding and len(read.missing) <= read.pages)
+        ):
+            return
+        self._read = None
         if sweep.discovery:
-            self._discovered_once = True
+            self._sweeper.discovered_once = True
         if complete or sweep.finding:
             # A target the window did not return needs its own GET from now on.
             for job_id in sweep.targets:
                 tracked = self._jobs.get(job_id)
-                if tracked is not None and job_id not in returned:
+                if tracked is not None and job_id not in read.returned:
                     tracked.sweepable = False
                     self._unplaced.discard(job_id)
                     self._index(tracked)
 
-    def _remember_row(self, job: Job) -> None:
-        if job.created_at is not None:
-            self._listed.add(job.job_id, job.created_at.timestamp())
+    def _read_failed(self, read: ListRead, error: Exception) -> None:
+        if read.walk and is_connection_error(error):
+            self._connection_failed(error)  # the same walk page again after the backoff
+            return
+        self._read = None
+        if not read.walk:
+            self._list_failed(error)
+            return
+        self.stats.failures += 1
+        wrapped = error if isinstance(error, DescriptError) else unexpected(error)
+        self._pending.append(WalkEvent(read.pages, read.rows, False, wrapped))
 
     # -- answers -------------------------------------------------------------------------------
 
@@ -644,10 +621,10 @@ class PollingScheduler:
         tracked = tracked or self._jobs.get(job.job_id)
         if tracked is None:
             if not (walked or (listed and self.discover)) or job.job_id in self._ignored:
-                self._remember_row(job)
+                self._sweeper.remember(job)
                 return
             tracked = self._jobs[job.job_id] = Tracked(job.job_id)
-        self._remember_row(job)
+        self._sweeper.remember(job)
         if not tracked.active and tracked.announced:
             return  # finished or failed for good: a list row adds nothing
         self._unplaced.discard(job.job_id)
@@ -716,7 +693,7 @@ class PollingScheduler:
             return
         self.stats.failures += 1
         # A 4xx (or unreadable page) from the list: fall back to GETs for a while.
-        self._sweeps_off_until = self._clock.monotonic() + self.policy.sweep_cooldown
+        self._sweeper.off_until = self._clock.monotonic() + self.policy.sweep_cooldown
 
     def _connection_failed(self, error: Exception) -> None:
         """Handle a failure that concerns every request (see `is_connection_error`)."""
@@ -786,14 +763,19 @@ class PollingScheduler:
 
     async def _wait(self, delay: float | None) -> None:
         """Sleep on the clock for `delay` (None: until woken) or until watch/poke/stop."""
-        if self._wake.is_set() or self._pending:
+        page = self._page
+        if self._wake.is_set() or self._pending or (page is not None and page.done()):
             return
         waiter = asyncio.ensure_future(self._wake.wait())
         tasks: set[asyncio.Future[object]] = {waiter}
         if delay is not None:
             tasks.add(asyncio.ensure_future(self._clock.sleep(max(0.0, delay))))
         try:
-            await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+            # The page in flight, when it answers, wakes the loop too (it is not ours to end).
+            ours = set(tasks)
+            await asyncio.wait(
+                tasks if page is None else {*tasks, page}, return_when=asyncio.FIRST_COMPLETED
+            )
         finally:
-            for task in tasks:
+            for task in ours:
                 task.cancel()

@@ -189,7 +189,7 @@ async def follow_jobs(
     else:
         # Nothing else shares this client: a sweep's pages may burst at the client's own
         # limiter (18/s of the server's 20) instead of the dashboard's 8, so a 10-page sweep
-        # takes ~0.6 s, not ~1.3 s. The average stays at `sweep_pages_per_second`.
+        # takes ~0.6 s, not ~1.3 s. The average stays within `max_sweep_pages_per_second`.
         policy = replace(DEFAULT_POLICY, max_requests_per_second=WATCH_REQUESTS_PER_SECOND)
         if interval is not None:
             policy = replace(

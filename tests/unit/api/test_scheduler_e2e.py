@@ -10,6 +10,7 @@ import asyncio
 import itertools
 import uuid
 from collections.abc import AsyncIterator
+from typing import Any
 
 import httpx
 import pytest
@@ -19,7 +20,7 @@ from tests.unit.api.link_events import link_changes
 from tui.api.client import DescriptClient
 from tui.api.clock import ManualClock
 from tui.api.errors import NotFoundError, TransportError, UnauthorizedError
-from tui.api.models import Outcome
+from tui.api.models import Job, JobPage, Outcome
 from tui.api.requests import AgentRequest
 from tui.api.retry import RetryPolicy
 from tui.api.scheduler import ConnectionEvent, JobEvent, PollingScheduler, SchedulerEvent
@@ -88,8 +89,12 @@ async def run_for(
         await quiesce(in_flight)
         await clock.advance(0.1)
     scheduler.stop()
-    await quiesce(in_flight)
-    await clock.advance(0)
+    # A sweep stopped between pages may be waiting for its budget: let the clock run on.
+    for _ in range(100):
+        await quiesce(in_flight)
+        if task.done():
+            break
+        await clock.advance(0.1)
     await asyncio.wait_for(task, timeout=5)
     return events
 
@@ -144,6 +149,60 @@ async def test_many_running_jobs_are_refreshed_by_list_pages(
     changed = {e.job_id for e in events if isinstance(e, JobEvent) and e.kind == "changed"}
     assert changed == {job.job_id for job in bulk}
     assert all(e.status == 200 for e in client.activity.entries())
+
+
+class RowLog:
+    """The real client, recording when each job's row (or GET answer) was received."""
+
+    def __init__(self, client: DescriptClient) -> None:
+        self.client = client
+        self.clock = client.clock
+        self.limits = client.limits
+        self.reads: dict[str, list[float]] = {}
+        self.pages: list[float] = []
+
+    def _read(self, job_id: str) -> None:
+        self.reads.setdefault(job_id, []).append(self.clock.monotonic())
+
+    async def get_job(self, job_id: str) -> Job:
+        job = await self.client.get_job(job_id)
+        self._read(job_id)
+        return job
+
+    async def list_jobs_page(self, **query: Any) -> JobPage:
+        self.pages.append(self.clock.monotonic())
+        page = await self.client.list_jobs_page(**query)
+        for job in page.jobs:
+            self._read(job.job_id)
+        return page
+
+
+async def test_two_thousand_ids_are_revisited_every_six_seconds_by_list_pages(
+    client: DescriptClient, sim_clock: ManualClock, in_flight: InFlight, sim_world: World
+) -> None:
+    user = sim_world.user_for_token(DEMO_TOKEN)
+    assert user is not None
+    ids = [job.job_id for job in add_bulk_jobs(sim_world, user, 2000, state="running")]
+    rows = RowLog(client)
+    scheduler = PollingScheduler(rows, clock=sim_clock)  # the dashboard's 8 req/s
+    scheduler.watch_many(ids)
+    start = sim_clock.monotonic()
+    await run_for(scheduler, sim_clock, in_flight, 40)
+    paths = [e.path.split("?")[0] for e in client.activity.entries()]
+    assert sum(p.startswith("/jobs/") for p in paths) == 0, "no GET: pages cover them all"
+    assert all(e.status == 200 for e in client.activity.entries())
+    # 20 pages find them; then a refresh costs at most the 20 pages of the window and
+    # the 2 the planner keeps for new rows, each 6 s (8 pages/s could do 2.5 s): over 40 s
+    # that is at most 7 sweeps after the finding one.
+    assert 20 <= paths.count("/jobs") <= 20 + 7 * 22
+    assert max(rows.pages) - min(rows.pages) >= 30, "still sweeping at the end"
+    for job_id in ids:
+        reads = rows.reads[job_id]
+        gaps = [b - a for a, b in itertools.pairwise(reads)]
+        # Never read twice within 3 s; every running job revisited within ~6 s.
+        assert min(gaps) >= 3.0, job_id
+        assert max(gaps) <= 6.0 + 0.5, job_id
+        assert reads[-1] >= start + 34.0, job_id
 
 
 async def test_an_unknown_job_is_gone(

@@ -68,3 +68,20 @@ def test_pages_for_a_window() -> None:
 def test_the_list_window_is_derived_from_the_retention() -> None:
     assert PollPolicy().pages_for(1) * (RETENTION - LIST_LOOKBACK) == RETENTION - LIST_LOOKBACK
     assert 0 < (RETENTION - LIST_LOOKBACK).total_seconds() <= 60
+
+
+def test_sweep_pace_is_cheap_for_small_fleets_and_fresh_for_big_ones() -> None:
+    from tui.api.clock import ManualClock
+    from tui.api.sweeping import SweepPlanner
+
+    policy = PollPolicy()
+    planner = SweepPlanner(policy, ManualClock(), {}, lambda _tracked: 0.0)
+    # One page: the 3 s floor. 10 pages (1,000 jobs): 2.5 pages/s, every 4 s.
+    assert planner.gap(1) == policy.min_interval
+    assert planner.gap(10) == 10 / policy.sweep_pages_per_second == 4.0
+    # 20 pages would wait 8 s at 2.5 pages/s: the revisit comes back in 6 s instead.
+    assert planner.gap(20) == policy.sweep_revisit == 6.0
+    # 50 pages (5,000 jobs) in 6 s is more than the 8 pages/s budget: 6.25 s.
+    assert planner.gap(50) == 50 / policy.max_sweep_pages_per_second
+    planner.started(100.0, 50)
+    assert planner.next_time() == 106.25
