@@ -8,10 +8,10 @@ rows in any order gives the same table.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from tui.api.models import JOB_TYPE_BY_KIND, Job, Outcome
 from tui.formatting import STATE_LABELS, job_label, job_percent
@@ -25,6 +25,12 @@ STATE_FILTERS: dict[str, frozenset[Outcome] | None] = {
     "stalled": frozenset({Outcome.QUEUED, Outcome.RUNNING}),
 }
 TYPE_FILTERS: tuple[str, ...] = ("all", *JOB_TYPE_BY_KIND)
+# The same as plain strings: hashing an enum member runs Python code, a str's hash is cached.
+_STATE_VALUES: dict[str, frozenset[str]] = {
+    state: frozenset(outcome.value for outcome in outcomes)
+    for state, outcomes in STATE_FILTERS.items()
+    if outcomes is not None
+}
 
 
 def type_choices(present: Iterable[str], current: str = "all") -> tuple[str, ...]:
@@ -61,24 +67,35 @@ class JobFilter:
     ) -> bool:
         """`expired`: the API no longer knows the job; whatever it last said, it has stopped.
         `stalled`: the row's stall tracker found it not moving (the "stalled" state)."""
-        if self.state == "stalled" and (not stalled or expired):
-            return False
-        outcomes = STATE_FILTERS.get(self.state)
-        outcome = job.outcome
-        if expired and not job.is_finished:
-            outcome = Outcome.FINISHED_UNKNOWN  # last seen running, but it is over now
-        if outcomes is not None and outcome not in outcomes:
-            return False
-        if self.kind != "all" and job.kind != self.kind:
-            return False
-        if self.project_id is not None and job.project_id != self.project_id:
-            return False
+        facts = row_facts(job, project_name, expired=expired, stalled=stalled)
+        return bool(self.select([job.job_id], {job.job_id: facts}))
+
+    def select(self, job_ids: Sequence[str], facts: Mapping[str, RowFacts]) -> list[str]:
+        """The ids among `job_ids` this filter shows, in their order (the one judge of a
+        row: `matches` asks it about one). One pass per condition in force, each reading
+        facts computed when the row last changed, so 50,000 rows take a few milliseconds."""
+        shown = list(job_ids)
+        if self.state == "stalled":
+            shown = [i for i in shown if facts[i].stalled]
+        outcomes = _STATE_VALUES.get(self.state)
+        if outcomes is not None:
+            shown = [i for i in shown if facts[i].outcome in outcomes]
+        if self.kind != "all":
+            kind = self.kind
+            shown = [i for i in shown if facts[i].kind == kind]
+        if self.project_id is not None:
+            project_id = self.project_id
+            shown = [i for i in shown if facts[i].project_id == project_id]
         if self.text:
             needle = self.text.casefold()
-            haystack = f"{job.job_id} {job.project_id or ''} {project_name or ''} {job_label(job)}"
-            if needle not in haystack.casefold():
-                return False
-        return True
+            shown = [i for i in shown if needle in facts[i].haystack]
+        return shown
+
+    def narrows(self, wider: JobFilter) -> bool:
+        """Whether every row this filter shows is shown by `wider` too (only the text grew):
+        typing in `/` then looks only at the rows already shown."""
+        same_rest = replace(self, text="") == replace(wider, text="")
+        return same_rest and wider.text.casefold() in self.text.casefold()
 
     @property
     def is_default(self) -> bool:
@@ -122,6 +139,48 @@ SORT_KEYS: tuple[str, ...] = tuple(SORT_COLUMNS)
 DESCENDING_FIRST = frozenset({"created", "age", "progress"})
 
 SortKey = tuple[Any, float, str]
+_SORTERS: tuple[Callable[[Job], Any], ...] = tuple(value for _, value in SORT_COLUMNS.values())
+SORT_INDEX: dict[str, int] = {column: i for i, column in enumerate(SORT_COLUMNS)}
+
+
+class RowFacts(NamedTuple):
+    """What the filter and the sort read of one row, worked out once when the row changes
+    (not once per key press): a filter or sort key then costs one pass over the rows."""
+
+    created: float  # the tie-break's first part
+    #: `Outcome.value` as the filter sees it: an expired job last seen running has stopped.
+    outcome: str
+    kind: str
+    project_id: str | None
+    #: The stall tracker found it not moving (never for an expired row).
+    stalled: bool
+    #: What `/` searches, case-folded: id, project id, project name and label.
+    haystack: str
+    #: Each SORT_COLUMNS value, in that order.
+    values: tuple[Any, ...]
+
+    def key(self, column: int, job_id: str) -> SortKey:
+        """The row's sort key for SORT_COLUMNS[column]: as `JobSort.key` gives it."""
+        return (self.values[column], self.created, job_id)
+
+
+def row_facts(
+    job: Job, project_name: str | None, *, expired: bool = False, stalled: bool = False
+) -> RowFacts:
+    """The facts of a row showing `job` (see `JobFilter.matches` for `expired`/`stalled`)."""
+    outcome = job.outcome
+    if expired and not job.is_finished:
+        outcome = Outcome.FINISHED_UNKNOWN  # last seen running, but it is over now
+    haystack = f"{job.job_id} {job.project_id or ''} {project_name or ''} {job_label(job)}"
+    return RowFacts(
+        created=_when(job.created_at),
+        outcome=outcome.value,
+        kind=job.kind,
+        project_id=job.project_id,
+        stalled=stalled and not expired,
+        haystack=haystack.casefold(),
+        values=tuple(value(job) for value in _SORTERS),
+    )
 
 
 @dataclass(frozen=True)
