@@ -85,7 +85,7 @@ class JobFilter:
             shown = [i for i in shown if facts[i].kind == kind]
         if self.project_id is not None:
             project_id = self.project_id
-            shown = [i for i in shown if facts[i].project_id == project_id]
+            shown = [i for i in shown if facts[i].job.project_id == project_id]
         if self.text:
             needle = self.text.casefold()
             shown = [i for i in shown if needle in facts[i].haystack]
@@ -139,29 +139,43 @@ SORT_KEYS: tuple[str, ...] = tuple(SORT_COLUMNS)
 DESCENDING_FIRST = frozenset({"created", "age", "progress"})
 
 SortKey = tuple[Any, float, str]
-_SORTERS: tuple[Callable[[Job], Any], ...] = tuple(value for _, value in SORT_COLUMNS.values())
 SORT_INDEX: dict[str, int] = {column: i for i, column in enumerate(SORT_COLUMNS)}
 
 
 class RowFacts(NamedTuple):
     """What the filter and the sort read of one row, worked out once when the row changes
-    (not once per key press): a filter or sort key then costs one pass over the rows."""
+    (not once per key press): a filter or sort key then costs one pass over the rows.
+    Only what is dear to work out is kept beside the job (memory: 50,000 rows)."""
 
+    job: Job
     created: float  # the tie-break's first part
     #: `Outcome.value` as the filter sees it: an expired job last seen running has stopped.
     outcome: str
     kind: str
-    project_id: str | None
     #: The stall tracker found it not moving (never for an expired row).
     stalled: bool
     #: What `/` searches, case-folded: id, project id, project name and label.
     haystack: str
-    #: Each SORT_COLUMNS value, in that order.
-    values: tuple[Any, ...]
+    #: The Label column's sort value (`job_label`, case-folded).
+    label: str
 
     def key(self, column: int, job_id: str) -> SortKey:
         """The row's sort key for SORT_COLUMNS[column]: as `JobSort.key` gives it."""
-        return (self.values[column], self.created, job_id)
+        return (FACT_VALUES[column](self), self.created, job_id)
+
+
+def _fact_value(column: str) -> Callable[[RowFacts], Any]:
+    """A column's sort value read from a row's facts: the dear ones kept, the rest from
+    the job (the same SORT_COLUMNS function)."""
+    if column == "label":
+        return lambda facts: facts.label
+    if column == "created":
+        return lambda facts: facts.created
+    value = SORT_COLUMNS[column][1]
+    return lambda facts: value(facts.job)
+
+
+FACT_VALUES: tuple[Callable[[RowFacts], Any], ...] = tuple(map(_fact_value, SORT_COLUMNS))
 
 
 def row_facts(
@@ -171,15 +185,16 @@ def row_facts(
     outcome = job.outcome
     if expired and not job.is_finished:
         outcome = Outcome.FINISHED_UNKNOWN  # last seen running, but it is over now
-    haystack = f"{job.job_id} {job.project_id or ''} {project_name or ''} {job_label(job)}"
+    label = job_label(job)
+    haystack = f"{job.job_id} {job.project_id or ''} {project_name or ''} {label}"
     return RowFacts(
+        job=job,
         created=_when(job.created_at),
         outcome=outcome.value,
         kind=job.kind,
-        project_id=job.project_id,
         stalled=stalled and not expired,
         haystack=haystack.casefold(),
-        values=tuple(value(job) for value in _SORTERS),
+        label=label.casefold() if label else "",
     )
 
 

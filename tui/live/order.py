@@ -17,7 +17,7 @@ import bisect
 from collections.abc import Callable, Mapping
 from typing import Any, NamedTuple
 
-from tui.live.filters import SORT_INDEX, JobFilter, RowFacts
+from tui.live.filters import FACT_VALUES, SORT_INDEX, JobFilter, RowFacts
 
 # Below this many new rows, one bisect insert each beats rebuilding the list.
 MERGE_FROM = 8
@@ -158,13 +158,16 @@ class RowOrder:
 
     def set_column(self, column: str) -> None:
         """A stable sort of the rows in tie-break order on the new column's value alone."""
-        self._column = number = SORT_INDEX[column]
-        facts = self.facts
+        self._column = SORT_INDEX[column]
         if column == "created":  # the tie-break order is this column's order: one list
             self._sorted = self._by_created
         else:
-            self._sorted = sorted(self._by_created, key=lambda i: facts[i].values[number])
-        self.shown = self._filter.select(self._sorted, facts)
+            base = self._by_created
+            value = FACT_VALUES[self._column]
+            values = list(map(value, map(self.facts.__getitem__, base)))
+            places = sorted(range(len(base)), key=values.__getitem__)
+            self._sorted = list(map(base.__getitem__, places))
+        self.shown = self._filter.select(self._sorted, self.facts)
 
 
 class _Track(NamedTuple):
