@@ -172,7 +172,7 @@ class Board:
         shown = self._index.shown
         if not 0 <= index < len(shown):
             raise IndexError(index)
-        return shown[len(shown) - 1 - index if self._sort.reverse else index]
+        return shown[len(shown) - 1 - index if self._sort.reverse else index].job_id
 
     def index_of(self, job_id: str) -> int | None:
         index = self._index.index_of(job_id)
@@ -209,8 +209,8 @@ class Board:
 
     def shown_ids(self) -> list[str]:
         """The filtered, sorted ids as the table shows them (top first)."""
-        shown = self._index.shown
-        return shown[::-1] if self._sort.reverse else list(shown)
+        shown = self._index.shown_ids()
+        return shown[::-1] if self._sort.reverse else shown
 
     def passes(
         self, job: Job, status: RowStatus = RowStatus.LIVE, *, stalled: bool = False

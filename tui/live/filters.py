@@ -8,9 +8,11 @@ rows in any order gives the same table.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
+from itertools import compress, repeat
+from operator import attrgetter, contains, eq
 from typing import Any, NamedTuple
 
 from tui.api.models import JOB_TYPE_BY_KIND, Job, Outcome
@@ -67,28 +69,28 @@ class JobFilter:
     ) -> bool:
         """`expired`: the API no longer knows the job; whatever it last said, it has stopped.
         `stalled`: the row's stall tracker found it not moving (the "stalled" state)."""
-        facts = row_facts(job, project_name, expired=expired, stalled=stalled)
-        return bool(self.select([job.job_id], {job.job_id: facts}))
+        return bool(self.select([row_facts(job, project_name, expired=expired, stalled=stalled)]))
 
-    def select(self, job_ids: Sequence[str], facts: Mapping[str, RowFacts]) -> list[str]:
-        """The ids among `job_ids` this filter shows, in their order (the one judge of a
-        row: `matches` asks it about one). One pass per condition in force, each reading
-        facts computed when the row last changed, so 50,000 rows take a few milliseconds."""
-        shown = list(job_ids)
+    def select(self, rows: Sequence[RowFacts]) -> list[RowFacts]:
+        """The rows this filter shows, in their order (the one judge of a row: `matches`
+        asks it about one). One pass per condition in force, each reading facts computed
+        when the row last changed, so 50,000 rows take a few milliseconds."""
+        shown = list(rows)
         if self.state == "stalled":
-            shown = [i for i in shown if facts[i].stalled]
+            shown = _keep(shown, "stalled", lambda stalled: stalled)
         outcomes = _STATE_VALUES.get(self.state)
         if outcomes is not None:
-            shown = [i for i in shown if facts[i].outcome in outcomes]
+            passes = outcomes.__contains__
+            shown = _keep(shown, "outcome", lambda values: map(passes, values))
         if self.kind != "all":
-            kind = self.kind
-            shown = [i for i in shown if facts[i].kind == kind]
+            kind = repeat(self.kind)
+            shown = _keep(shown, "kind", lambda values: map(eq, values, kind))
         if self.project_id is not None:
-            project_id = self.project_id
-            shown = [i for i in shown if facts[i].job.project_id == project_id]
+            project = repeat(self.project_id)
+            shown = _keep(shown, "job.project_id", lambda values: map(eq, values, project))
         if self.text:
-            needle = self.text.casefold()
-            shown = [i for i in shown if needle in facts[i].haystack]
+            needle = repeat(self.text.casefold())
+            shown = _keep(shown, "haystack", lambda values: map(contains, values, needle))
         return shown
 
     def narrows(self, wider: JobFilter) -> bool:
@@ -105,21 +107,34 @@ class JobFilter:
         return replace(self, **changes)
 
 
+def _keep(
+    rows: list[RowFacts], field: str, test: Callable[[Iterator[Any]], Iterable[Any]]
+) -> list[RowFacts]:
+    """The rows whose `field` passes `test`, in order. Built of C-level maps (no Python call
+    per row): one condition over 50,000 rows takes a few milliseconds."""
+    return list(compress(rows, test(map(attrgetter(field), rows))))
+
+
 def _when(value: datetime | None) -> float:
     return value.timestamp() if value is not None else 0.0
 
 
-def _elapsed_key(job: Job) -> tuple[int, float]:
+# Live jobs sort above every stopped one: their key counts down from here (seconds; a
+# stopped job's span stays far below it, and at ~8e9 a float still tells milliseconds apart).
+_LIVE_ELAPSED = 1e10
+
+
+def _elapsed_key(job: Job) -> float:
     """Longest elapsed last: stopped jobs by duration, then live ones oldest-created last.
 
     A live job's elapsed time grows with the clock, so it is ordered by creation (older is
-    longer) and after every stopped job, whose duration is fixed.
+    longer) and after every stopped job, whose duration is fixed. One float (not a pair):
+    50,000 of them sort in C without a tuple compare each.
     """
     if job.is_finished:
         end = job.stopped_at
-        span = (end - job.created_at).total_seconds() if end and job.created_at else 0.0
-        return (0, span)
-    return (1, -_when(job.created_at))
+        return (end - job.created_at).total_seconds() if end and job.created_at else 0.0
+    return _LIVE_ELAPSED - _when(job.created_at)
 
 
 # column key -> (what the filter bar calls it, the job's value for that column).
@@ -144,38 +159,43 @@ SORT_INDEX: dict[str, int] = {column: i for i, column in enumerate(SORT_COLUMNS)
 
 class RowFacts(NamedTuple):
     """What the filter and the sort read of one row, worked out once when the row changes
-    (not once per key press): a filter or sort key then costs one pass over the rows.
-    Only what is dear to work out is kept beside the job (memory: 50,000 rows)."""
+    (not once per key press): a filter or a sort key is then one pass of C-level maps over
+    the rows. The values are mostly the job's own objects (shared, not copied)."""
 
+    job_id: str
     job: Job
-    created: float  # the tie-break's first part
+    created: float  # the tie-break's first part (and the Created column)
     #: `Outcome.value` as the filter sees it: an expired job last seen running has stopped.
     outcome: str
-    kind: str
+    kind: str  # the Type column too
     #: The stall tracker found it not moving (never for an expired row).
     stalled: bool
     #: What `/` searches, case-folded: id, project id, project name and label.
     haystack: str
-    #: The Label column's sort value (`job_label`, case-folded).
+    # The other columns' sort values (SORT_COLUMNS).
+    state: str
+    progress: float
     label: str
+    project: str
+    age: float
+    files: int
 
-    def key(self, column: int, job_id: str) -> SortKey:
+    def key(self, column: int) -> SortKey:
         """The row's sort key for SORT_COLUMNS[column]: as `JobSort.key` gives it."""
-        return (FACT_VALUES[column](self), self.created, job_id)
+        return (FACT_VALUES[column](self), self.created, self.job_id)
 
 
-def _fact_value(column: str) -> Callable[[RowFacts], Any]:
-    """A column's sort value read from a row's facts: the dear ones kept, the rest from
-    the job (the same SORT_COLUMNS function)."""
-    if column == "label":
-        return lambda facts: facts.label
-    if column == "created":
-        return lambda facts: facts.created
-    value = SORT_COLUMNS[column][1]
-    return lambda facts: value(facts.job)
-
-
-FACT_VALUES: tuple[Callable[[RowFacts], Any], ...] = tuple(map(_fact_value, SORT_COLUMNS))
+# Where RowFacts keeps each column's sort value (the id is the job's own).
+_FACT_FIELDS: dict[str, str] = {
+    "id": "job_id",
+    "type": "kind",
+    "created": "created",
+    **{column: column for column in ("state", "progress", "label", "project", "age", "files")},
+}
+_BY_JOB: dict[str, Callable[[Job], Any]] = {column: fn for column, (_, fn) in SORT_COLUMNS.items()}
+FACT_VALUES: tuple[Callable[[RowFacts], Any], ...] = tuple(
+    attrgetter(_FACT_FIELDS[column]) for column in SORT_COLUMNS
+)
 
 
 def row_facts(
@@ -187,14 +207,21 @@ def row_facts(
         outcome = Outcome.FINISHED_UNKNOWN  # last seen running, but it is over now
     label = job_label(job)
     haystack = f"{job.job_id} {job.project_id or ''} {project_name or ''} {label}"
+    value = _BY_JOB
     return RowFacts(
+        job_id=job.job_id,
         job=job,
-        created=_when(job.created_at),
+        created=value["created"](job),
         outcome=outcome.value,
-        kind=job.kind,
+        kind=value["type"](job),
         stalled=stalled and not expired,
         haystack=haystack.casefold(),
-        label=label.casefold() if label else "",
+        state=value["state"](job),
+        progress=value["progress"](job),
+        label=label.casefold() if label else "",  # SORT_COLUMNS["label"], job_label once
+        project=value["project"](job),
+        age=value["age"](job),
+        files=value["files"](job),
     )
 
 

@@ -394,7 +394,17 @@ class JobTable(ScrollView, can_focus=True):
     def rows_changed(self, job_ids: Iterable[str]) -> None:
         """Those rows' cells changed: drop their strips, repaint the ones on screen."""
         top, bottom = self._visible_rows()
-        for job_id in job_ids:
+        ids = job_ids if isinstance(job_ids, set | frozenset | dict) else set(job_ids)
+        if len(ids) > bottom - top:
+            # Many rows (project names learned for a whole Drive): look at the screen's rows
+            # instead of finding each id, so the cost stays the screen's.
+            for job_id in ids:
+                self._rows.discard(job_id)
+            for index in range(top, min(bottom, len(self.source))):
+                if self.source.job_id_at(index) in ids:
+                    self.refresh_line(index + 1)
+            return
+        for job_id in ids:
             self._rows.discard(job_id)
             index = self.source.index_of(job_id)
             if index is not None and top <= index < bottom:
