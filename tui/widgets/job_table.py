@@ -340,6 +340,8 @@ class JobTable(ScrollView, can_focus=True):
         self._cursor_job_id: str | None = None
         self._hover_row: int | None = None
         self._hover_header: str | None = None
+        #: The job painted on each screen line (None: blank), as render_line last drew it.
+        self._painted: dict[int, str | None] = {}
         self._layout = ColumnLayout.fit(0, 0)
         self._fitted_for = (0, 0)
         self._rows: LRUCache[str, tuple[tuple[str, ...], Strip]] = LRUCache(ROW_CACHE_SIZE)
@@ -389,7 +391,19 @@ class JobTable(ScrollView, can_focus=True):
         else:
             self.scroll_to(y=max(0, index - on_screen), animate=False, immediate=True)
         self.move_cursor(index, scroll=keep is None or index != self.cursor_row)
-        self.refresh()
+        self._refresh_moved_rows()
+
+    def _refresh_moved_rows(self) -> None:
+        """Repaint the screen lines whose job is not the one painted there. A page of a load
+        lands below the screen (newest first): the rows on screen are not painted again."""
+        top = round(self.scroll_y)
+        count = len(self.source)
+        painted = self._painted
+        for y in range(1, self._rows_shown() + 1):
+            index = top + y - 1
+            job_id = self.source.job_id_at(index) if index < count else None
+            if painted.get(y, "") != job_id:
+                self.refresh_line(index + 1)
 
     def rows_changed(self, job_ids: Iterable[str]) -> None:
         """Those rows' cells changed: drop their strips, repaint the ones on screen."""
@@ -569,10 +583,9 @@ class JobTable(ScrollView, can_focus=True):
             self.virtual_size = size
             return
         self.set_reactive(JobTable.virtual_size, size)
-        self.vertical_scrollbar.window_virtual_size = size.height
+        self.vertical_scrollbar.window_virtual_size = size.height  # it repaints itself
         if self.scroll_y > self.max_scroll_y:  # fewer rows: a layout would have clamped it
             self.scroll_to(y=self.max_scroll_y, animate=False, immediate=True)
-        self.refresh()
 
     def notify_style_update(self) -> None:
         """Focus or hover changed the component styles: re-read them on the next paint."""
@@ -651,9 +664,11 @@ class JobTable(ScrollView, can_focus=True):
         else:
             index = round(self.scroll_y) + y - 1
             if index >= len(self.source):
+                self._painted[y] = None
                 return Strip.blank(width, base)
             row_style = base + self._row_style(index)
-            strip = self._row_strip(self.source.job_id_at(index)).apply_style(row_style)
+            job_id = self._painted[y] = self.source.job_id_at(index)
+            strip = self._row_strip(job_id).apply_style(row_style)
             if index == self.cursor_row:
                 # As DataTable's default: the cursor's text colour wins over the state colour.
                 cursor = Style(color=self._style("job-table--cursor").color)
