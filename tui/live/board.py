@@ -25,6 +25,8 @@ from tui.live.rows import RowStatus
 
 # Row key prefix of a submission that has no job id yet (its answer was lost).
 LOCAL_PREFIX = "local-"
+# JobRow fields no filter or sort reads: changing them leaves the row where it is.
+_NOT_FACTS = frozenset({"watched", "marked", "project_name"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,11 +153,11 @@ class Board:
     def __init__(self, job_filter: JobFilter | None = None, sort: JobSort | None = None) -> None:
         self._rows: dict[str, JobRow] = {}
         self._filter = job_filter or JobFilter()
-        self._sort = sort or JobSort()
-        # The rows' filter and sort facts and their orders; `shown` is what the table reads.
-        self._index = RowOrder(self._filter, self._sort.column)
         #: Project names by id (the list of projects, or a submit's own `project_name`).
         self.project_names: dict[str, str] = {}
+        self._sort = sort or JobSort()
+        # The rows' filter and sort facts and their orders; `shown` is what the table reads.
+        self._index = RowOrder(self._filter, self._sort.column, self.project_names)
         #: Submissions without a job id, by row key (`local-N`).
         self.pending: dict[str, PendingSubmission] = {}
         #: Jobs a submission from this tool created (never offered to reconcile another).
@@ -295,6 +297,9 @@ class Board:
             name = fresh.get(row.job.project_id or "")
             if name is not None:
                 self._replace(replace(row, project_name=name), {"project_name"}, out)
+        if self._filter.text:  # the text is looked for in the names too
+            self._index.refilter()
+            out.order_changed = True
         return self._done(out)
 
     def remove(self, job_id: str) -> Changes:
@@ -396,7 +401,8 @@ class Board:
         job_id = row.job.job_id
         self._rows[job_id] = row
         out.changed.setdefault(job_id, set()).update(fields)
-        out.dirty.add(job_id)
+        if not fields <= _NOT_FACTS:
+            out.dirty.add(job_id)
 
     def _expire(self, job_id: str, out: _Collect) -> None:
         row = self._rows.get(job_id)
@@ -426,4 +432,4 @@ class Board:
             return None
         expired = row.status is RowStatus.EXPIRED
         stalled = row.stalled_since is not None
-        return row_facts(row.job, row.project_name, expired=expired, stalled=stalled)
+        return row_facts(row.job, expired=expired, stalled=stalled)

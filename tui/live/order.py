@@ -80,8 +80,11 @@ class RowOrder:
     list object, kept once.
     """
 
-    def __init__(self, job_filter: JobFilter, column: str) -> None:
+    def __init__(
+        self, job_filter: JobFilter, column: str, project_names: Mapping[str, str]
+    ) -> None:
         self.facts: dict[str, RowFacts] = {}
+        self._names = project_names  # the board's own dict, read as it grows
         self._filter = job_filter
         self._column = SORT_INDEX[column]
         self._by_created: list[RowFacts] = []
@@ -93,7 +96,7 @@ class RowOrder:
         return facts.key(self._column)
 
     def _passes(self, facts: RowFacts) -> bool:
-        return bool(self._filter.select([facts]))
+        return bool(self._filter.select([facts], self._names))
 
     def index_of(self, job_id: str) -> int | None:
         """Where `job_id` sits in `shown` (ascending), or None when it is not shown."""
@@ -164,7 +167,7 @@ class RowOrder:
         """One pass over the sorted rows (or only the shown ones, when typing narrowed it)."""
         rows = self.shown if job_filter.narrows(self._filter) else self._sorted
         self._filter = job_filter
-        self.shown = job_filter.select(rows)
+        self.shown = job_filter.select(rows, self._names)
 
     def set_column(self, column: str) -> None:
         """A stable sort of the rows in tie-break order on the new column's value alone."""
@@ -176,7 +179,11 @@ class RowOrder:
             values = list(map(FACT_VALUES[self._column], base))  # C-level: no Python call
             places = sorted(range(len(base)), key=values.__getitem__)
             self._sorted = list(map(base.__getitem__, places))
-        self.shown = self._filter.select(self._sorted)
+        self.refilter()
+
+    def refilter(self) -> None:
+        """The filter again over every row (project names it searches were learned)."""
+        self.shown = self._filter.select(self._sorted, self._names)
 
     def shown_ids(self) -> list[str]:
         return list(map(_JOB_ID, self.shown))
