@@ -24,6 +24,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from math import ceil
 from typing import ClassVar, Protocol
 
 from rich.cells import cell_len, set_cell_size
@@ -36,6 +37,7 @@ from textual.cache import LRUCache
 from textual.geometry import Size
 from textual.message import Message
 from textual.scroll_view import ScrollView
+from textual.scrollbar import ScrollBar
 from textual.strip import Strip
 
 from tui.api.models import Job, Outcome
@@ -268,6 +270,19 @@ def cells_strip(
         text = fit_cell(by_key.get(key, ""), width, key in _ELLIPSIS)
         segments.append(Segment(f"{pad}{text}{pad}", styles(key)))
     return Strip(segments, layout.total_width)
+
+
+def scrollbar_thumb(bar: ScrollBar) -> tuple[int, int] | None:
+    """Where `bar` draws its thumb, in eighths of a cell (as `ScrollBarRender.render_bar`
+    works it out), or None when it draws none."""
+    size, virtual = bar.size.height, bar.window_virtual_size
+    window = bar.window_size if bar.window_size < virtual else 0
+    if not (window and size and virtual) or size == virtual:
+        return None
+    eighths = len(bar.renderer.VERTICAL_BARS)
+    thumb = max(1, window / (virtual / size))
+    start = int((size - thumb) * (bar.position / (virtual - window)) * eighths)
+    return start, start + ceil(thumb * eighths)
 
 
 # -- the widget ----------------------------------------------------------------------------
@@ -583,7 +598,13 @@ class JobTable(ScrollView, can_focus=True):
             self.virtual_size = size
             return
         self.set_reactive(JobTable.virtual_size, size)
-        self.vertical_scrollbar.window_virtual_size = size.height  # it repaints itself
+        bar = self.vertical_scrollbar
+        # The bar keeps the count (a drag reads it) but is repainted only when its thumb is
+        # drawn elsewhere: at 50,000 rows a page of 100 more never moves it.
+        thumb = scrollbar_thumb(bar)
+        bar.set_reactive(ScrollBar.window_virtual_size, size.height)
+        if scrollbar_thumb(bar) != thumb:
+            bar.refresh()
         if self.scroll_y > self.max_scroll_y:  # fewer rows: a layout would have clamped it
             self.scroll_to(y=self.max_scroll_y, animate=False, immediate=True)
 
