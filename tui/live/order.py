@@ -8,8 +8,8 @@ shown list backwards. The lists hold the facts themselves, not ids: a pass over 
 is then C-level maps over objects in hand, where looking each id up in a dict cost three
 times as much (cache misses, measured). A page of new rows goes in with one slice-copy per
 list rather than one memmove per row; a row whose key did not change keeps its place.
-Measured at 50,000 rows: a filter key ~5 ms, a new sort column ~10 ms, where sorting keys
-built from the jobs took 110-170 ms.
+Measured at 50,000 rows: a state filter 2-3 ms, a text keystroke 12-15 ms, a new sort
+column 3-16 ms, where sorting keys built from the jobs took 110-170 ms.
 """
 
 from __future__ import annotations
