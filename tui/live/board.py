@@ -2,11 +2,11 @@
 
 Textual-free. The jobs screen feeds it (scheduler events, journal rows, submits, names)
 and renders the `Changes` each call returns; the table reads rows through the `RowSource`
-methods (`__len__`, `job_id_at`, `index_of`, `row`). The order is a list of job ids kept
-sorted as rows change (`tui/live/order.py`): a row joins at its place, a change that does
-not move it leaves the order alone, a filter is one pass and a sort column one stable sort
-(no key is rebuilt from the jobs), and reversing the sort only flips how positions are read.
-The order is settled once per call: a page of a hundred rows is one update, not a hundred.
+methods (`__len__`, `job_id_at`, `index_of`, `row`). The order is a list of the rows' facts
+kept sorted as rows change (`tui/live/order.py`): a row joins at its place, a change that
+does not move it leaves the order alone, a filter is one pass and a sort column one stable
+sort (no key is rebuilt from the jobs), and reversing the sort only flips how positions are
+read. The order is settled once per call: a page of a hundred rows is one update.
 """
 
 from __future__ import annotations
