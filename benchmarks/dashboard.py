@@ -56,7 +56,7 @@ from textual.app import App, ComposeResult, ScreenStackError
 from textual.binding import Binding, BindingType
 from textual.css.query import NoMatches
 from textual.widget import Widget
-from textual.widgets import DataTable, Input
+from textual.widgets import DataTable, Input, Static
 
 from tui.api.client import DescriptClient
 from tui.api.models import Job, Outcome
@@ -311,7 +311,11 @@ Cells = tuple[str, ...]
 class PagedRows(App[None]):
     """A bare table widget fed the same rows, paged over the same HTTP, with the same keys:
     `1`-`4` and `/` filter and `s`/`S` sort by rebuilding what it shows (as the dashboard
-    before the live model did); what shows it is the subclass's widget."""
+    before the live model did); what shows it is the subclass's widget. A line under it says
+    how many rows are shown, as the dashboard's filter bar does: a filter whose first rows
+    are the same ones still shows on screen (the Line API table repaints no unchanged row)."""
+
+    CSS = "#count { width: 100%; height: 1; }"
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("1", "state('all')"), Binding("2", "state('running')"),
@@ -336,6 +340,7 @@ class PagedRows(App[None]):
 
     def compose(self) -> ComposeResult:
         yield self.table_widget()
+        yield Static(id="count")
         find = Input(id="find")
         find.display = False
         yield find
@@ -368,7 +373,9 @@ class PagedRows(App[None]):
         await client.aclose()
 
     def show(self, keep: Callable[[Cells], bool]) -> None:
-        self.display([job_id for job_id, cells in self.cells.items() if keep(cells)])
+        shown = [job_id for job_id, cells in self.cells.items() if keep(cells)]
+        self.display(shown)
+        self.query_one("#count", Static).update(f"{len(shown):,} rows", layout=False)
 
     def action_state(self, state: str) -> None:
         words = self.STATES.get(state)
