@@ -195,6 +195,54 @@ async def test_rows_reset_keeps_every_strip_and_the_cursor_on_its_job() -> None:
         assert all(not line.strip() for line in screen_lines(table)[1:])
 
 
+async def test_rows_joining_below_the_screen_repaint_no_row_and_no_layout() -> None:
+    """A load's page lands under the screen (newest first): only the scrollbar moves."""
+    app = table_app(1000)
+    async with app.run_test(size=(120, 20)) as pilot:
+        await settled(pilot)
+        table, source = app.table, app.source
+        painted: list[int] = []
+        render_line = table.render_line
+
+        def counting(y: int) -> Any:
+            painted.append(y)
+            return render_line(y)
+
+        table.render_line = counting  # type: ignore[method-assign]
+        layouts = 0
+        refresh_layout = app.screen._refresh_layout
+
+        def counting_layout(*args: Any, **kwargs: Any) -> Any:
+            nonlocal layouts
+            layouts += 1
+            return refresh_layout(*args, **kwargs)
+
+        app.screen._refresh_layout = counting_layout  # type: ignore[method-assign]
+        bar = table.vertical_scrollbar
+        bar_paints = 0
+        bar_render = bar.render
+
+        def counting_bar() -> Any:
+            nonlocal bar_paints
+            bar_paints += 1
+            return bar_render()
+
+        bar.render = counting_bar  # type: ignore[method-assign]
+        joining = [Row(make_job(i)) for i in range(1000, 1100)]
+        source.rows.update((row.job.job_id, row) for row in joining)
+        source.show([*source.order, *(row.job.job_id for row in joining)])
+        table.rows_reset()
+        await settled(pilot)
+        assert [y for y in painted if y > 0] == [] and layouts == 0
+        # The bar knows the new count (a drag reads it); its thumb is drawn where it was.
+        assert bar.window_virtual_size == 1101 and bar_paints == 0  # the header's line too
+        # A row leaves from the middle of the screen: the lines from there down move up.
+        source.show([job_id for index, job_id in enumerate(source.order) if index != 10])
+        table.rows_reset()
+        await settled(pilot)
+        assert sorted({y for y in painted if y > 0}) == list(range(11, table.size.height))
+
+
 async def test_narrow_tables_hide_the_optional_columns_without_sideways_scroll() -> None:
     app = table_app(50)
     async with app.run_test(size=(80, 24)) as pilot:

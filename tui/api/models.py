@@ -251,6 +251,12 @@ class Job:
     progress: Progress | None
     result: JobResult | None
     raw: JsonDict = field(repr=False, compare=False)
+    # Judged once when the job is made (it is frozen): tables, filters, the stall tracker
+    # and the scheduler ask for it millions of times on a big Drive.
+    _outcome: Outcome = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_outcome", self._judge())
 
     @classmethod
     def from_json(cls, data: Any) -> Job:
@@ -277,6 +283,9 @@ class Job:
 
     @property
     def outcome(self) -> Outcome:
+        return self._outcome
+
+    def _judge(self) -> Outcome:
         state = (self.job_state or "").lower()
         if state in _CANCELLED_STATES:
             return Outcome.CANCELLED
@@ -314,7 +323,7 @@ class Job:
 
     @property
     def is_finished(self) -> bool:
-        return self.outcome.is_terminal
+        return self._outcome.is_terminal
 
     @property
     def failed_files(self) -> tuple[MediaFile, ...]:

@@ -2,15 +2,15 @@
 
 Textual-free. The jobs screen feeds it (scheduler events, journal rows, submits, names)
 and renders the `Changes` each call returns; the table reads rows through the `RowSource`
-methods (`__len__`, `job_id_at`, `index_of`, `row`). The index is a list of sort keys kept
-sorted by bisect: a row joins at its place, a change that does not move it leaves the order
-alone, and reversing the sort only flips how positions are read. Nothing here sorts more
-than once per filter or sort change.
+methods (`__len__`, `job_id_at`, `index_of`, `row`). The order is a list of the rows' facts
+kept sorted as rows change (`tui/live/order.py`): a row joins at its place, a change that
+does not move it leaves the order alone, a filter is one pass and a sort column one stable
+sort (no key is rebuilt from the jobs), and reversing the sort only flips how positions are
+read. The order is settled once per call: a page of a hundred rows is one update.
 """
 
 from __future__ import annotations
 
-import bisect
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -19,11 +19,14 @@ from typing import Any
 from tui.api.models import JOB_TYPE_BY_KIND, RETENTION, Job, format_timestamp
 from tui.api.scheduler import JobEvent
 from tui.journal import JournaledJob, PendingSubmission
-from tui.live.filters import JobFilter, JobSort, SortKey
+from tui.live.filters import JobFilter, JobSort, RowFacts, row_facts
+from tui.live.order import RowOrder
 from tui.live.rows import RowStatus
 
 # Row key prefix of a submission that has no job id yet (its answer was lost).
 LOCAL_PREFIX = "local-"
+# JobRow fields no filter or sort reads: changing them leaves the row where it is.
+_NOT_FACTS = frozenset({"watched", "marked", "project_name"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +82,8 @@ class _Collect:
     finished: list[Job] = field(default_factory=list)
     watch_ended: set[str] = field(default_factory=set)
     expired: set[str] = field(default_factory=set)
+    #: Rows whose place in the orders may have moved: settled once, as the call ends.
+    dirty: set[str] = field(default_factory=set)
 
     def freeze(self) -> Changes:
         return Changes(
@@ -148,12 +153,11 @@ class Board:
     def __init__(self, job_filter: JobFilter | None = None, sort: JobSort | None = None) -> None:
         self._rows: dict[str, JobRow] = {}
         self._filter = job_filter or JobFilter()
-        self._sort = sort or JobSort()
-        # Sort keys of the rows that pass the filter, ascending; the id is each key's last part.
-        self._order: list[SortKey] = []
-        self._keys: dict[str, SortKey] = {}
         #: Project names by id (the list of projects, or a submit's own `project_name`).
         self.project_names: dict[str, str] = {}
+        self._sort = sort or JobSort()
+        # The rows' filter and sort facts and their orders; `shown` is what the table reads.
+        self._index = RowOrder(self._filter, self._sort.column, self.project_names)
         #: Submissions without a job id, by row key (`local-N`).
         self.pending: dict[str, PendingSubmission] = {}
         #: Jobs a submission from this tool created (never offered to reconcile another).
@@ -164,21 +168,19 @@ class Board:
     # -- RowSource ---------------------------------------------------------------------
 
     def __len__(self) -> int:
-        return len(self._order)
+        return len(self._index.shown)
 
     def job_id_at(self, index: int) -> str:
-        if not 0 <= index < len(self._order):
+        shown = self._index.shown
+        if not 0 <= index < len(shown):
             raise IndexError(index)
-        if self._sort.reverse:
-            index = len(self._order) - 1 - index
-        return self._order[index][2]
+        return shown[len(shown) - 1 - index if self._sort.reverse else index].job_id
 
     def index_of(self, job_id: str) -> int | None:
-        key = self._keys.get(job_id)
-        if key is None:
+        index = self._index.index_of(job_id)
+        if index is None:
             return None
-        index = bisect.bisect_left(self._order, key)
-        return len(self._order) - 1 - index if self._sort.reverse else index
+        return len(self._index.shown) - 1 - index if self._sort.reverse else index
 
     def row(self, job_id: str) -> JobRow:
         return self._rows[job_id]
@@ -209,8 +211,8 @@ class Board:
 
     def shown_ids(self) -> list[str]:
         """The filtered, sorted ids as the table shows them (top first)."""
-        ids = [key[2] for key in self._order]
-        return ids[::-1] if self._sort.reverse else ids
+        shown = self._index.shown_ids()
+        return shown[::-1] if self._sort.reverse else shown
 
     def passes(
         self, job: Job, status: RowStatus = RowStatus.LIVE, *, stalled: bool = False
@@ -220,9 +222,6 @@ class Board:
         return self._filter.matches(
             job, name, expired=status is RowStatus.EXPIRED, stalled=stalled
         )
-
-    def _row_passes(self, row: JobRow) -> bool:
-        return self.passes(row.job, row.status, stalled=row.stalled_since is not None)
 
     def marked_ids(self) -> list[str]:
         """The rows marked for a bulk action, in the table's order (shown or not)."""
@@ -243,7 +242,7 @@ class Board:
                 if event.kind == "finished":
                     out.finished.append(event.job)
                     self._end_watch(event.job_id, out)
-        return out.freeze()
+        return self._done(out)
 
     def upsert(self, jobs: Iterable[Job]) -> Changes:
         """Jobs read outside the scheduler (a submit's first read, a cancel's re-read)."""
@@ -252,20 +251,20 @@ class Board:
             self._put(job, RowStatus.LIVE, out)
             if job.is_finished:
                 self._end_watch(job.job_id, out)
-        return out.freeze()
+        return self._done(out)
 
     def expire(self, job_ids: Iterable[str]) -> Changes:
         out = _Collect()
         for job_id in job_ids:
             self._expire(job_id, out)
-        return out.freeze()
+        return self._done(out)
 
     def set_watched(self, job_id: str, watched: bool) -> Changes:
         out = _Collect()
         row = self._rows.get(job_id)
         if row is not None and row.watched != watched:
             self._replace(replace(row, watched=watched), {"watched"}, out)
-        return out.freeze()
+        return self._done(out)
 
     def set_stalled(self, verdicts: Mapping[str, datetime | None]) -> Changes:
         """The stall tracker's verdicts: job id -> since when it has not moved (None: moving
@@ -275,7 +274,7 @@ class Board:
             row = self._rows.get(job_id)
             if row is not None and row.stalled_since != since:
                 self._replace(replace(row, stalled_since=since), {"stalled_since"}, out)
-        return out.freeze()
+        return self._done(out)
 
     def set_marked(self, job_ids: Iterable[str], marked: bool) -> Changes:
         """Mark or unmark rows for a bulk action, in one pass (`*` marks 50,000 rows).
@@ -286,9 +285,8 @@ class Board:
         for job_id in job_ids:
             row = rows.get(job_id)
             if row is not None and row.marked != marked:
-                rows[job_id] = replace(row, marked=marked)
-                out.changed[job_id] = {"marked"}
-        return out.freeze()
+                self._replace(replace(row, marked=marked), {"marked"}, out)
+        return self._done(out)
 
     def learn_project_names(self, names: Mapping[str, str]) -> Changes:
         """Names for project ids: the rows showing those projects change (and may join or
@@ -296,22 +294,25 @@ class Board:
         fresh = {pid: n for pid, n in names.items() if n and self.project_names.get(pid) != n}
         out = _Collect()
         if not fresh:
-            return out.freeze()
+            return self._done(out)
         self.project_names.update(fresh)
         for row in list(self._rows.values()):
             name = fresh.get(row.job.project_id or "")
             if name is not None:
                 self._replace(replace(row, project_name=name), {"project_name"}, out)
-        return out.freeze()
+        if self._filter.text:  # the text is looked for in the names too
+            self._index.refilter()
+            out.order_changed = True
+        return self._done(out)
 
     def remove(self, job_id: str) -> Changes:
         out = _Collect()
         row = self._rows.pop(job_id, None)
         if row is not None:
             self.pending.pop(job_id, None)
-            self._unplace(job_id, out)
+            out.dirty.add(job_id)
             out.removed.add(job_id)
-        return out.freeze()
+        return self._done(out)
 
     def add_pending(self, submissions: Iterable[PendingSubmission]) -> Changes:
         """Submissions whose answer was lost: a ⚠ row each, until reconciled."""
@@ -322,7 +323,7 @@ class Board:
                 continue
             self.pending[key] = pending
             self._put(pending_job(pending), RowStatus.RECONCILE, out)
-        return out.freeze()
+        return self._done(out)
 
     def resolve_pending(self, key: str, job: Job | None) -> Changes:
         """A reconciliation was decided: the placeholder row goes; the found job stays."""
@@ -350,16 +351,20 @@ class Board:
                 newly_expired.append(job.job_id)
             if entry.local_id is not None:
                 self.submitted_ids.add(job.job_id)
+        restored = self._done(out)
         pending = self.add_pending(lost)
-        out.added |= pending.added
-        out.order_changed = out.order_changed or pending.order_changed
-        return Restored(out.freeze(), tuple(newly_expired))
+        changes = replace(
+            restored,
+            added=restored.added | pending.added,
+            order_changed=restored.order_changed or pending.order_changed,
+        )
+        return Restored(changes, tuple(newly_expired))
 
     def set_filter(self, job_filter: JobFilter) -> Changes:
         if job_filter == self._filter:
             return Changes()
         self._filter = job_filter
-        self._reindex()
+        self._index.set_filter(job_filter)
         return Changes(order_changed=True)
 
     def set_sort(self, sort: JobSort) -> Changes:
@@ -368,7 +373,7 @@ class Board:
         column_changed = sort.column != self._sort.column
         self._sort = sort
         if column_changed:
-            self._reindex()
+            self._index.set_column(sort.column)
         # Only the direction: the same ascending index, read from the other end.
         return Changes(order_changed=True)
 
@@ -380,7 +385,7 @@ class Board:
             row = JobRow(job, status, self.project_names.get(job.project_id or ""), False)
             self._rows[job.job_id] = row
             out.added.add(job.job_id)
-            self._place(row, out)
+            out.dirty.add(job.job_id)
             if self.drive_id is None and job.drive_id:
                 self.drive_id = job.drive_id
             return
@@ -399,7 +404,8 @@ class Board:
         job_id = row.job.job_id
         self._rows[job_id] = row
         out.changed.setdefault(job_id, set()).update(fields)
-        self._place(row, out)
+        if not fields <= _NOT_FACTS:
+            out.dirty.add(job_id)
 
     def _expire(self, job_id: str, out: _Collect) -> None:
         row = self._rows.get(job_id)
@@ -415,40 +421,18 @@ class Board:
             self._replace(replace(row, watched=False), {"watched"}, out)
             out.watch_ended.add(job_id)
 
-    def _place(self, row: JobRow, out: _Collect) -> None:
-        """Keep the row's key in the index where the filter and sort put it."""
-        job_id = row.job.job_id
-        old_key = self._keys.get(job_id)
-        if not self._row_passes(row):
-            if old_key is not None:
-                self._unplace(job_id, out)
-            return
-        key = self._sort.key(row.job)
-        if key == old_key:
-            return  # same place: the order is untouched
-        order = self._order
-        old_index = None
-        if old_key is not None:
-            old_index = bisect.bisect_left(order, old_key)
-            del order[old_index]
-        index = bisect.bisect_left(order, key)
-        order.insert(index, key)
-        self._keys[job_id] = key
-        if index != old_index:
-            out.order_changed = True
+    def _done(self, out: _Collect) -> Changes:
+        """Settle the order for every row the call touched, once, then say what changed."""
+        if out.dirty:
+            facts = {job_id: self._facts(job_id) for job_id in out.dirty}
+            out.dirty.clear()
+            out.order_changed = self._index.update(facts) or out.order_changed
+        return out.freeze()
 
-    def _unplace(self, job_id: str, out: _Collect) -> None:
-        key = self._keys.pop(job_id, None)
-        if key is not None:
-            del self._order[bisect.bisect_left(self._order, key)]
-            out.order_changed = True
-
-    def _reindex(self) -> None:
-        """A new filter or sort column: the one full sort."""
-        key = self._sort.key
-        self._keys = {
-            job_id: key(row.job)
-            for job_id, row in self._rows.items()
-            if self._row_passes(row)
-        }
-        self._order = sorted(self._keys.values())
+    def _facts(self, job_id: str) -> RowFacts | None:
+        row = self._rows.get(job_id)
+        if row is None:
+            return None
+        expired = row.status is RowStatus.EXPIRED
+        stalled = row.stalled_since is not None
+        return row_facts(row.job, expired=expired, stalled=stalled)

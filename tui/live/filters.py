@@ -8,10 +8,12 @@ rows in any order gives the same table.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any
+from itertools import compress, repeat
+from operator import attrgetter, contains, eq, or_
+from typing import Any, NamedTuple
 
 from tui.api.models import JOB_TYPE_BY_KIND, Job, Outcome
 from tui.formatting import STATE_LABELS, job_label, job_percent
@@ -25,6 +27,12 @@ STATE_FILTERS: dict[str, frozenset[Outcome] | None] = {
     "stalled": frozenset({Outcome.QUEUED, Outcome.RUNNING}),
 }
 TYPE_FILTERS: tuple[str, ...] = ("all", *JOB_TYPE_BY_KIND)
+# The same as plain strings: hashing an enum member runs Python code, a str's hash is cached.
+_STATE_VALUES: dict[str, frozenset[str]] = {
+    state: frozenset(outcome.value for outcome in outcomes)
+    for state, outcomes in STATE_FILTERS.items()
+    if outcomes is not None
+}
 
 
 def type_choices(present: Iterable[str], current: str = "all") -> tuple[str, ...]:
@@ -61,24 +69,40 @@ class JobFilter:
     ) -> bool:
         """`expired`: the API no longer knows the job; whatever it last said, it has stopped.
         `stalled`: the row's stall tracker found it not moving (the "stalled" state)."""
-        if self.state == "stalled" and (not stalled or expired):
-            return False
-        outcomes = STATE_FILTERS.get(self.state)
-        outcome = job.outcome
-        if expired and not job.is_finished:
-            outcome = Outcome.FINISHED_UNKNOWN  # last seen running, but it is over now
-        if outcomes is not None and outcome not in outcomes:
-            return False
-        if self.kind != "all" and job.kind != self.kind:
-            return False
-        if self.project_id is not None and job.project_id != self.project_id:
-            return False
+        facts = row_facts(job, expired=expired, stalled=stalled)
+        names = {job.project_id: project_name} if job.project_id and project_name else {}
+        return bool(self.select([facts], names))
+
+    def select(
+        self, rows: Sequence[RowFacts], project_names: Mapping[str, str]
+    ) -> list[RowFacts]:
+        """The rows this filter shows, in their order (the one judge of a row: `matches`
+        asks it about one). One pass per condition in force, each reading facts computed
+        when the row last changed, so 50,000 rows take a few milliseconds. The text is
+        looked for in the row's id, project id and label, and in its project's name (names
+        are per project: learning them changes no row's facts)."""
+        shown = list(rows)
+        if self.state == "stalled":
+            shown = _keep(shown, "stalled", lambda stalled: stalled)
+        outcomes = _STATE_VALUES.get(self.state)
+        if outcomes is not None:
+            passes = outcomes.__contains__
+            shown = _keep(shown, "outcome", lambda values: map(passes, values))
+        if self.kind != "all":
+            kind = repeat(self.kind)
+            shown = _keep(shown, "kind", lambda values: map(eq, values, kind))
+        if self.project_id is not None:
+            project = repeat(self.project_id)
+            shown = _keep(shown, "job.project_id", lambda values: map(eq, values, project))
         if self.text:
-            needle = self.text.casefold()
-            haystack = f"{job.job_id} {job.project_id or ''} {project_name or ''} {job_label(job)}"
-            if needle not in haystack.casefold():
-                return False
-        return True
+            shown = _with_text(shown, self.text.casefold(), project_names)
+        return shown
+
+    def narrows(self, wider: JobFilter) -> bool:
+        """Whether every row this filter shows is shown by `wider` too (only the text grew):
+        typing in `/` then looks only at the rows already shown."""
+        same_rest = replace(self, text="") == replace(wider, text="")
+        return same_rest and wider.text.casefold() in self.text.casefold()
 
     @property
     def is_default(self) -> bool:
@@ -88,21 +112,50 @@ class JobFilter:
         return replace(self, **changes)
 
 
+def _keep(
+    rows: list[RowFacts], field: str, test: Callable[[Iterator[Any]], Iterable[Any]]
+) -> list[RowFacts]:
+    """The rows whose `field` passes `test`, in order. Built of C-level maps (no Python call
+    per row): one condition over 50,000 rows takes a few milliseconds."""
+    return list(compress(rows, test(map(attrgetter(field), rows))))
+
+
+def _with_text(
+    rows: list[RowFacts], needle: str, project_names: Mapping[str, str]
+) -> list[RowFacts]:
+    """The rows whose haystack, or whose project's name, holds `needle` (case-folded)."""
+    named = {pid for pid, name in project_names.items() if needle in name.casefold()}
+    in_text = map(contains, map(_HAYSTACK, rows), repeat(needle))
+    if not named:
+        return list(compress(rows, in_text))
+    in_name = map(named.__contains__, map(_PROJECT_ID, rows))
+    return list(compress(rows, map(or_, in_text, in_name)))
+
+
+_HAYSTACK = attrgetter("haystack")
+_PROJECT_ID = attrgetter("job.project_id")
+
+
 def _when(value: datetime | None) -> float:
     return value.timestamp() if value is not None else 0.0
 
 
-def _elapsed_key(job: Job) -> tuple[int, float]:
+# Live jobs sort above every stopped one: their key counts down from here (seconds; a
+# stopped job's span stays far below it, and at ~8e9 a float still tells milliseconds apart).
+_LIVE_ELAPSED = 1e10
+
+
+def _elapsed_key(job: Job) -> float:
     """Longest elapsed last: stopped jobs by duration, then live ones oldest-created last.
 
     A live job's elapsed time grows with the clock, so it is ordered by creation (older is
-    longer) and after every stopped job, whose duration is fixed.
+    longer) and after every stopped job, whose duration is fixed. One float (not a pair):
+    50,000 of them sort in C without a tuple compare each.
     """
     if job.is_finished:
         end = job.stopped_at
-        span = (end - job.created_at).total_seconds() if end and job.created_at else 0.0
-        return (0, span)
-    return (1, -_when(job.created_at))
+        return (end - job.created_at).total_seconds() if end and job.created_at else 0.0
+    return _LIVE_ELAPSED - _when(job.created_at)
 
 
 # column key -> (what the filter bar calls it, the job's value for that column).
@@ -122,6 +175,73 @@ SORT_KEYS: tuple[str, ...] = tuple(SORT_COLUMNS)
 DESCENDING_FIRST = frozenset({"created", "age", "progress"})
 
 SortKey = tuple[Any, float, str]
+SORT_INDEX: dict[str, int] = {column: i for i, column in enumerate(SORT_COLUMNS)}
+
+
+class RowFacts(NamedTuple):
+    """What the filter and the sort read of one row, worked out once when the row changes
+    (not once per key press): a filter or a sort key is then one pass of C-level maps over
+    the rows. The values are mostly the job's own objects (shared, not copied)."""
+
+    job_id: str
+    job: Job
+    created: float  # the tie-break's first part (and the Created column)
+    #: `Outcome.value` as the filter sees it: an expired job last seen running has stopped.
+    outcome: str
+    kind: str  # the Type column too
+    #: The stall tracker found it not moving (never for an expired row).
+    stalled: bool
+    #: What `/` searches beside the project's name, case-folded: id, project id and label.
+    haystack: str
+    # The other columns' sort values (SORT_COLUMNS).
+    state: str
+    progress: float
+    label: str
+    project: str
+    age: float
+    files: int
+
+    def key(self, column: int) -> SortKey:
+        """The row's sort key for SORT_COLUMNS[column]: as `JobSort.key` gives it."""
+        return (FACT_VALUES[column](self), self.created, self.job_id)
+
+
+# Where RowFacts keeps each column's sort value (the id is the job's own).
+_FACT_FIELDS: dict[str, str] = {
+    "id": "job_id",
+    "type": "kind",
+    "created": "created",
+    **{column: column for column in ("state", "progress", "label", "project", "age", "files")},
+}
+_BY_JOB: dict[str, Callable[[Job], Any]] = {column: fn for column, (_, fn) in SORT_COLUMNS.items()}
+FACT_VALUES: tuple[Callable[[RowFacts], Any], ...] = tuple(
+    attrgetter(_FACT_FIELDS[column]) for column in SORT_COLUMNS
+)
+
+
+def row_facts(job: Job, *, expired: bool = False, stalled: bool = False) -> RowFacts:
+    """The facts of a row showing `job` (see `JobFilter.matches` for `expired`/`stalled`)."""
+    outcome = job.outcome
+    if expired and not job.is_finished:
+        outcome = Outcome.FINISHED_UNKNOWN  # last seen running, but it is over now
+    label = job_label(job)
+    haystack = f"{job.job_id} {job.project_id or ''} {label}"
+    value = _BY_JOB
+    return RowFacts(
+        job_id=job.job_id,
+        job=job,
+        created=value["created"](job),
+        outcome=outcome.value,
+        kind=value["type"](job),
+        stalled=stalled and not expired,
+        haystack=haystack.casefold(),
+        state=value["state"](job),
+        progress=value["progress"](job),
+        label=label.casefold() if label else "",  # SORT_COLUMNS["label"], job_label once
+        project=value["project"](job),
+        age=value["age"](job),
+        files=value["files"](job),
+    )
 
 
 @dataclass(frozen=True)

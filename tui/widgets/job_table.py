@@ -24,6 +24,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from math import ceil
 from typing import ClassVar, Protocol
 
 from rich.cells import cell_len, set_cell_size
@@ -36,6 +37,7 @@ from textual.cache import LRUCache
 from textual.geometry import Size
 from textual.message import Message
 from textual.scroll_view import ScrollView
+from textual.scrollbar import ScrollBar
 from textual.strip import Strip
 
 from tui.api.models import Job, Outcome
@@ -270,6 +272,19 @@ def cells_strip(
     return Strip(segments, layout.total_width)
 
 
+def scrollbar_thumb(bar: ScrollBar) -> tuple[int, int] | None:
+    """Where `bar` draws its thumb, in eighths of a cell (as `ScrollBarRender.render_bar`
+    works it out), or None when it draws none."""
+    size, virtual = bar.size.height, bar.window_virtual_size
+    window = bar.window_size if bar.window_size < virtual else 0
+    if not (window and size and virtual) or size == virtual:
+        return None
+    eighths = len(bar.renderer.VERTICAL_BARS)
+    thumb = max(1, window / (virtual / size))
+    start = int((size - thumb) * (bar.position / (virtual - window)) * eighths)
+    return start, start + ceil(thumb * eighths)
+
+
 # -- the widget ----------------------------------------------------------------------------
 
 _STATE_CLASS_NAMES = {
@@ -340,6 +355,8 @@ class JobTable(ScrollView, can_focus=True):
         self._cursor_job_id: str | None = None
         self._hover_row: int | None = None
         self._hover_header: str | None = None
+        #: The job painted on each screen line (None: blank), as render_line last drew it.
+        self._painted: dict[int, str | None] = {}
         self._layout = ColumnLayout.fit(0, 0)
         self._fitted_for = (0, 0)
         self._rows: LRUCache[str, tuple[tuple[str, ...], Strip]] = LRUCache(ROW_CACHE_SIZE)
@@ -389,12 +406,34 @@ class JobTable(ScrollView, can_focus=True):
         else:
             self.scroll_to(y=max(0, index - on_screen), animate=False, immediate=True)
         self.move_cursor(index, scroll=keep is None or index != self.cursor_row)
-        self.refresh()
+        self._refresh_moved_rows()
+
+    def _refresh_moved_rows(self) -> None:
+        """Repaint the screen lines whose job is not the one painted there. A page of a load
+        lands below the screen (newest first): the rows on screen are not painted again."""
+        top = round(self.scroll_y)
+        count = len(self.source)
+        painted = self._painted
+        for y in range(1, self._rows_shown() + 1):
+            index = top + y - 1
+            job_id = self.source.job_id_at(index) if index < count else None
+            if painted.get(y, "") != job_id:
+                self.refresh_line(index + 1)
 
     def rows_changed(self, job_ids: Iterable[str]) -> None:
         """Those rows' cells changed: drop their strips, repaint the ones on screen."""
         top, bottom = self._visible_rows()
-        for job_id in job_ids:
+        ids = job_ids if isinstance(job_ids, set | frozenset | dict) else set(job_ids)
+        if len(ids) > bottom - top:
+            # Many rows (project names learned for a whole Drive): look at the screen's rows
+            # instead of finding each id, so the cost stays the screen's.
+            for job_id in ids:
+                self._rows.discard(job_id)
+            for index in range(top, min(bottom, len(self.source))):
+                if self.source.job_id_at(index) in ids:
+                    self.refresh_line(index + 1)
+            return
+        for job_id in ids:
             self._rows.discard(job_id)
             index = self.source.index_of(job_id)
             if index is not None and top <= index < bottom:
@@ -541,7 +580,33 @@ class JobTable(ScrollView, can_focus=True):
             self._rows.clear()  # every strip is cut to the old widths
 
     def _update_virtual_size(self) -> None:
-        self.virtual_size = Size(self._layout.total_width, len(self.source) + 1)
+        """Say how many rows there are. `virtual_size` is a layout reactive: setting it
+        re-lays and repaints the whole screen (10-20 ms at 160x45, on every page of a load
+        and every filter key). When only the row count moved and the vertical scrollbar
+        stays shown, the table and its scrollbar are all that change, so only they repaint."""
+        size = Size(self._layout.total_width, len(self.source) + 1)
+        old = self.virtual_size
+        if size == old:
+            return
+        rows_fit = self.container_size.height - self.scrollbar_size_horizontal
+        scrollbar_stays = (
+            size.width == old.width
+            and self.show_vertical_scrollbar
+            and min(size.height, old.height) > rows_fit
+        )
+        if not scrollbar_stays:
+            self.virtual_size = size
+            return
+        self.set_reactive(JobTable.virtual_size, size)
+        bar = self.vertical_scrollbar
+        # The bar keeps the count (a drag reads it) but is repainted only when its thumb is
+        # drawn elsewhere: at 50,000 rows a page of 100 more never moves it.
+        thumb = scrollbar_thumb(bar)
+        bar.set_reactive(ScrollBar.window_virtual_size, size.height)
+        if scrollbar_thumb(bar) != thumb:
+            bar.refresh()
+        if self.scroll_y > self.max_scroll_y:  # fewer rows: a layout would have clamped it
+            self.scroll_to(y=self.max_scroll_y, animate=False, immediate=True)
 
     def notify_style_update(self) -> None:
         """Focus or hover changed the component styles: re-read them on the next paint."""
@@ -620,9 +685,11 @@ class JobTable(ScrollView, can_focus=True):
         else:
             index = round(self.scroll_y) + y - 1
             if index >= len(self.source):
+                self._painted[y] = None
                 return Strip.blank(width, base)
             row_style = base + self._row_style(index)
-            strip = self._row_strip(self.source.job_id_at(index)).apply_style(row_style)
+            job_id = self._painted[y] = self.source.job_id_at(index)
+            strip = self._row_strip(job_id).apply_style(row_style)
             if index == self.cursor_row:
                 # As DataTable's default: the cursor's text colour wins over the state colour.
                 cursor = Style(color=self._style("job-table--cursor").color)

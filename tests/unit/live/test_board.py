@@ -79,9 +79,9 @@ def test_a_filter_hides_rows_and_a_finish_leaves_the_running_filter() -> None:
 def test_reversing_the_sort_flips_positions_without_resorting() -> None:
     board = Board()
     board.apply(added(job("a", minute=1), job("b", minute=2), job("c", minute=3)))
-    order_before = board._order
+    order_before = board._index.shown
     assert board.set_sort(JobSort("created", False)).order_changed
-    assert board._order is order_before  # read from the other end, not sorted again
+    assert board._index.shown is order_before  # read from the other end, not sorted again
     assert shown(board) == ["a", "b", "c"] and board.index_of("c") == 2
     board.apply(added(job("d", minute=0)))
     assert shown(board) == ["d", "a", "b", "c"]
