@@ -42,6 +42,10 @@ if TYPE_CHECKING:
 
 # `jobs watch` is the client's only user: the scheduler's burst may use most of its limiter.
 WATCH_REQUESTS_PER_SECOND = 16
+# A watched fleet's sweeps: back every 5.5 s (p95 of a stop seen ~0.95 x that plus a page's
+# trip), at up to 10 pages/s on average, half the server's 20 requests/s.
+WATCH_SWEEP_REVISIT = 5.5
+WATCH_SWEEP_PAGES_PER_SECOND = 10.0
 # When no scheduler is available, poll each unfinished job this often (the docs' minimum).
 FALLBACK_POLL_SECONDS = 3.0
 
@@ -190,7 +194,14 @@ async def follow_jobs(
         # Nothing else shares this client: a sweep's pages may burst at the client's own
         # limiter (18/s of the server's 20) instead of the dashboard's 8, so a 10-page sweep
         # takes ~0.6 s, not ~1.3 s. The average stays within `max_sweep_pages_per_second`.
-        policy = replace(DEFAULT_POLICY, max_requests_per_second=WATCH_REQUESTS_PER_SECOND)
+        # For the same reason a big fleet's sweeps may come back a little sooner than the
+        # dashboard's: every 5.5 s at up to 10 pages/s holds p95 <= 6 s at 5,000 ids.
+        policy = replace(
+            DEFAULT_POLICY,
+            max_requests_per_second=WATCH_REQUESTS_PER_SECOND,
+            sweep_revisit=WATCH_SWEEP_REVISIT,
+            max_sweep_pages_per_second=WATCH_SWEEP_PAGES_PER_SECOND,
+        )
         if interval is not None:
             policy = replace(
                 policy, first_interval=interval, max_interval=max(interval, policy.max_interval)
