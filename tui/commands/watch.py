@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from tui.api.link import ConnectionEvent, LinkState, SchedulerEvent, WalkEvent
 from tui.api.models import Job
-from tui.api.planning import DEFAULT_POLICY
+from tui.api.planning import DEFAULT_POLICY, PollPolicy
 from tui.commands import CliContext, CliJournal, ExitCode, worst_outcome_exit
 from tui.commands.output import (
     WatchBoard,
@@ -162,6 +162,28 @@ def _print_watch_summary(ctx: CliContext, final: dict[str, tuple[Job | None, str
 UNFINISHED = "unfinished"
 
 
+def watch_policy(interval: float | None = None) -> PollPolicy:
+    """The scheduler's policy for `jobs watch`, the client's only user.
+
+    Nothing else shares the client: a sweep's pages may burst at the client's own limiter
+    (18/s of the server's 20) instead of the dashboard's 8, so a 10-page sweep takes ~0.6 s,
+    not ~1.3 s, and a big fleet's sweeps may come back a little sooner than the dashboard's:
+    every 5.5 s at up to 10 pages/s holds p95 <= 6 s at 5,000 ids. `interval` (the
+    `--interval` flag) sets how soon a running job is read again.
+    """
+    policy = replace(
+        DEFAULT_POLICY,
+        max_requests_per_second=WATCH_REQUESTS_PER_SECOND,
+        sweep_revisit=WATCH_SWEEP_REVISIT,
+        max_sweep_pages_per_second=WATCH_SWEEP_PAGES_PER_SECOND,
+    )
+    if interval is not None:
+        policy = replace(
+            policy, first_interval=interval, max_interval=max(interval, policy.max_interval)
+        )
+    return policy
+
+
 async def follow_jobs(
     client: DescriptClient,
     ctx: CliContext,
@@ -191,21 +213,7 @@ async def follow_jobs(
     except ImportError:
         await _poll_until_finished(client, follow)
     else:
-        # Nothing else shares this client: a sweep's pages may burst at the client's own
-        # limiter (18/s of the server's 20) instead of the dashboard's 8, so a 10-page sweep
-        # takes ~0.6 s, not ~1.3 s. The average stays within `max_sweep_pages_per_second`.
-        # For the same reason a big fleet's sweeps may come back a little sooner than the
-        # dashboard's: every 5.5 s at up to 10 pages/s holds p95 <= 6 s at 5,000 ids.
-        policy = replace(
-            DEFAULT_POLICY,
-            max_requests_per_second=WATCH_REQUESTS_PER_SECOND,
-            sweep_revisit=WATCH_SWEEP_REVISIT,
-            max_sweep_pages_per_second=WATCH_SWEEP_PAGES_PER_SECOND,
-        )
-        if interval is not None:
-            policy = replace(
-                policy, first_interval=interval, max_interval=max(interval, policy.max_interval)
-            )
+        policy = watch_policy(interval)
         floor = callbacks.expectations.poll_floor if callbacks is not None else None
         scheduler = PollingScheduler(client, clock=ctx.clock, policy=policy, poll_floor=floor)
         if callbacks is not None:

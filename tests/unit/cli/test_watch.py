@@ -153,3 +153,24 @@ def test_a_thousand_ids_are_watched_by_list_pages(
     assert gets == [], "no GET per id"
     assert 10 <= len(pages) <= 40  # 10 pages find them; sweeps at <= 2.5 pages/s refresh
     assert all(job_id in result.out for job_id in ids[:5])
+
+
+def test_watch_policy_revisits_a_big_fleet_sooner_than_the_dashboard_within_its_pace() -> None:
+    from tui.api.clock import ManualClock
+    from tui.api.planning import DEFAULT_POLICY, PollPolicy
+    from tui.api.sweeping import SweepPlanner
+    from tui.commands.watch import watch_policy
+
+    def planner(policy: PollPolicy) -> SweepPlanner:
+        return SweepPlanner(policy, ManualClock(), {}, lambda _tracked: 0.0)
+
+    watch, dashboard = planner(watch_policy()), planner(DEFAULT_POLICY)
+    # 5,000 ids are 50 pages and the Drive's newest: back every 5.5 s, not every 6.4 s.
+    assert watch.gap(51) == 5.5
+    assert dashboard.gap(51) == 51 / 8
+    # A 10-page fleet (1,000 ids) keeps its cheap 2.5 pages/s, the 3 s floor still holds,
+    # and 100 pages never cost more than 10 pages/s on average.
+    assert watch.gap(10) == dashboard.gap(10) == 4.0
+    assert watch.gap(1) == 3.0
+    assert watch.gap(100) == 10.0
+    assert watch_policy(7.0).first_interval == 7.0
