@@ -474,15 +474,17 @@ class Journal:
         *,
         seen_by: Source,
         local_id: int | None = None,
-        source: str = "list",
+        source: str | None = None,
         only_new: bool = False,
     ) -> bool:
         """Write `job` if it is new or changed (True), and its history row if one is due.
 
         The journal's one writer of a job's state: every caller (submit, poll, list,
         callback) comes through here, so `record_change` sees every change exactly once.
-        `source` is how the job was first seen (kept); `seen_by` who saw this change.
+        `source` is how the job was first seen (kept; by default who saw it first, so a job
+        first read by GET says "poll", not "list"); `seen_by` who saw this change.
         """
+        source = source or seen_by
         job_json = json.dumps(job.raw, sort_keys=True)
         values = (
             self.profile,

@@ -117,6 +117,13 @@ def test_jobs_found_through_the_list_are_journaled(journal: Journal) -> None:
     assert {r.source for r in rows} == {"list"}
 
 
+def test_a_job_first_read_by_get_says_so_and_keeps_it(journal: Journal) -> None:
+    assert journal.upsert_job(Job.from_json(job_json("got-1")))
+    journal.upsert_jobs([Job.from_json(job_json("got-1", "stopped"))])
+    (row,) = journal.load_jobs()
+    assert row.source == "poll"
+
+
 def test_a_restart_resumes_polling_what_is_unfinished(
     journal_path: Path, clock: ManualClock
 ) -> None:
