@@ -164,6 +164,9 @@ class Board:
         self.submitted_ids: set[str] = set()
         #: The Drive the token belongs to, from the first job that names it.
         self.drive_id: str | None = None
+        # Rows the stall check judges: an unfinished job, or a stall still shown. Kept as
+        # rows are stored, so the check every tick is O(live), not O(rows).
+        self._judged: set[str] = set()
 
     # -- RowSource ---------------------------------------------------------------------
 
@@ -208,6 +211,12 @@ class Board:
 
     def rows(self) -> Iterable[JobRow]:
         return self._rows.values()
+
+    def judged_rows(self) -> list[JobRow]:
+        """The rows a stall check looks at: unfinished jobs, and rows still shown stalled
+        (to clear them); finished rows with no stall can neither stall nor clear."""
+        rows = self._rows
+        return [rows[job_id] for job_id in self._judged]
 
     def shown_ids(self) -> list[str]:
         """The filtered, sorted ids as the table shows them (top first)."""
@@ -308,6 +317,7 @@ class Board:
     def remove(self, job_id: str) -> Changes:
         out = _Collect()
         row = self._rows.pop(job_id, None)
+        self._judged.discard(job_id)
         if row is not None:
             self.pending.pop(job_id, None)
             out.dirty.add(job_id)
@@ -383,7 +393,7 @@ class Board:
         old = self._rows.get(job.job_id)
         if old is None:
             row = JobRow(job, status, self.project_names.get(job.project_id or ""), False)
-            self._rows[job.job_id] = row
+            self._store(row)
             out.added.add(job.job_id)
             out.dirty.add(job.job_id)
             if self.drive_id is None and job.drive_id:
@@ -400,9 +410,17 @@ class Board:
         if fields:
             self._replace(replace(old, job=job, status=status, project_name=name), fields, out)
 
-    def _replace(self, row: JobRow, fields: set[str], out: _Collect) -> None:
+    def _store(self, row: JobRow) -> None:
         job_id = row.job.job_id
         self._rows[job_id] = row
+        if row.job.is_finished and row.stalled_since is None:
+            self._judged.discard(job_id)
+        else:
+            self._judged.add(job_id)
+
+    def _replace(self, row: JobRow, fields: set[str], out: _Collect) -> None:
+        job_id = row.job.job_id
+        self._store(row)
         out.changed.setdefault(job_id, set()).update(fields)
         if not fields <= _NOT_FACTS:
             out.dirty.add(job_id)

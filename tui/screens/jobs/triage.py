@@ -73,13 +73,14 @@ class JobTriage(JobActions):
     # -- stalls ------------------------------------------------------------------------------
 
     def check_stalls(self, jobs: Iterable[Job] | None = None) -> None:
-        """Run the stall tracker over `jobs` (default: every unfinished row) and mark rows.
+        """Run the stall tracker over `jobs` (default: the board's judged rows: unfinished
+        or still shown stalled, O(live) not O(rows)) and mark rows.
 
         Called where events are applied and on the clock's tick (a stall is time passing
         with nothing new, so no event announces it). One notification per new stall.
         """
         board, now = self.board, self.session.clock.now()
-        rows = (board.get(job.job_id) for job in jobs) if jobs is not None else board.rows()
+        rows = (board.get(job.job_id) for job in jobs) if jobs is not None else board.judged_rows()
         verdicts: dict[str, datetime | None] = {}
         newly: list[str] = []
         for row in rows:
