@@ -167,6 +167,8 @@ class Board:
         # Rows the stall check judges: an unfinished job, or a stall still shown. Kept as
         # rows are stored, so the check every tick is O(live), not O(rows).
         self._judged: set[str] = set()
+        # Rows shown stalled (a few): a check clears those that expired or finished unseen.
+        self._stalled: set[str] = set()
 
     # -- RowSource ---------------------------------------------------------------------
 
@@ -212,11 +214,14 @@ class Board:
     def rows(self) -> Iterable[JobRow]:
         return self._rows.values()
 
-    def judged_rows(self) -> list[JobRow]:
+    def judged_ids(self) -> set[str]:
         """The rows a stall check looks at: unfinished jobs, and rows still shown stalled
         (to clear them); finished rows with no stall can neither stall nor clear."""
-        rows = self._rows
-        return [rows[job_id] for job_id in self._judged]
+        return self._judged
+
+    def stalled_ids(self) -> set[str]:
+        """The rows shown stalled now."""
+        return self._stalled
 
     def shown_ids(self) -> list[str]:
         """The filtered, sorted ids as the table shows them (top first)."""
@@ -318,6 +323,7 @@ class Board:
         out = _Collect()
         row = self._rows.pop(job_id, None)
         self._judged.discard(job_id)
+        self._stalled.discard(job_id)
         if row is not None:
             self.pending.pop(job_id, None)
             out.dirty.add(job_id)
@@ -413,10 +419,14 @@ class Board:
     def _store(self, row: JobRow) -> None:
         job_id = row.job.job_id
         self._rows[job_id] = row
-        if row.job.is_finished and row.stalled_since is None:
-            self._judged.discard(job_id)
+        if row.stalled_since is None:
+            self._stalled.discard(job_id)
+            if row.job.is_finished:
+                self._judged.discard(job_id)
+                return
         else:
-            self._judged.add(job_id)
+            self._stalled.add(job_id)
+        self._judged.add(job_id)
 
     def _replace(self, row: JobRow, fields: set[str], out: _Collect) -> None:
         job_id = row.job.job_id

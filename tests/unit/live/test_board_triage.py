@@ -65,22 +65,23 @@ def test_a_stalled_row_reads_stall_and_how_long_in_the_warning_colour() -> None:
 
 
 def judged(board: Board) -> set[str]:
-    return {row.job.job_id for row in board.judged_rows()}
+    return set(board.judged_ids())
 
 
 def test_the_stall_check_judges_unfinished_rows_and_shown_stalls_only() -> None:
-    # The 5-second check reads `judged_rows`, not every row: a Drive of 50,000 mostly
+    # The 5-second check reads `judged_ids`, not every row: a Drive of 50,000 mostly
     # finished jobs costs what its live jobs cost.
     board = Board()
     board.apply(added(job("run", minute=1), job("queue", "queued"), job("done", "stopped")))
     assert judged(board) == {"run", "queue"}
     board.set_stalled({"run": T0})
+    assert board.stalled_ids() == {"run"}
     # It finishes while shown stalled: still judged, so the check can clear the stall...
     board.apply(changed(job("run", "stopped", minute=1)))
     assert judged(board) == {"run", "queue"}
     board.set_stalled({"run": None})
     # ... and once cleared, a finished row is judged no more.
-    assert judged(board) == {"queue"}
+    assert judged(board) == {"queue"} and board.stalled_ids() == set()
     board.remove("queue")
     assert judged(board) == set()
     # A row read again as running (a retried job's row) is judged again.
