@@ -295,11 +295,16 @@ class Board:
 
         A mark moves no row (no filter or sort reads it), so rows are not placed again."""
         out = _Collect()
-        rows = self._rows
+        rows, changed = self._rows, out.changed
         for job_id in job_ids:
             row = rows.get(job_id)
             if row is not None and row.marked != marked:
-                self._replace(replace(row, marked=marked), {"marked"}, out)
+                # No fact and no stall moves: stored as is (the constructor, not
+                # `dataclasses.replace`, and no id set to keep: `*` at 50,000 rows).
+                rows[job_id] = JobRow(
+                    row.job, row.status, row.project_name, row.watched, row.stalled_since, marked
+                )
+                changed.setdefault(job_id, set()).add("marked")
         return self._done(out)
 
     def learn_project_names(self, names: Mapping[str, str]) -> Changes:
