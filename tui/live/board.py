@@ -315,10 +315,15 @@ class Board:
         if not fresh:
             return self._done(out)
         self.project_names.update(fresh)
-        for row in list(self._rows.values()):
+        rows, changed = self._rows, out.changed
+        for job_id, row in list(rows.items()):
             name = fresh.get(row.job.project_id or "")
             if name is not None:
-                self._replace(replace(row, project_name=name), {"project_name"}, out)
+                # Once for a whole Drive as its load ends: as `set_marked`, no fact moves.
+                rows[job_id] = JobRow(
+                    row.job, row.status, name, row.watched, row.stalled_since, row.marked
+                )
+                changed.setdefault(job_id, set()).add("project_name")
         if self._filter.text:  # the text is looked for in the names too
             self._index.refilter()
             out.order_changed = True
