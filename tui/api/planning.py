@@ -218,6 +218,10 @@ class CreatedIndex:
     def newest_first(self) -> Iterator[tuple[float, str]]:
         return reversed(self._keys)
 
+    def nth_newest(self, n: int) -> float:
+        """The creation time of the entry with `n` newer ones (-inf: fewer entries)."""
+        return self._keys[-1 - n][0] if n < len(self._keys) else -math.inf
+
     def oldest(self) -> float | None:
         return self._keys[0][0] if self._keys else None
 

@@ -164,6 +164,11 @@ class Board:
         self.submitted_ids: set[str] = set()
         #: The Drive the token belongs to, from the first job that names it.
         self.drive_id: str | None = None
+        # Rows the stall check judges: an unfinished job, or a stall still shown. Kept as
+        # rows are stored, so the check every tick is O(live), not O(rows).
+        self._judged: set[str] = set()
+        # Rows shown stalled (a few): a check clears those that expired or finished unseen.
+        self._stalled: set[str] = set()
 
     # -- RowSource ---------------------------------------------------------------------
 
@@ -208,6 +213,15 @@ class Board:
 
     def rows(self) -> Iterable[JobRow]:
         return self._rows.values()
+
+    def judged_ids(self) -> set[str]:
+        """The rows a stall check looks at: unfinished jobs, and rows still shown stalled
+        (to clear them); finished rows with no stall can neither stall nor clear."""
+        return self._judged
+
+    def stalled_ids(self) -> set[str]:
+        """The rows shown stalled now."""
+        return self._stalled
 
     def shown_ids(self) -> list[str]:
         """The filtered, sorted ids as the table shows them (top first)."""
@@ -281,11 +295,16 @@ class Board:
 
         A mark moves no row (no filter or sort reads it), so rows are not placed again."""
         out = _Collect()
-        rows = self._rows
+        rows, changed = self._rows, out.changed
         for job_id in job_ids:
             row = rows.get(job_id)
             if row is not None and row.marked != marked:
-                self._replace(replace(row, marked=marked), {"marked"}, out)
+                # No fact and no stall moves: stored as is (the constructor, not
+                # `dataclasses.replace`, and no id set to keep: `*` at 50,000 rows).
+                rows[job_id] = JobRow(
+                    row.job, row.status, row.project_name, row.watched, row.stalled_since, marked
+                )
+                changed.setdefault(job_id, set()).add("marked")
         return self._done(out)
 
     def learn_project_names(self, names: Mapping[str, str]) -> Changes:
@@ -296,10 +315,15 @@ class Board:
         if not fresh:
             return self._done(out)
         self.project_names.update(fresh)
-        for row in list(self._rows.values()):
+        rows, changed = self._rows, out.changed
+        for job_id, row in list(rows.items()):
             name = fresh.get(row.job.project_id or "")
             if name is not None:
-                self._replace(replace(row, project_name=name), {"project_name"}, out)
+                # Once for a whole Drive as its load ends: as `set_marked`, no fact moves.
+                rows[job_id] = JobRow(
+                    row.job, row.status, name, row.watched, row.stalled_since, row.marked
+                )
+                changed.setdefault(job_id, set()).add("project_name")
         if self._filter.text:  # the text is looked for in the names too
             self._index.refilter()
             out.order_changed = True
@@ -308,6 +332,8 @@ class Board:
     def remove(self, job_id: str) -> Changes:
         out = _Collect()
         row = self._rows.pop(job_id, None)
+        self._judged.discard(job_id)
+        self._stalled.discard(job_id)
         if row is not None:
             self.pending.pop(job_id, None)
             out.dirty.add(job_id)
@@ -383,7 +409,7 @@ class Board:
         old = self._rows.get(job.job_id)
         if old is None:
             row = JobRow(job, status, self.project_names.get(job.project_id or ""), False)
-            self._rows[job.job_id] = row
+            self._store(row)
             out.added.add(job.job_id)
             out.dirty.add(job.job_id)
             if self.drive_id is None and job.drive_id:
@@ -400,9 +426,21 @@ class Board:
         if fields:
             self._replace(replace(old, job=job, status=status, project_name=name), fields, out)
 
-    def _replace(self, row: JobRow, fields: set[str], out: _Collect) -> None:
+    def _store(self, row: JobRow) -> None:
         job_id = row.job.job_id
         self._rows[job_id] = row
+        if row.stalled_since is None:
+            self._stalled.discard(job_id)
+            if row.job.is_finished:
+                self._judged.discard(job_id)
+                return
+        else:
+            self._stalled.add(job_id)
+        self._judged.add(job_id)
+
+    def _replace(self, row: JobRow, fields: set[str], out: _Collect) -> None:
+        job_id = row.job.job_id
+        self._store(row)
         out.changed.setdefault(job_id, set()).update(fields)
         if not fields <= _NOT_FACTS:
             out.dirty.add(job_id)

@@ -2,13 +2,15 @@
 
 A running job is stalled when its `progress.last_update_at` (or, where the API gives none,
 its percent) has not moved for `running_minutes`; a queued job when it has been queued for
-longer than `queued_minutes`. Pure functions over a job and the clock's `now`; the one bit
-of memory (when a percent last moved, for jobs without `last_update_at`) is `StallTracker`.
+longer than `queued_minutes`. Pure functions over a job and the clock's `now`; the memory
+(when a percent last moved, for jobs without `last_update_at`, and when each job would
+cross its threshold if nothing changed) is `StallTracker`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import heapq
+from collections.abc import Iterable, KeysView
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -139,6 +141,10 @@ class StallTracker:
         self.thresholds = thresholds
         self._percent: dict[str, tuple[float | None, datetime]] = {}
         self._announced: set[str] = set()
+        # When each observed, moving job crosses its threshold if nothing changes (a heap
+        # with lazy deletion): the clock's check reads the due ones, O(due) not O(jobs).
+        self._deadline: dict[str, datetime] = {}
+        self._heap: list[tuple[datetime, str]] = []
 
     def observe(self, job: Job, now: datetime) -> tuple[Stall | None, bool]:
         """(the job's stall or None, whether it is newly stalled: notify once)."""
@@ -148,6 +154,7 @@ class StallTracker:
             self._percent[job.job_id] = (percent, now)
         since = self._percent[job.job_id][1] if previous is not None else None
         stall = stall_of(job, now, self.thresholds, percent_since=since)
+        self._schedule(job, stall)
         if stall is None:
             self._announced.discard(job.job_id)  # moving again: a later stall is news
             if job.is_finished:
@@ -160,3 +167,39 @@ class StallTracker:
     def forget(self, job_id: str) -> None:
         self._percent.pop(job_id, None)
         self._announced.discard(job_id)
+        self._deadline.pop(job_id, None)
+
+    def observed(self) -> KeysView[str]:
+        """The unfinished jobs observed so far (a job never observed has no deadline)."""
+        return self._percent.keys()
+
+    def due(self, now: datetime) -> list[str]:
+        """Jobs whose threshold passed since they were last observed: the only ones time
+        alone can turn stalled (a stalled one stays so until its next read)."""
+        heap, deadline, found = self._heap, self._deadline, []
+        while heap and heap[0][0] <= now:
+            at, job_id = heapq.heappop(heap)
+            if deadline.get(job_id) == at:
+                del deadline[job_id]
+                found.append(job_id)
+        return found
+
+    def _schedule(self, job: Job, stall: Stall | None) -> None:
+        """When the job would stall if nothing about it changes (none: stalled, finished,
+        or it cannot be judged)."""
+        job_id = job.job_id
+        percent = self._percent.get(job_id)
+        since = None if stall is not None or percent is None else stalled_since(job, percent[1])
+        if since is None:
+            self._deadline.pop(job_id, None)
+            return
+        queued = job.outcome is Outcome.QUEUED
+        minutes = self.thresholds.queued_minutes if queued else self.thresholds.running_minutes
+        at = since + timedelta(minutes=minutes)
+        if self._deadline.get(job_id) == at:
+            return
+        self._deadline[job_id] = at
+        heapq.heappush(self._heap, (at, job_id))
+        if len(self._heap) > 4 * len(self._deadline) + 64:  # drop the superseded entries
+            self._heap = [(t, i) for i, t in self._deadline.items()]
+            heapq.heapify(self._heap)

@@ -21,6 +21,7 @@ from typing import Literal
 
 from textual import events
 from textual.app import ComposeResult
+from textual.screen import Screen
 from textual.widgets import Footer
 from textual.widgets._footer import FooterKey, FooterLabel  # Textual's own footer parts
 
@@ -52,10 +53,33 @@ class JobsFooter(Footer):
     def __init__(self) -> None:
         super().__init__()
         self.tier: FooterTier | None = None
+        # What the composed hints show (see `hints`): None until composed with bindings.
+        self._composed: tuple[object, ...] | None = None
+
+    def hints(self) -> tuple[object, ...]:
+        """What the footer would show now: the tier and each shown binding's key, words and
+        whether it is enabled (the command palette's included)."""
+        return (
+            footer_tier(self.app.size.width),
+            tuple(
+                (binding.key, binding.action, binding.description, enabled, tooltip)
+                for _, binding, enabled, tooltip in self.screen.active_bindings.values()
+                if binding.show or binding.key == self.app.COMMAND_PALETTE_BINDING
+            ),
+        )
+
+    def bindings_changed(self, screen: Screen) -> None:
+        """Textual recomposes the footer (some twenty widgets, and a layout of the screen)
+        whenever the bindings may have changed: each focus change (`/`, escape). Only
+        when what it shows did change."""
+        if self._composed is not None and screen is self.screen and self.hints() == self._composed:
+            return
+        super().bindings_changed(screen)
 
     def compose(self) -> ComposeResult:
         tier = footer_tier(self.app.size.width)
         self.tier = tier
+        self._composed = self.hints() if self._bindings_ready else None
         self.compact = tier in ("compact", "narrow")
         self.set_class(tier == "narrow", "-narrow")  # jobs.tcss hides the group and WIDE_ONLY
         for widget in super().compose():

@@ -233,9 +233,13 @@ class StatusBar(Horizontal):
         widget = self.query_one(f"#status-{part}", Static)
         if classes is not None:
             widget.set_classes(classes)
-        if self._words.get(part) != words:
+        previous = self._words.get(part)
+        if previous != words:
             self._words[part] = words
-            widget.update(Text(words))
+            # A layout lays out the whole screen: only when the part's width can change
+            # (the budgets fill what is left at a fixed size; the others are `width: auto`).
+            resized = part != "budgets" and cell_len(previous or "") != cell_len(words)
+            widget.update(Text(words), layout=resized)
 
     def text(self) -> str:
         """Everything the bar says, as plain text (tests read this)."""

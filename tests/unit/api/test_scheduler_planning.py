@@ -85,3 +85,68 @@ def test_sweep_pace_is_cheap_for_small_fleets_and_fresh_for_big_ones() -> None:
     assert planner.gap(50) == 50 / policy.max_sweep_pages_per_second
     planner.started(100.0, 50)
     assert planner.next_time() == 106.25
+
+
+def reference_plan(planner: object, now: float) -> tuple[list[str], int] | None:
+    """The sweep window as first written: one bisection per job (the plan must agree)."""
+    from tui.api.sweeping import SweepPlanner
+
+    assert isinstance(planner, SweepPlanner)
+    policy = planner.policy
+    oldest = (planner._clock.now() - LIST_LOOKBACK).timestamp()
+    scanned: list[str] = []
+    best, best_created, due_count, stale_count = None, 0.0, 0, 0
+    for created, job_id in planner.candidates.newest_first():
+        if created <= oldest:
+            break
+        tracked = planner._jobs[job_id]
+        pages = policy.pages_for(planner.listed.count_since(created))
+        if pages > policy.max_sweep_pages:
+            break
+        scanned.append(job_id)
+        due_count += planner._due_time(tracked) <= now + policy.due_slack
+        stale_count += now - (tracked.last_seen or now) >= policy.first_interval
+        if due_count > pages or stale_count >= pages * policy.sweep_yield:
+            best, best_created = len(scanned), created
+    if best is None:
+        return None
+    pages = policy.pages_for(planner.listed.count_since(best_created))
+    return scanned[:best], min(policy.max_sweep_pages, pages + 2)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(st.integers(0, 40), min_size=1, max_size=120),
+    st.lists(st.tuples(st.integers(0, 10), st.integers(0, 10)), max_size=120),
+    st.integers(1, 6),
+)
+def test_the_sweep_window_grows_a_page_at_a_time_like_a_count_per_job(
+    listed: list[int], states: list[tuple[int, int]], max_pages: int
+) -> None:
+    # Windows of a few rows a page, so a window crosses many pages and the page limit.
+    from datetime import timedelta
+
+    from tui.api.clock import ManualClock
+    from tui.api.models import Job, format_timestamp
+    from tui.api.planning import Tracked
+    from tui.api.sweeping import SweepPlanner
+
+    clock = ManualClock()
+    policy = PollPolicy(page_limit=4, max_sweep_pages=max_pages, sweep_yield=1)
+    jobs: dict[str, Tracked] = {}
+    planner = SweepPlanner(policy, clock, jobs, lambda tracked: tracked.next_due)
+    now = 100.0
+    for number, minute in enumerate(listed):
+        created = clock.now() - timedelta(minutes=minute)
+        job = Job.from_json(
+            {"job_id": f"job-{number:03d}", "job_type": "import/project_media",
+             "job_state": "running", "created_at": format_timestamp(created)}
+        )  # fmt: skip
+        planner.remember(job)
+        if number < len(states):  # the first ones are watched: sweep candidates
+            due, seen = states[number]
+            jobs[job.job_id] = Tracked(job.job_id, job, now - seen, next_due=now + due - 5)
+            planner.candidates.add(job.job_id, created.timestamp())
+    sweep = planner.plan(now)
+    expected = reference_plan(planner, now)
+    assert (None if sweep is None else (sweep.targets, sweep.max_pages)) == expected

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from tests.unit.live.helpers import T0, added, job
+from tests.unit.live.helpers import T0, added, changed, job
 from tui.live.board import Board
 from tui.live.filters import JobFilter
 from tui.live.rows import RowStatus
@@ -62,3 +62,28 @@ def test_a_stalled_row_reads_stall_and_how_long_in_the_warning_colour() -> None:
     board.expire(["a"])
     assert board.row("a").status is RowStatus.EXPIRED
     assert row_state_class(board.row("a")) != "state--stalled"
+
+
+def judged(board: Board) -> set[str]:
+    return set(board.judged_ids())
+
+
+def test_the_stall_check_judges_unfinished_rows_and_shown_stalls_only() -> None:
+    # The 5-second check reads `judged_ids`, not every row: a Drive of 50,000 mostly
+    # finished jobs costs what its live jobs cost.
+    board = Board()
+    board.apply(added(job("run", minute=1), job("queue", "queued"), job("done", "stopped")))
+    assert judged(board) == {"run", "queue"}
+    board.set_stalled({"run": T0})
+    assert board.stalled_ids() == {"run"}
+    # It finishes while shown stalled: still judged, so the check can clear the stall...
+    board.apply(changed(job("run", "stopped", minute=1)))
+    assert judged(board) == {"run", "queue"}
+    board.set_stalled({"run": None})
+    # ... and once cleared, a finished row is judged no more.
+    assert judged(board) == {"queue"} and board.stalled_ids() == set()
+    board.remove("queue")
+    assert judged(board) == set()
+    # A row read again as running (a retried job's row) is judged again.
+    board.apply(changed(job("done", "running")))
+    assert judged(board) == {"done"}

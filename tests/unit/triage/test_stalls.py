@@ -50,6 +50,31 @@ def test_without_last_update_at_the_tracker_times_the_percent() -> None:
     assert tracker.observe(moved, NOW + timedelta(minutes=13)) == (None, False)
 
 
+def test_the_tracker_says_which_jobs_time_alone_may_have_stalled() -> None:
+    # The dashboard's 5-second check judges only these (and jobs never observed), so its
+    # cost follows the jobs due, not the Drive.
+    tracker = StallTracker()
+    moving = make_job("a-1111", progress={"percent": 40, "last_update_at": ago(2)})
+    queued = make_job("q-3333", "queued", created_at=ago(1))
+    timed = make_job("p-5555", progress={"percent": 30})  # no last_update_at: timed here
+    for job in (moving, queued, timed):
+        assert tracker.observe(job, NOW) == (None, False)
+    assert set(tracker.observed()) == {"a-1111", "q-3333", "p-5555"}
+    assert tracker.due(NOW + timedelta(minutes=3)) == []
+    assert tracker.due(NOW + timedelta(minutes=4)) == ["q-3333"]  # 5 min after creation
+    # Moved meanwhile: the next read pushes its deadline on.
+    tracker.observe(make_job("a-1111", progress={"percent": 50, "last_update_at": ago(-5)}), NOW)
+    assert tracker.due(NOW + timedelta(minutes=10)) == ["p-5555"]  # 10 min after seen
+    assert tracker.due(NOW + timedelta(minutes=15)) == ["a-1111"]
+    assert tracker.due(NOW + timedelta(hours=1)) == []  # each said once
+    # A stalled job has no deadline (it stays stalled until read again), nor a finished one.
+    stall, _ = tracker.observe(queued, NOW + timedelta(minutes=4))
+    assert stall is not None and tracker.due(NOW + timedelta(hours=2)) == []
+    done = make_job("q-3333", "stopped", result={"status": "success"})
+    tracker.observe(done, NOW + timedelta(minutes=5))
+    assert "q-3333" not in tracker.observed()
+
+
 def test_an_agent_job_says_visual_updates_may_still_propagate_for_a_minute() -> None:
     agent = make_job(
         "g-6666", "stopped", job_type="agent", stopped_at=ago(0.5),

@@ -73,13 +73,15 @@ class JobTriage(JobActions):
     # -- stalls ------------------------------------------------------------------------------
 
     def check_stalls(self, jobs: Iterable[Job] | None = None) -> None:
-        """Run the stall tracker over `jobs` (default: every unfinished row) and mark rows.
+        """Run the stall tracker over `jobs` (default: the rows time alone may have changed,
+        `_stall_suspects`) and mark rows.
 
         Called where events are applied and on the clock's tick (a stall is time passing
         with nothing new, so no event announces it). One notification per new stall.
         """
         board, now = self.board, self.session.clock.now()
-        rows = (board.get(job.job_id) for job in jobs) if jobs is not None else board.rows()
+        ids = (job.job_id for job in jobs) if jobs is not None else self._stall_suspects(now)
+        rows = (board.get(job_id) for job_id in ids)
         verdicts: dict[str, datetime | None] = {}
         newly: list[str] = []
         for row in rows:
@@ -102,6 +104,16 @@ class JobTriage(JobActions):
         else:
             message = "\n".join(newly)
         self.notify(message, title="⏸ Stalled", severity="warning", markup=False, timeout=8)
+
+    def _stall_suspects(self, now: datetime) -> set[str]:
+        """The rows time alone may have changed: past their deadline, never judged yet, or
+        shown stalled (to clear one that expired). O(due), not O(rows): set operations in C
+        over the board's live ids."""
+        tracker, board = self.stall_tracker, self.board
+        suspects = board.judged_ids().difference(tracker.observed())
+        suspects.update(tracker.due(now))
+        suspects.update(board.stalled_ids())
+        return suspects
 
     # -- go to a job -------------------------------------------------------------------------
 
