@@ -157,6 +157,39 @@ async def advance_until(
     return moved
 
 
+async def submit_import_until(
+    pilot: Pilot[Any],
+    app: DescriptApp,
+    journal: Any,
+    clock: ManualClock,
+    urls: dict[str, str],
+    *,
+    project_name: str,
+    outcome: Any,
+) -> str:
+    """Submit an import as the dashboard does (journaled, then tracked) and move virtual
+    time until the board shows it ended with `outcome`; returns its job id."""
+    from tui.api.requests import ImportRequest, UrlMedia
+    from tui.submissions import submit_journaled
+
+    media = {name: UrlMedia(url) for name, url in urls.items()}
+    request = ImportRequest(add_media=media, project_name=project_name)
+    created = await submit_journaled(
+        journal, "import", request.to_json(), lambda: app.client.import_media(request)
+    )
+    screen = app.jobs_screen
+    screen.track_created(created, job_type="import", project_name=project_name)
+    job_id = created.job_id
+    await advance_until(
+        pilot,
+        clock,
+        lambda: job_id in screen.board and screen.board.row(job_id).job.outcome is outcome,
+        step=5,
+        limit=900,
+    )
+    return job_id
+
+
 def demo_user(world: World) -> Any:
     user = world.user_for_token(DEMO_TOKEN)
     assert user is not None

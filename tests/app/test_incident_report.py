@@ -9,12 +9,10 @@ from pathlib import Path
 from typing import Any
 
 from tui.api.models import Outcome
-from tui.api.requests import ImportRequest, UrlMedia
 from tui.journal import Journal
 from tui.simulator.world import DEMO_TOKEN
-from tui.submissions import submit_journaled
 
-from .conftest import SIZE, advance_until, build_dashboard, loaded, until
+from .conftest import SIZE, build_dashboard, loaded, submit_import_until, until
 
 
 async def test_bang_reports_the_journaled_history_and_the_request_ids(
@@ -25,20 +23,14 @@ async def test_bang_reports_the_journaled_history_and_the_request_ids(
     async with app.run_test(size=SIZE) as pilot:
         await until(pilot, lambda: loaded(app))
         screen = app.jobs_screen
-        media = {"norange.mp4": UrlMedia("https://media.example.com/norange-7.mp4")}
-        request = ImportRequest(add_media=media, project_name="Range trouble")
-        created = await submit_journaled(
-            journal, "import", request.to_json(), lambda: app.client.import_media(request)
-        )
-        screen.track_created(created, job_type="import", project_name="Range trouble")
-        job_id = created.job_id
-        await advance_until(
+        job_id = await submit_import_until(
             pilot,
+            app,
+            journal,
             sim_clock,
-            lambda: job_id in screen.board
-            and screen.board.row(job_id).job.outcome is Outcome.FAILED,
-            step=5,
-            limit=900,
+            {"norange.mp4": "https://media.example.com/norange-7.mp4"},
+            project_name="Range trouble",
+            outcome=Outcome.FAILED,
         )
         # The batch that said "failed" reaches the journal (in a thread) just after the table.
         await until(pilot, lambda: journal.state_history(job_id)[-1].outcome == "failed")

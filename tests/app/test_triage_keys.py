@@ -204,12 +204,10 @@ async def test_o_on_a_running_job_asks_and_without_a_display_copies_the_url(
 async def test_ctrl_r_resubmits_only_the_failed_files_linked_both_ways(
     sim_app: Any, sim_clock: Any, tmp_path: Path
 ) -> None:
-    from tui.api.requests import ImportRequest, UrlMedia
     from tui.journal import Journal
     from tui.screens.import_form import ImportScreen
-    from tui.submissions import submit_journaled
 
-    from .conftest import advance_until, build_dashboard
+    from .conftest import build_dashboard, submit_import_until
     from .form_host import screen_text
 
     journal = Journal(tmp_path / "journal.sqlite3", profile="default", clock=sim_clock)
@@ -217,23 +215,17 @@ async def test_ctrl_r_resubmits_only_the_failed_files_linked_both_ways(
     async with app.run_test(size=SIZE) as pilot:
         await until(pilot, lambda: loaded(app))
         screen = app.jobs_screen
-        media = {
-            "ok.mp4": UrlMedia("https://media.example.com/ok.mp4"),
-            "slides.pdf": UrlMedia("https://media.example.com/slides.pdf"),
-        }
-        request = ImportRequest(add_media=media, project_name="Retry me")
-        created = await submit_journaled(
-            journal, "import", request.to_json(), lambda: app.client.import_media(request)
-        )
-        screen.track_created(created, job_type="import", project_name="Retry me")
-        original = created.job_id
-        await advance_until(
+        original = await submit_import_until(
             pilot,
+            app,
+            journal,
             sim_clock,
-            lambda: original in screen.board
-            and screen.board.row(original).job.outcome is Outcome.PARTIAL,
-            step=5,
-            limit=900,
+            {
+                "ok.mp4": "https://media.example.com/ok.mp4",
+                "slides.pdf": "https://media.example.com/slides.pdf",
+            },
+            project_name="Retry me",
+            outcome=Outcome.PARTIAL,
         )
         screen.renderer.select_job(original)
         await pilot.press("ctrl+r")
