@@ -417,8 +417,12 @@ class CliJournal:
         return self._guard(lambda j: j.job_calls(job_id), [])
 
     def load_jobs(self) -> list[JournaledJob]:
-        """Every journaled job of the profile (short ids, retry links, incident reports)."""
+        """Every journaled job of the profile (short ids, retry links)."""
         return self._guard(lambda j: j.load_jobs(), [])
+
+    def get_job(self, job_id: str) -> JournaledJob | None:
+        """One journaled job by id (incident reports, retries), None if never seen."""
+        return self._guard(lambda j: j.get_job(job_id), None)
 
     def expire_if_known(self, job_id: str) -> JournaledJob | None:
         """A 404: mark the job expired if the journal knows it; its row (last state), or None."""

@@ -544,7 +544,7 @@ async def retry_failed(args: argparse.Namespace, ctx: CliContext) -> int:
     async with ctx.client() as client:
         with ctx.journal() as journal:
             job = await read_job(client, ctx, journal, original_id)
-            row = next((r for r in journal.load_jobs() if r.job_id == job.job_id), None)
+            row = journal.get_job(job.job_id)
             try:
                 plan = plan_retry(job, row.request if row else None, row.extra if row else None)
             except RetryError as error:

@@ -270,7 +270,7 @@ async def write_report(args: argparse.Namespace, ctx: CliContext) -> int:
         with ctx.journal() as journal:
             # The GET journals the latest state first, so the history ends with it.
             job = await read_job(client, ctx, journal, args.job_id)
-            row = next((r for r in journal.load_jobs() if r.job_id == job.job_id), None)
+            row = journal.get_job(job.job_id)
             history = journal.state_history(job.job_id)
             calls = journal.job_calls(job.job_id)
         now = ctx.clock.now()

@@ -274,8 +274,7 @@ class JobTriage(JobActions):
         journal, client, now = session.journal, session.client, session.clock.now()
         journaled, history, calls = None, [], []
         if journal is not None:
-            rows = await self.journal_write(journal.load_jobs) or []
-            journaled = next((r for r in rows if r.job_id == job.job_id), None)
+            journaled = await self.journal_write(journal.get_job, job.job_id)
             history = await self.journal_write(journal.state_history, job.job_id) or []
             calls = await self.journal_write(journal.job_calls, job.job_id) or []
         text = incident_report(
