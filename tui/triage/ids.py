@@ -134,21 +134,24 @@ async def resolve_job_id(
 ) -> str:
     """The job id `text` names: the journal first, then (only if needed) the API's list.
 
-    Raises `AmbiguousJobId` when it names several. When it names none (or cannot be an id
-    at all), raises `UnknownJobId` / `JobIdError`, or with `pass_through` returns the text
-    as typed, so a GET decides (the CLI: a 404 then says what the API says).
+    Raises `AmbiguousJobId` when it names several. Text that cannot be an id at all (spaces,
+    slashes, a URL that names no job) raises `JobIdError` before any request. An
+    id-shaped text that names no known job raises `UnknownJobId`, or with `pass_through` is
+    returned as typed, so a GET decides (the CLI: a 404 then says what the API says); a
+    project URL is never passed through (it is not a job id).
     """
+    typed = text.strip()
     try:
-        if found := resolve_among(text, journal_jobs):
-            return found
-        if found := resolve_among(text, await list_jobs()):
-            return found
-    except AmbiguousJobId:
-        raise
+        wanted = parse_wanted(text)
     except JobIdError:
-        if pass_through:
-            return text.strip()
+        # Ids are opaque: a short one may exist, so only what cannot be one is refused.
+        if pass_through and _ID_CHARS.match(typed):
+            return typed
         raise
-    if pass_through:
-        return text.strip()
-    raise UnknownJobId(text.strip())
+    if found := resolve_among(text, journal_jobs):
+        return found
+    if found := resolve_among(text, await list_jobs()):
+        return found
+    if pass_through and wanted.project_id is None:
+        return typed
+    raise UnknownJobId(typed)

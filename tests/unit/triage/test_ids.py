@@ -75,3 +75,18 @@ async def test_pass_through_hands_unknown_text_on_as_typed_but_not_an_ambiguity(
     assert await resolve_job_id("ab", [], list_jobs, pass_through=True) == "ab"
     with pytest.raises(AmbiguousJobId):
         await resolve_job_id("6dc3f30a", [], list_jobs, pass_through=True)
+
+
+async def test_pass_through_never_sends_what_cannot_be_a_job_id() -> None:
+    asked: list[str] = []
+
+    async def list_jobs() -> list:
+        asked.append("list")
+        return [make_job(FULL)]
+
+    # A page of another site names a "project" no job belongs to: refused, not sent as an id.
+    with pytest.raises(UnknownJobId):
+        await resolve_job_id("https://example.com/nope", [], list_jobs, pass_through=True)
+    with pytest.raises(JobIdError):
+        await resolve_job_id("not an id!", [], list_jobs, pass_through=True)
+    assert asked == ["list"]  # the text with spaces was refused before any request
