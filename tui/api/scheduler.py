@@ -278,6 +278,9 @@ class PollingScheduler:
             if not self._beat(self._paused_until):
                 await self._wait(self._paused_until - now)
             return
+        if self._state is LinkState.OFFLINE and self._page is not None:
+            await self._wait(None)  # the link is down: the page in flight is the one probe
+            return
         if await self._gate_closed(now):
             return
         action, wake_at = self._plan(now)
